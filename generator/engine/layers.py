@@ -1,0 +1,577 @@
+"""Frozen layer specs, one per Keras layer type, holding that layer's Keras arguments.
+
+Every layer implements one method, :meth:`Layer.analyze`, that applies the shared formulas of
+:mod:`generator.engine.formulas` through a :class:`Tracer`. The same code path gives the fast
+numeric answer (``Tracer(explain=False)``: integers only) and the worked derivation
+(``Tracer(explain=True)``: every step recorded), so the two cannot disagree.
+
+Shapes exclude the batch axis: ``(H, W, C)`` for images, ``(N,)`` after Flatten.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from typing import Any, ClassVar, NamedTuple
+
+from generator.engine import formulas as F
+from generator.errors import GeometryError
+
+Shape = tuple[int, ...]
+Pair = tuple[int, int]
+
+
+class Padding(StrEnum):
+    """Keras' padding modes for convolution and pooling."""
+
+    VALID = "valid"
+    SAME = "same"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a worked derivation: ``quantity = formula = work = value``."""
+
+    quantity: str
+    formula: str
+    work: str
+    value: int
+    latex: str
+    formula_name: str
+
+    @property
+    def text(self) -> str:
+        """``output height: (28 - 3)/1 + 1 = 26``; ``output channels = filters = 32``;
+        ``parameters = 0 (pooling has nothing to learn)``."""
+        worked = self.value if self.work == str(self.value) else f"{self.work} = {self.value}"
+        if self.formula_name != "given":
+            return f"{self.quantity}: {worked}"
+        if self.formula.startswith("("):
+            return f"{self.quantity} = {worked} {self.formula}"
+        return f"{self.quantity} = {self.formula} = {worked}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-serializable data."""
+        return {
+            "quantity": self.quantity,
+            "formula": self.formula,
+            "formula_name": self.formula_name,
+            "work": self.work,
+            "latex": self.latex,
+            "value": self.value,
+        }
+
+
+class Tracer:
+    """Applies formulas; when ``explain`` is set, records each application as a :class:`Step`."""
+
+    __slots__ = ("explain", "steps")
+
+    def __init__(self, explain: bool = False) -> None:
+        self.explain = explain
+        self.steps: list[Step] = []
+
+    def apply(self, quantity: str, formula: F.Formula, **values: int) -> int:
+        """Evaluates ``formula`` on ``values``; records the step when explaining."""
+        result = formula.value(**values)
+        if self.explain:
+            self.record(quantity, formula, formula.work(**values), result)
+        return result
+
+    def dim(self, quantity: str, formula: F.Formula, **values: int) -> int:
+        """Like :meth:`apply`, for a dimension: a non-positive result is a GeometryError."""
+        result = formula.value(**values)
+        if result <= 0:
+            work = formula.work(**values).text
+            raise GeometryError(f"{quantity} would be {result}: {work} = {result}")
+        if self.explain:
+            self.record(quantity, formula, formula.work(**values), result)
+        return result
+
+    def note(self, quantity: str, explanation: str, value: int, work: str | None = None) -> None:
+        """Records a step that needs no formula (``output channels = filters = 32``)."""
+        if self.explain:
+            shown = work or str(value)
+            latex = str(value) if work is None else work.replace("*", r" \cdot ") + f" = {value}"
+            self.steps.append(Step(quantity, explanation, shown, value, latex, "given"))
+
+    def record(self, quantity: str, formula: F.Formula, work: F.Work, value: int) -> None:
+        """Appends one step."""
+        self.steps.append(
+            Step(quantity, formula.symbolic, work.text, value, f"{work.latex} = {value}", formula.name)
+        )
+
+
+class Analysis(NamedTuple):
+    """What one layer does to one input shape."""
+
+    output_shape: Shape
+    trainable: int
+    non_trainable: int
+    macs: int = 0
+
+    @property
+    def params(self) -> int:
+        """Total parameters, trainable and not."""
+        return self.trainable + self.non_trainable
+
+
+def arg(kind: str, default: Any = None, *, keras_default: Any = None) -> Any:
+    """A dataclass field that carries its argument kind for the spec parser.
+
+    Kinds: ``pos_int``, ``pair`` (int or pair of positive ints), ``pair_or_none``, ``padding``,
+    ``bool``, ``rate`` (float in [0, 1)), ``name`` (str or None), ``pad2`` (ZeroPadding2D's int,
+    pair or pair of pairs), ``nonneg_pair_or_none`` (output_padding).
+    """
+    return field(default=default, metadata={"kind": kind, "keras_default": keras_default})
+
+
+def _channels(shape: Shape, layer: Layer) -> tuple[int, int, int]:
+    if len(shape) != 3:
+        raise GeometryError(
+            f"{layer.type_name} needs a 3-D (H, W, C) input, got shape {shape_str(shape)}"
+        )
+    h, w, c = shape
+    return h, w, c
+
+
+def shape_str(shape: Shape) -> str:
+    """Keras' way of printing a batch shape: ``(None, 26, 26, 32)``.
+
+    >>> shape_str((26, 26, 32))
+    '(None, 26, 26, 32)'
+    """
+    return "(" + ", ".join(["None", *map(str, shape)]) + ")"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Base of all layer specs."""
+
+    type_name: ClassVar[str] = ""
+    positional: ClassVar[tuple[str, ...]] = ()
+    doc: ClassVar[str] = ""
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def window(self) -> tuple[Pair, Pair] | None:
+        """(effective kernel, strides) of a sliding-window layer, for the receptive field; None
+        for layers that do not slide a window (or, like Conv2DTranspose, upsample)."""
+        return None
+
+    def keras_kwargs(self) -> dict[str, Any]:
+        """The arguments that differ from Keras' defaults, in Keras' names and types."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.metadata.get("required") or f.metadata.get("emit") or value != f.default:
+                out[f.name] = value.value if isinstance(value, StrEnum) else value
+        return out
+
+    def describe(self) -> str:
+        """A short human description, e.g. ``Conv2D(32, (3, 3))``."""
+        args = ", ".join(f"{k}={v!r}" for k, v in self.keras_kwargs().items())
+        return f"{self.type_name}({args})"
+
+
+def _spatial(
+    t: Tracer,
+    h: int,
+    w: int,
+    kernel: Pair,
+    strides: Pair,
+    padding: Padding,
+    dilation: Pair = (1, 1),
+    pooling: bool = False,
+) -> Pair:
+    """Output height and width of a convolution or pooling window; shared by every such layer.
+
+    When height and width use the same numbers the derivation shows one line for both.
+    """
+    if h == w and kernel[0] == kernel[1] and strides[0] == strides[1] and dilation[0] == dilation[1]:
+        side = _side(t, "output height = width", h, kernel[0], strides[0], dilation[0], padding, pooling)
+        return side, side
+    return (
+        _side(t, "output height", h, kernel[0], strides[0], dilation[0], padding, pooling),
+        _side(t, "output width", w, kernel[1], strides[1], dilation[1], padding, pooling),
+    )
+
+
+def _side(
+    t: Tracer, name: str, n: int, k: int, s: int, d: int, padding: Padding, pooling: bool
+) -> int:
+    if padding is Padding.SAME:
+        return t.dim(name, F.CONV_SAME, n=n, s=s)
+    if pooling:
+        return t.dim(name, F.POOL_VALID, n=n, k=k, s=s)
+    return t.dim(name, F.CONV_VALID, n=n, k=k, s=s, d=d)
+
+
+@dataclass(frozen=True)
+class Conv2D(Layer):
+    """2-D convolution: ``filters`` kernels of ``kernel_size x C_in``."""
+
+    type_name: ClassVar[str] = "Conv2D"
+    positional: ClassVar[tuple[str, ...]] = (
+        "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups",
+        "activation", "use_bias",
+    )
+    filters: int = field(default=0, metadata={"kind": "pos_int", "required": True})
+    kernel_size: Pair = field(default=(1, 1), metadata={"kind": "pair", "required": True})
+    strides: Pair = arg("pair", (1, 1))
+    padding: Padding = arg("padding", Padding.VALID)
+    dilation_rate: Pair = arg("pair", (1, 1))
+    groups: int = arg("pos_int", 1)
+    use_bias: bool = arg("bool", True)
+    activation: str | None = arg("name", None)
+
+    def __post_init__(self) -> None:
+        _check_stride_dilation(self.strides, self.dilation_rate)
+
+    def window(self) -> tuple[Pair, Pair] | None:
+        k = self.kernel_size
+        d = self.dilation_rate
+        return (F.effective_kernel(k[0], d[0]), F.effective_kernel(k[1], d[1])), self.strides
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        h, w, c = _channels(shape, self)
+        if c % self.groups or self.filters % self.groups:
+            raise GeometryError(
+                f"groups={self.groups} must divide both the input channels ({c}) and filters ({self.filters})"
+            )
+        ho, wo = _spatial(t, h, w, self.kernel_size, self.strides, self.padding, self.dilation_rate)
+        t.note("output channels", "filters", self.filters)
+        kh, kw = self.kernel_size
+        params = t.apply(
+            "parameters", F.CONV_PARAMS, kh=kh, kw=kw, cin=c, f=self.filters, g=self.groups,
+            b=int(self.use_bias),
+        )
+        macs = ho * wo * kh * kw * (c // self.groups) * self.filters
+        return Analysis((ho, wo, self.filters), params, 0, macs)
+
+
+def _check_stride_dilation(strides: Pair, dilation: Pair) -> None:
+    if max(strides) > 1 and max(dilation) > 1:
+        raise ValueError(
+            "strides > 1 is not supported together with dilation_rate > 1 "
+            f"(Keras rejects it). Received: strides={strides}, dilation_rate={dilation}"
+        )
+
+
+@dataclass(frozen=True)
+class Conv2DTranspose(Layer):
+    """Transposed convolution ("deconvolution"): upsamples by ``strides``."""
+
+    type_name: ClassVar[str] = "Conv2DTranspose"
+    positional: ClassVar[tuple[str, ...]] = (
+        "filters", "kernel_size", "strides", "padding", "output_padding", "data_format",
+        "dilation_rate", "activation", "use_bias",
+    )
+    filters: int = field(default=0, metadata={"kind": "pos_int", "required": True})
+    kernel_size: Pair = field(default=(1, 1), metadata={"kind": "pair", "required": True})
+    strides: Pair = arg("pair", (1, 1))
+    padding: Padding = arg("padding", Padding.VALID)
+    output_padding: Pair | None = arg("nonneg_pair_or_none", None)
+    dilation_rate: Pair = arg("pair", (1, 1))
+    use_bias: bool = arg("bool", True)
+    activation: str | None = arg("name", None)
+
+    def __post_init__(self) -> None:
+        _check_stride_dilation(self.strides, self.dilation_rate)
+        if self.output_padding is not None:
+            for op, s in zip(self.output_padding, self.strides, strict=True):
+                if op >= s:
+                    raise ValueError(
+                        "output_padding must be smaller than strides in every dimension. "
+                        f"Received: output_padding={self.output_padding}, strides={self.strides}"
+                    )
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        h, w, c = _channels(shape, self)
+        ops = self.output_padding if self.output_padding is not None else (-1, -1)
+        same = int(self.padding is Padding.SAME)
+        out = []
+        for axis, n in enumerate((h, w)):
+            name = ("output height", "output width")[axis]
+            out.append(
+                t.dim(
+                    name, F.DECONV, n=n, k=self.kernel_size[axis], s=self.strides[axis],
+                    d=self.dilation_rate[axis], same=same, op=ops[axis],
+                )
+            )
+        t.note("output channels", "filters", self.filters)
+        kh, kw = self.kernel_size
+        params = t.apply(
+            "parameters", F.CONV_PARAMS, kh=kh, kw=kw, cin=c, f=self.filters, g=1,
+            b=int(self.use_bias),
+        )
+        return Analysis((out[0], out[1], self.filters), params, 0, h * w * kh * kw * c * self.filters)
+
+
+@dataclass(frozen=True)
+class DepthwiseConv2D(Layer):
+    """Depthwise convolution: each input channel convolved on its own, ``depth_multiplier`` times."""
+
+    type_name: ClassVar[str] = "DepthwiseConv2D"
+    positional: ClassVar[tuple[str, ...]] = (
+        "kernel_size", "strides", "padding", "depth_multiplier", "data_format", "dilation_rate",
+        "activation", "use_bias",
+    )
+    kernel_size: Pair = field(default=(1, 1), metadata={"kind": "pair", "required": True})
+    strides: Pair = arg("pair", (1, 1))
+    padding: Padding = arg("padding", Padding.VALID)
+    depth_multiplier: int = arg("pos_int", 1)
+    dilation_rate: Pair = arg("pair", (1, 1))
+    use_bias: bool = arg("bool", True)
+    activation: str | None = arg("name", None)
+
+    def window(self) -> tuple[Pair, Pair] | None:
+        k = self.kernel_size
+        d = self.dilation_rate
+        return (F.effective_kernel(k[0], d[0]), F.effective_kernel(k[1], d[1])), self.strides
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        h, w, c = _channels(shape, self)
+        ho, wo = _spatial(t, h, w, self.kernel_size, self.strides, self.padding, self.dilation_rate)
+        m = self.depth_multiplier
+        co = c * m
+        t.note("output channels", "C_in*depth_multiplier", co, f"{c}*{m}")
+        kh, kw = self.kernel_size
+        params = t.apply(
+            "parameters", F.DEPTHWISE_PARAMS, kh=kh, kw=kw, cin=c, m=m, b=int(self.use_bias)
+        )
+        return Analysis((ho, wo, co), params, 0, ho * wo * kh * kw * co)
+
+
+@dataclass(frozen=True)
+class SeparableConv2D(Layer):
+    """Depthwise convolution followed by a 1x1 (pointwise) convolution to ``filters`` channels."""
+
+    type_name: ClassVar[str] = "SeparableConv2D"
+    positional: ClassVar[tuple[str, ...]] = (
+        "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
+        "depth_multiplier", "activation", "use_bias",
+    )
+    filters: int = field(default=0, metadata={"kind": "pos_int", "required": True})
+    kernel_size: Pair = field(default=(1, 1), metadata={"kind": "pair", "required": True})
+    strides: Pair = arg("pair", (1, 1))
+    padding: Padding = arg("padding", Padding.VALID)
+    depth_multiplier: int = arg("pos_int", 1)
+    dilation_rate: Pair = arg("pair", (1, 1))
+    use_bias: bool = arg("bool", True)
+    activation: str | None = arg("name", None)
+
+    def window(self) -> tuple[Pair, Pair] | None:
+        k = self.kernel_size
+        d = self.dilation_rate
+        return (F.effective_kernel(k[0], d[0]), F.effective_kernel(k[1], d[1])), self.strides
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        h, w, c = _channels(shape, self)
+        ho, wo = _spatial(t, h, w, self.kernel_size, self.strides, self.padding, self.dilation_rate)
+        t.note("output channels", "filters", self.filters)
+        kh, kw = self.kernel_size
+        m = self.depth_multiplier
+        params = t.apply(
+            "parameters", F.SEPARABLE_PARAMS, kh=kh, kw=kw, cin=c, m=m, f=self.filters,
+            b=int(self.use_bias),
+        )
+        macs = ho * wo * (kh * kw * c * m + c * m * self.filters)
+        return Analysis((ho, wo, self.filters), params, 0, macs)
+
+
+@dataclass(frozen=True)
+class _Pooling2D(Layer):
+    """Shared by max and average pooling: no parameters, strides default to pool_size."""
+
+    positional: ClassVar[tuple[str, ...]] = ("pool_size", "strides", "padding")
+    # Always written out: Keras 3's AveragePooling2D has no default pool_size.
+    pool_size: Pair = field(default=(2, 2), metadata={"kind": "pair", "emit": True})
+    strides: Pair | None = arg("pair_or_none", None)
+    padding: Padding = arg("padding", Padding.VALID)
+
+    @property
+    def effective_strides(self) -> Pair:
+        """Keras: ``strides=None`` means ``strides=pool_size``."""
+        return self.pool_size if self.strides is None else self.strides
+
+    def window(self) -> tuple[Pair, Pair] | None:
+        return self.pool_size, self.effective_strides
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        h, w, c = _channels(shape, self)
+        if t.explain and self.strides is None:
+            t.note("strides", "pool_size (Keras' default when strides is not given)", self.pool_size[0])
+        ho, wo = _spatial(t, h, w, self.pool_size, self.effective_strides, self.padding, pooling=True)
+        t.note("output channels", "C_in (pooling works on each channel alone)", c)
+        t.note("parameters", "(pooling has nothing to learn)", 0)
+        return Analysis((ho, wo, c), 0, 0)
+
+
+@dataclass(frozen=True)
+class MaxPooling2D(_Pooling2D):
+    """Max pooling over ``pool_size`` windows."""
+
+    type_name: ClassVar[str] = "MaxPooling2D"
+
+
+@dataclass(frozen=True)
+class AveragePooling2D(_Pooling2D):
+    """Average pooling over ``pool_size`` windows."""
+
+    type_name: ClassVar[str] = "AveragePooling2D"
+
+
+@dataclass(frozen=True)
+class _GlobalPooling2D(Layer):
+    positional: ClassVar[tuple[str, ...]] = ("data_format", "keepdims")
+    keepdims: bool = arg("bool", False)
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        _h, _w, c = _channels(shape, self)
+        t.note("output size", "C_in (one value per channel)", c)
+        t.note("parameters", "(pooling has nothing to learn)", 0)
+        return Analysis((1, 1, c) if self.keepdims else (c,), 0, 0)
+
+
+@dataclass(frozen=True)
+class GlobalMaxPooling2D(_GlobalPooling2D):
+    """The maximum of each channel over all positions."""
+
+    type_name: ClassVar[str] = "GlobalMaxPooling2D"
+
+
+@dataclass(frozen=True)
+class GlobalAveragePooling2D(_GlobalPooling2D):
+    """The mean of each channel over all positions."""
+
+    type_name: ClassVar[str] = "GlobalAveragePooling2D"
+
+
+@dataclass(frozen=True)
+class Flatten(Layer):
+    """Unrolls everything but the batch axis into one vector."""
+
+    type_name: ClassVar[str] = "Flatten"
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        if len(shape) == 1:
+            t.note("output size", "unchanged (already flat)", shape[0])
+            return Analysis(shape, 0, 0)
+        h, w, c = _channels(shape, self)
+        n = t.apply("output size", F.FLATTEN, h=h, w=w, c=c)
+        t.note("parameters", "(Flatten only reshapes)", 0)
+        return Analysis((n,), 0, 0)
+
+
+@dataclass(frozen=True)
+class Dense(Layer):
+    """Fully connected layer, applied to the last axis (also of a 3-D H x W x C input)."""
+
+    type_name: ClassVar[str] = "Dense"
+    positional: ClassVar[tuple[str, ...]] = ("units", "activation", "use_bias")
+    units: int = field(default=0, metadata={"kind": "pos_int", "required": True})
+    use_bias: bool = arg("bool", True)
+    activation: str | None = arg("name", None)
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        cin = shape[-1]
+        t.note("output size (last axis)", "units", self.units)
+        params = t.apply("parameters", F.DENSE_PARAMS, cin=cin, u=self.units, b=int(self.use_bias))
+        positions = math.prod(shape[:-1])
+        return Analysis((*shape[:-1], self.units), params, 0, positions * cin * self.units)
+
+
+@dataclass(frozen=True)
+class Dropout(Layer):
+    """Zeroes a random fraction of inputs during training; shape and parameters unchanged."""
+
+    type_name: ClassVar[str] = "Dropout"
+    positional: ClassVar[tuple[str, ...]] = ("rate",)
+    rate: float = field(default=0.0, metadata={"kind": "rate", "required": True})
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        t.note("parameters", "(dropout has nothing to learn)", 0)
+        return Analysis(shape, 0, 0)
+
+
+@dataclass(frozen=True)
+class Activation(Layer):
+    """An element-wise function; shape and parameters unchanged."""
+
+    type_name: ClassVar[str] = "Activation"
+    positional: ClassVar[tuple[str, ...]] = ("activation",)
+    activation: str = field(default="relu", metadata={"kind": "name", "required": True})
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        t.note("parameters", "(an element-wise function)", 0)
+        return Analysis(shape, 0, 0)
+
+
+@dataclass(frozen=True)
+class BatchNormalization(Layer):
+    """Per-channel normalization: gamma and beta learned, moving mean and variance tracked."""
+
+    type_name: ClassVar[str] = "BatchNormalization"
+    positional: ClassVar[tuple[str, ...]] = ("axis", "momentum", "epsilon", "center", "scale")
+    center: bool = arg("bool", True)
+    scale: bool = arg("bool", True)
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        c = shape[-1]
+        learned = int(self.center) + int(self.scale)
+        trainable = t.apply("trainable (gamma, beta)", F.PER_CHANNEL, c=c, n=learned)
+        tracked = t.apply("non-trainable (moving mean, moving variance)", F.PER_CHANNEL, c=c, n=2)
+        return Analysis(shape, trainable, tracked, math.prod(shape))
+
+
+@dataclass(frozen=True)
+class ZeroPadding2D(Layer):
+    """Adds rows and columns of zeros around the image."""
+
+    type_name: ClassVar[str] = "ZeroPadding2D"
+    positional: ClassVar[tuple[str, ...]] = ("padding",)
+    padding: tuple[Pair, Pair] = arg("pad2", ((1, 1), (1, 1)))
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        h, w, c = _channels(shape, self)
+        (top, bottom), (left, right) = self.padding
+        ho = t.dim("output height", F.ZERO_PAD, n=h, a=top, b=bottom)
+        wo = t.dim("output width", F.ZERO_PAD, n=w, a=left, b=right)
+        t.note("parameters", "(zeros are not learned)", 0)
+        return Analysis((ho, wo, c), 0, 0)
+
+
+@dataclass(frozen=True)
+class UpSampling2D(Layer):
+    """Repeats rows and columns ``size`` times."""
+
+    type_name: ClassVar[str] = "UpSampling2D"
+    positional: ClassVar[tuple[str, ...]] = ("size",)
+    size: Pair = arg("pair", (2, 2))
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        h, w, c = _channels(shape, self)
+        ho = t.dim("output height", F.UPSAMPLE, n=h, u=self.size[0])
+        wo = t.dim("output width", F.UPSAMPLE, n=w, u=self.size[1])
+        t.note("parameters", "(repeating is not learned)", 0)
+        return Analysis((ho, wo, c), 0, 0)
+
+
+LAYER_TYPES: dict[str, type[Layer]] = {
+    cls.type_name: cls
+    for cls in (
+        Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, MaxPooling2D,
+        AveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling2D, Flatten, Dense, Dropout,
+        Activation, BatchNormalization, ZeroPadding2D, UpSampling2D,
+    )
+}
+"""Every supported Keras layer type by its Keras class name."""
+
+SPATIAL_LAYERS = frozenset(
+    {"Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "MaxPooling2D",
+     "AveragePooling2D"}
+)
+"""Layers with a sliding window (they change the receptive field)."""

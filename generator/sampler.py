@@ -1,0 +1,199 @@
+"""Seeded random architectures a teacher would put on a worksheet, valid by construction.
+
+Everything is drawn from the ``random.Random`` passed in (no global state), so the same seed
+gives the same model. Each candidate layer is checked with the engine before it is kept; a
+candidate that would make a dimension non-positive (or the image too small to teach with) is
+drawn again, so no invalid model is ever returned.
+
+>>> import random
+>>> a = sample_model(random.Random(7), Difficulty.INTRO)
+>>> b = sample_model(random.Random(7), Difficulty.INTRO)
+>>> a == b
+True
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from enum import StrEnum
+
+from generator.engine.layers import (
+    Activation,
+    AveragePooling2D,
+    BatchNormalization,
+    Conv2D,
+    Conv2DTranspose,
+    Dense,
+    DepthwiseConv2D,
+    Dropout,
+    Flatten,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
+    Layer,
+    MaxPooling2D,
+    Padding,
+    SeparableConv2D,
+    Shape,
+    Tracer,
+    UpSampling2D,
+    ZeroPadding2D,
+)
+from generator.engine.model import ModelSpec
+from generator.errors import GeometryError
+
+
+class Difficulty(StrEnum):
+    """Sampler levels (and worksheet difficulty levels)."""
+
+    INTRO = "intro"
+    STANDARD = "standard"
+    ADVANCED = "advanced"
+
+
+INPUT_SHAPES: dict[Difficulty, tuple[Shape, ...]] = {
+    Difficulty.INTRO: ((28, 28, 1), (32, 32, 3), (28, 28, 3), (32, 32, 1)),
+    Difficulty.STANDARD: ((28, 28, 1), (32, 32, 3), (64, 64, 3), (48, 48, 1), (96, 96, 3)),
+    Difficulty.ADVANCED: ((32, 32, 3), (64, 64, 3), (128, 128, 3), (224, 224, 3), (56, 56, 16)),
+}
+"""Image sizes teachers use: MNIST 28x28x1, CIFAR 32x32x3, 64x64x3, ImageNet 224x224x3 ..."""
+
+FILTERS = (8, 16, 32, 64, 128)
+UNITS = (32, 64, 128, 256)
+CLASSES = (10, 2, 5, 100)
+MIN_SIDE = 2
+"""Smallest spatial side the sampler leaves before the classifier head (a 1x1 map is legal but
+dull)."""
+
+
+def _try(layer: Layer, shape: Shape) -> Shape | None:
+    """The output shape, or None when the layer does not fit ``shape``."""
+    try:
+        out = layer.analyze(shape, Tracer()).output_shape
+    except GeometryError:
+        return None
+    return out
+
+
+def _choice_weighted(rng: random.Random, options: list[tuple[float, Callable[[], Layer]]]) -> Layer:
+    total = sum(w for w, _ in options)
+    pick = rng.random() * total
+    for weight, make in options:
+        pick -= weight
+        if pick < 0:
+            return make()
+    return options[-1][1]()
+
+
+def _conv(rng: random.Random, level: Difficulty, shape: Shape) -> Layer:
+    filters = rng.choice(FILTERS)
+    if level is Difficulty.INTRO:
+        return Conv2D(filters, rng.choice(((3, 3), (3, 3), (5, 5))), activation="relu")
+    kernel = rng.choice(((3, 3), (3, 3), (5, 5), (1, 1), (3, 1), (1, 3), (3, 5), (7, 7)))
+    strides = rng.choice(((1, 1), (1, 1), (2, 2), (1, 2)))
+    padding = rng.choice((Padding.VALID, Padding.SAME))
+    dilation = (1, 1)
+    groups = 1
+    if level is Difficulty.ADVANCED:
+        if strides == (1, 1) and rng.random() < 0.4:
+            dilation = rng.choice(((2, 2), (3, 3), (2, 1)))
+        c = shape[-1]
+        if rng.random() < 0.2 and c % 2 == 0 and filters % 2 == 0:
+            groups = 2
+    return Conv2D(
+        filters, kernel, strides, padding, dilation, groups,
+        use_bias=level is not Difficulty.ADVANCED or rng.random() < 0.8, activation="relu",
+    )
+
+
+def _pool(rng: random.Random, level: Difficulty) -> Layer:
+    if level is Difficulty.INTRO:
+        return MaxPooling2D((2, 2))
+    cls = rng.choice((MaxPooling2D, MaxPooling2D, AveragePooling2D))
+    size = rng.choice(((2, 2), (2, 2), (3, 3)))
+    strides = rng.choice((None, None, (2, 2), (1, 1)))
+    return cls(size, strides, rng.choice((Padding.VALID, Padding.VALID, Padding.SAME)))
+
+
+def _advanced_extra(rng: random.Random) -> Layer:
+    k = rng.choice(((3, 3), (5, 5), (3, 3)))
+    strides = rng.choice(((1, 1), (2, 2)))
+    dilation = rng.choice(((1, 1), (2, 2))) if strides == (1, 1) else (1, 1)
+    padding = rng.choice((Padding.VALID, Padding.SAME))
+    options: list[tuple[float, Callable[[], Layer]]] = [
+        (3, lambda: DepthwiseConv2D(k, strides, padding, rng.choice((1, 1, 2)), dilation)),
+        (3, lambda: SeparableConv2D(rng.choice(FILTERS), k, strides, padding, rng.choice((1, 2)), dilation)),
+        (2, lambda: Conv2DTranspose(
+            rng.choice(FILTERS), k, (2, 2), padding, rng.choice((None, None, (1, 1))),
+        )),
+        (3, lambda: BatchNormalization(center=rng.random() < 0.85, scale=rng.random() < 0.85)),
+        (2, lambda: ZeroPadding2D(rng.choice((((1, 1), (1, 1)), ((2, 2), (2, 2)), ((0, 1), (0, 1)))))),
+        (1, lambda: UpSampling2D(rng.choice(((2, 2), (2, 1))))),
+        (1, lambda: Activation(rng.choice(("relu", "swish", "tanh")))),
+        (1, lambda: Dropout(rng.choice((0.1, 0.25)))),
+        (1, lambda: Dense(rng.choice((8, 16, 32)), activation="relu")),
+    ]
+    return _choice_weighted(rng, options)
+
+
+def _body_layer(rng: random.Random, level: Difficulty, shape: Shape) -> Layer:
+    if level is Difficulty.INTRO:
+        return _choice_weighted(rng, [(3, lambda: _conv(rng, level, shape)), (2, lambda: _pool(rng, level))])
+    options: list[tuple[float, Callable[[], Layer]]] = [
+        (4, lambda: _conv(rng, level, shape)),
+        (2, lambda: _pool(rng, level)),
+        (0.5, lambda: Dropout(rng.choice((0.1, 0.25, 0.5)))),
+    ]
+    if level is Difficulty.ADVANCED:
+        options.append((4, lambda: _advanced_extra(rng)))
+    return _choice_weighted(rng, options)
+
+
+def _head(rng: random.Random, level: Difficulty, shape: Shape) -> list[Layer]:
+    layers: list[Layer] = []
+    if level is Difficulty.INTRO or rng.random() < 0.5:
+        layers.append(Flatten())
+    else:
+        layers.append(rng.choice((GlobalAveragePooling2D, GlobalMaxPooling2D))())
+    if rng.random() < 0.6:
+        layers.append(Dense(rng.choice(UNITS), activation="relu"))
+        if level is not Difficulty.INTRO and rng.random() < 0.3:
+            layers.append(Dropout(0.5))
+    layers.append(Dense(rng.choice(CLASSES), activation="softmax"))
+    return layers
+
+
+def sample_model(
+    rng: random.Random, difficulty: Difficulty | str = Difficulty.INTRO, name: str = "model"
+) -> ModelSpec:
+    """A random, valid, teachable Sequential CNN at ``difficulty``."""
+    level = Difficulty(difficulty)
+    shape = rng.choice(INPUT_SHAPES[level])
+    target = {Difficulty.INTRO: (2, 5), Difficulty.STANDARD: (3, 7), Difficulty.ADVANCED: (4, 9)}[level]
+    n_body = rng.randint(*target)
+    layers: list[Layer] = []
+    current = shape
+    # Start with a convolution, as every model in the seed does.
+    while not layers:
+        first = _conv(rng, level, current)
+        out = _try(first, current)
+        if out is not None and min(out[:2]) >= MIN_SIDE:
+            layers.append(first)
+            current = out
+    attempts = 0
+    while len(layers) < n_body and attempts < 40:
+        attempts += 1
+        candidate = _body_layer(rng, level, current)
+        out = _try(candidate, current)
+        if out is None or len(out) != 3 or min(out[:2]) < MIN_SIDE or max(out[:2]) > 4 * max(shape[:2]):
+            continue
+        layers.append(candidate)
+        current = out
+    layers += _head(rng, level, current)
+    return ModelSpec(shape, tuple(layers), name)
+
+
+def sample_models(seed: int, count: int, difficulty: Difficulty | str, prefix: str = "model") -> list[ModelSpec]:
+    """``count`` models from one seed, named ``{prefix}_{i}``."""
+    rng = random.Random(seed)
+    return [sample_model(rng, difficulty, f"{prefix}_{i}") for i in range(count)]

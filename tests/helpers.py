@@ -1,0 +1,85 @@
+"""Hypothesis strategies and assertion helpers shared by the tests (themselves tested in
+test_helpers.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from generator.engine.layers import LAYER_TYPES
+from generator.engine.model import ModelSpec
+from generator.errors import SpecError
+from generator.spec import build_layer
+
+small = st.integers(min_value=1, max_value=6)
+pair = st.one_of(small, st.tuples(small, small))
+padding = st.sampled_from(["valid", "same"])
+
+LAYER_ARGS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
+    "Conv2D": st.fixed_dictionaries(
+        {"filters": small, "kernel_size": pair},
+        optional={"strides": pair, "padding": padding, "dilation_rate": pair, "use_bias": st.booleans(),
+                  "groups": st.sampled_from([1, 2])},
+    ),
+    "Conv2DTranspose": st.fixed_dictionaries(
+        {"filters": small, "kernel_size": pair},
+        optional={"strides": pair, "padding": padding, "dilation_rate": pair, "use_bias": st.booleans(),
+                  "output_padding": st.one_of(st.none(), st.integers(0, 3))},
+    ),
+    "DepthwiseConv2D": st.fixed_dictionaries(
+        {"kernel_size": pair},
+        optional={"strides": pair, "padding": padding, "dilation_rate": pair,
+                  "depth_multiplier": st.integers(1, 3), "use_bias": st.booleans()},
+    ),
+    "SeparableConv2D": st.fixed_dictionaries(
+        {"filters": small, "kernel_size": pair},
+        optional={"strides": pair, "padding": padding, "dilation_rate": pair,
+                  "depth_multiplier": st.integers(1, 3), "use_bias": st.booleans()},
+    ),
+    "MaxPooling2D": st.fixed_dictionaries(
+        {"pool_size": pair}, optional={"strides": st.one_of(st.none(), pair), "padding": padding}
+    ),
+    "AveragePooling2D": st.fixed_dictionaries(
+        {"pool_size": pair}, optional={"strides": st.one_of(st.none(), pair), "padding": padding}
+    ),
+    "GlobalMaxPooling2D": st.fixed_dictionaries({}, optional={"keepdims": st.booleans()}),
+    "GlobalAveragePooling2D": st.fixed_dictionaries({}, optional={"keepdims": st.booleans()}),
+    "Flatten": st.just({}),
+    "Dense": st.fixed_dictionaries({"units": small}, optional={"use_bias": st.booleans()}),
+    "Dropout": st.fixed_dictionaries({"rate": st.sampled_from([0.0, 0.25, 0.5])}),
+    "Activation": st.fixed_dictionaries({"activation": st.sampled_from(["relu", "tanh"])}),
+    "BatchNormalization": st.fixed_dictionaries(
+        {}, optional={"center": st.booleans(), "scale": st.booleans()}
+    ),
+    "ZeroPadding2D": st.one_of(
+        st.fixed_dictionaries({"padding": st.integers(0, 3)}),
+        st.fixed_dictionaries({"padding": st.tuples(st.tuples(st.integers(0, 2), st.integers(0, 2)),
+                                                     st.tuples(st.integers(0, 2), st.integers(0, 2)))}),
+    ),
+    "UpSampling2D": st.fixed_dictionaries({"size": pair}),
+}
+assert set(LAYER_ARGS) == set(LAYER_TYPES), "every layer type needs a strategy"
+
+
+@st.composite
+def single_layer_specs(draw: st.DrawFn) -> tuple[str, dict[str, Any], tuple[int, int, int]]:
+    """(layer type, Keras arguments, input shape): valid arguments, any geometry (often
+    invalid: a kernel larger than the image, a stride with a dilation ...)."""
+    type_name = draw(st.sampled_from(sorted(LAYER_ARGS)))
+    args = draw(LAYER_ARGS[type_name])
+    shape = (draw(st.integers(1, 9)), draw(st.integers(1, 9)), draw(st.sampled_from([1, 2, 4])))
+    return type_name, args, shape
+
+
+def try_build(type_name: str, args: dict[str, Any], shape: tuple[int, ...]) -> ModelSpec | str:
+    """The one-layer model spec, or the engine's error message when the arguments are refused."""
+    try:
+        return ModelSpec(shape, (build_layer(type_name, args, "test"),))
+    except SpecError as exc:
+        return str(exc)
+
+
+def explain_mismatch(label: str, inputs: Any, expected: Any, actual: Any) -> str:
+    """An assertion message that prints the inputs, the expected and the actual value."""
+    return f"{label}\n  inputs:   {inputs!r}\n  expected: {expected!r}\n  actual:   {actual!r}"

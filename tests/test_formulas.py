@@ -1,0 +1,72 @@
+"""The integer evaluators agree with the sympy expressions, and worked forms evaluate to the
+value they claim."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.engine import formulas as F
+from helpers import explain_mismatch
+
+pos = st.integers(1, 40)
+
+
+def eval_work(text: str) -> int:
+    """Evaluates a worked form like ``floor((28 - 3)/2) + 1`` with exact rationals."""
+    from fractions import Fraction
+
+    expr = re.sub(r"(\d+)", r"Fraction(\1)", text)
+    value = eval(expr, {"Fraction": Fraction, "floor": math.floor, "ceil": math.ceil, "max": max})  # noqa: S307 - our own formula text
+    assert value == int(value), text
+    return int(value)
+
+
+CASES = {
+    "conv_valid": (F.CONV_VALID, st.fixed_dictionaries({"n": pos, "k": pos, "s": pos, "d": st.integers(1, 4)})),
+    "same": (F.CONV_SAME, st.fixed_dictionaries({"n": pos, "s": pos})),
+    "pool_valid": (F.POOL_VALID, st.fixed_dictionaries({"n": pos, "k": pos, "s": pos})),
+    "conv_transpose": (F.DECONV, st.fixed_dictionaries(
+        {"n": pos, "k": pos, "s": pos, "d": st.integers(1, 3), "same": st.integers(0, 1), "op": st.integers(-1, 3)})),
+    "zero_padding": (F.ZERO_PAD, st.fixed_dictionaries({"n": pos, "a": pos, "b": pos})),
+    "upsampling": (F.UPSAMPLE, st.fixed_dictionaries({"n": pos, "u": pos})),
+    "flatten": (F.FLATTEN, st.fixed_dictionaries({"h": pos, "w": pos, "c": pos})),
+    "conv_params": (F.CONV_PARAMS, st.fixed_dictionaries(
+        {"kh": pos, "kw": pos, "cin": st.sampled_from([2, 4, 8]), "f": st.sampled_from([2, 4, 6]), "g": st.sampled_from([1, 2]), "b": st.integers(0, 1)})),
+    "depthwise_params": (F.DEPTHWISE_PARAMS, st.fixed_dictionaries({"kh": pos, "kw": pos, "cin": pos, "m": pos, "b": st.integers(0, 1)})),
+    "separable_params": (F.SEPARABLE_PARAMS, st.fixed_dictionaries({"kh": pos, "kw": pos, "cin": pos, "m": pos, "f": pos, "b": st.integers(0, 1)})),
+    "dense_params": (F.DENSE_PARAMS, st.fixed_dictionaries({"cin": pos, "u": pos, "b": st.integers(0, 1)})),
+    "per_channel": (F.PER_CHANNEL, st.fixed_dictionaries({"c": pos, "n": st.integers(0, 2)})),
+    "macs": (F.MACS, st.fixed_dictionaries({"h": pos, "w": pos, "k": pos, "f": pos})),
+}
+
+
+def test_every_formula_is_covered():
+    assert set(CASES) == set(F.formulas())
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_integer_evaluator_equals_sympy_and_worked_form(data):
+    for name, (formula, strategy) in CASES.items():
+        values = data.draw(strategy, label=name)
+        fast = formula.value(**values)
+        symbolic = formula.evaluate_sympy(**values)
+        assert fast == symbolic, explain_mismatch(name, values, symbolic, fast)
+        worked = eval_work(formula.work(**values).text)
+        assert worked == fast, explain_mismatch(name + " (worked form)", values, fast, worked)
+
+
+def test_latex_comes_from_sympy():
+    assert r"\left\lfloor" in F.CONV_VALID.latex()
+    assert r"\left\lceil" in F.CONV_SAME.latex()
+
+
+def test_floor_only_when_the_division_is_not_exact():
+    assert F.CONV_VALID.work(n=28, k=3, s=1, d=1).text == "(28 - 3)/1 + 1"
+    assert F.CONV_VALID.work(n=27, k=4, s=2, d=1).text == "floor((27 - 4)/2) + 1"
+    assert F.POOL_VALID.work(n=11, k=2, s=2).text == "floor((11 - 2)/2) + 1"
+    assert F.CONV_VALID.work(n=28, k=3, s=1, d=2).text == "(28 - 2*(3 - 1) - 1)/1 + 1"

@@ -1,0 +1,72 @@
+"""Engine == Keras: every layer's output shape and trainable/non-trainable counts, on hundreds of
+random architectures across all difficulty levels and every layer type; and every invalid
+geometry Keras rejects, the engine rejects."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from generator.engine import LAYER_TYPES, analyze
+from generator.errors import GeometryError
+from generator.sampler import Difficulty, sample_models
+from generator.spec import load_spec
+from helpers import explain_mismatch, single_layer_specs, try_build
+
+pytestmark = pytest.mark.keras
+
+MODELS_PER_LEVEL = 120
+
+
+@pytest.fixture(scope="module")
+def verify():
+    from generator import verify
+
+    return verify
+
+
+@pytest.mark.parametrize("level", list(Difficulty))
+def test_sampled_architectures_agree_with_keras(verify, level):
+    specs = sample_models(seed=20261125, count=MODELS_PER_LEVEL, difficulty=level)
+    mismatches = verify.verify_all(analyze(s) for s in specs)
+    assert not mismatches, "\n".join(map(str, mismatches[:10]))
+
+
+def test_sampler_covers_every_layer_type():
+    seen = Counter(
+        layer.type_name
+        for level in Difficulty
+        for spec in sample_models(seed=20261125, count=MODELS_PER_LEVEL, difficulty=level)
+        for layer in spec.layers
+    )
+    assert set(seen) == set(LAYER_TYPES), set(LAYER_TYPES) - set(seen)
+    assert min(seen.values()) >= 5, seen
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=single_layer_specs())
+def test_single_layers_accept_and_reject_like_keras(verify, case):
+    type_name, args, shape = case
+    spec = try_build(type_name, args, shape)
+    if isinstance(spec, str):
+        # Refused when the spec is built (e.g. strides > 1 with dilation > 1): Keras refuses too.
+        with pytest.raises(ValueError):
+            getattr(verify.keras_module().layers, type_name)(**args)
+        return
+    keras_error = verify.keras_rejects(spec)
+    try:
+        summary = analyze(spec)
+    except GeometryError as exc:
+        assert keras_error, explain_mismatch("engine rejects, Keras builds", case, "a Keras error", str(exc))
+        return
+    assert keras_error is None, explain_mismatch("Keras rejects, engine accepts", case, keras_error, summary.to_dict())
+    mismatches = verify.compare(summary)
+    assert not mismatches, explain_mismatch("shape/params", case, "no mismatch", [str(m) for m in mismatches])
+
+
+def test_example_specs_verify(verify):
+    for name in ("seed_mnist.yaml", "seed_mnist.py", "advanced.yaml"):
+        summary = analyze(load_spec(f"examples/{name}"))
+        assert verify.compare(summary) == []
