@@ -197,3 +197,31 @@ def sample_models(seed: int, count: int, difficulty: Difficulty | str, prefix: s
     """``count`` models from one seed, named ``{prefix}_{i}``."""
     rng = random.Random(seed)
     return [sample_model(rng, difficulty, f"{prefix}_{i}") for i in range(count)]
+
+
+def sample_layer(rng: random.Random, difficulty: Difficulty | str, shape: Shape, pooling: bool = False) -> Layer:
+    """One sliding-window layer (a convolution, or with ``pooling`` a pooling layer) that fits
+    ``shape`` and leaves at least a 2x2 output; for single-layer questions."""
+    level = Difficulty(difficulty)
+    while True:
+        if pooling:
+            layer = _pool(rng, level)
+        elif level is Difficulty.ADVANCED and rng.random() < 0.5:
+            layer = _advanced_extra(rng)
+            if layer.window() is None and layer.type_name != "Conv2DTranspose":
+                continue
+        else:
+            layer = _conv(rng, level, shape)
+        out = _try(layer, shape)
+        if out is not None and len(out) == 3 and min(out[:2]) >= MIN_SIDE:
+            return layer
+
+
+def sample_input(rng: random.Random, difficulty: Difficulty | str) -> Shape:
+    """An input shape a teacher would use at ``difficulty``, sometimes a feature map from the
+    middle of a network (e.g. 13x13x32)."""
+    level = Difficulty(difficulty)
+    if rng.random() < 0.5:
+        return rng.choice(INPUT_SHAPES[level])
+    side = rng.choice((7, 11, 13, 14, 15, 16, 24, 26, 27, 28, 30, 31, 32, 56))
+    return (side, side, rng.choice(FILTERS))

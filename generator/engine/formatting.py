@@ -6,9 +6,10 @@ Only formatting lives here; every number comes from :class:`~generator.engine.mo
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 
-from generator.engine.layers import shape_str
-from generator.engine.model import Summary
+from generator.engine.layers import Layer, shape_str
+from generator.engine.model import ModelSpec, Summary
 
 
 def _rows(summary: Summary) -> list[tuple[str, str, str]]:
@@ -83,3 +84,38 @@ def to_latex(summary: Summary) -> str:
 def to_json(summary: Summary) -> str:
     """``explain --format json``: stable key order, two-space indent."""
     return json.dumps(summary.to_dict(), indent=2) + "\n"
+
+
+def _py(value: object) -> str:
+    if isinstance(value, str):
+        return repr(value).replace("'", '"')
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_py(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    return repr(value)
+
+
+def keras_source(spec: ModelSpec) -> str:
+    """Keras 3 code that builds ``spec`` (read back by :func:`generator.spec.parse_python`).
+
+    >>> from generator.engine.layers import Conv2D
+    >>> print(keras_source(ModelSpec((28, 28, 1), (Conv2D(32, (3, 3), activation="relu"),))))
+    model = keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        layers.Conv2D(32, (3, 3), activation="relu"),
+    ])
+    """
+    lines = ["model = keras.Sequential([", f"    keras.Input(shape={_py(spec.input_shape)}),"]
+    for layer in spec.layers:
+        lines.append(f"    layers.{layer_call(layer)},")
+    lines.append("])")
+    return "\n".join(lines)
+
+
+def layer_call(layer: Layer) -> str:
+    """``Conv2D(32, (3, 3), strides=(2, 2), padding="same")``: required arguments positional,
+    the rest by keyword, as Keras' documentation writes them."""
+    kwargs = layer.keras_kwargs()
+    required = [f.name for f in fields(layer) if f.metadata.get("required")]
+    parts = [_py(kwargs.pop(name)) for name in required]
+    parts += [f"{k}={_py(v)}" for k, v in kwargs.items()]
+    return f"{layer.type_name}({', '.join(parts)})"

@@ -1,0 +1,166 @@
+"""Wrong answers students really give, computed by applying the mistake to the same numbers.
+
+Each distractor names its mistake (forgetting the ``+1``, applying the ``valid`` formula to
+``same``, dropping the bias, counting dilation from 0 as CS231n does, forgetting the input
+channels ...), so a teacher can see why an option is tempting. The formulas are the engine's,
+fed the wrong way; nothing here re-derives a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from generator.engine import formulas as F
+from generator.engine.layers import Layer, Padding, Shape
+
+Wrong = list[tuple[object, str]]
+
+
+def _valid_side(n: int, k: int, s: int, d: int, pooling: bool) -> int:
+    return F.POOL_VALID.value(n=n, k=k, s=s) if pooling else F.CONV_VALID.value(n=n, k=k, s=s, d=d)
+
+
+def _side_mistakes(n: int, k: int, s: int, d: int, padding: Padding, pooling: bool) -> Wrong:
+    """Wrong output sides of a sliding window on an input side ``n``."""
+    ke = F.effective_kernel(k, d)
+    out: Wrong = []
+    if padding is Padding.SAME:
+        out.append((_valid_side(n, k, s, d, pooling), "applied the 'valid' formula to 'same' padding"))
+        out.append((n // s, "rounded down instead of up (same padding uses ceil(n/s))"))
+        if s > 1:
+            out.append((n, "forgot the stride (same padding keeps the size only at stride 1)"))
+        return out
+    out.append(((n - ke) // s, "forgot the +1"))
+    out.append((F.CONV_SAME.value(n=n, s=s), "applied the 'same' formula to 'valid' padding"))
+    if s > 1:
+        out.append((n - ke + 1, "ignored the stride"))
+        out.append((-(-(n - ke) // s) + 1, "rounded up instead of down"))
+    if d > 1:
+        cs231n_kernel = k + (k - 1) * d  # CS231n's dilation d means d gaps; Keras' means d - 1
+        out.append(((n - cs231n_kernel) // s + 1, "counted dilation from 0 (CS231n's convention)"))
+        out.append(((n - k) // s + 1, "ignored the dilation"))
+    return out
+
+
+def _combine(correct: Shape, sides_h: Wrong, sides_w: Wrong, channel_mistakes: Wrong) -> Wrong:
+    """Whole-shape distractors: one mistake at a time, applied to both axes where it applies."""
+    h, w, c = correct
+    out: Wrong = []
+    by_mistake_w = {m: v for v, m in sides_w}
+    for value, mistake in sides_h:
+        out.append(((value, by_mistake_w.get(mistake, w), c), mistake))
+    for channels, mistake in channel_mistakes:
+        out.append(((h, w, channels), mistake))
+    return out
+
+
+def shape_distractors(layer: Layer, in_shape: Shape, out_shape: Shape) -> Wrong:
+    """Typical wrong output shapes for ``layer`` applied to ``in_shape``."""
+    window = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None)
+    if len(in_shape) != 3 or len(out_shape) != 3:
+        return _generic_shape(out_shape)
+    h, w, c = in_shape
+    name = layer.type_name
+    if name == "Conv2DTranspose":
+        k, s = layer.kernel_size, layer.strides  # type: ignore[attr-defined]
+        return [
+            ((_valid_side(h, k[0], s[0], 1, False), _valid_side(w, k[1], s[1], 1, False), out_shape[2]),
+             "used the ordinary convolution formula (a transposed convolution upsamples)"),
+            ((h * s[0], w * s[1], out_shape[2]), "ignored the kernel overhang (n*s only holds for 'same')"),
+            ((out_shape[0], out_shape[1], c), "kept the input channels"),
+        ] + _generic_shape(out_shape)
+    if window is None:
+        return _generic_shape(out_shape)
+    pooling = name.endswith("Pooling2D")
+    strides = layer.effective_strides if pooling else layer.strides  # type: ignore[attr-defined]
+    dilation = getattr(layer, "dilation_rate", (1, 1))
+    padding = layer.padding  # type: ignore[attr-defined]
+    sides = [
+        _side_mistakes(n, window[i], strides[i], dilation[i], padding, pooling)
+        for i, n in enumerate((h, w))
+    ]
+    channel: Wrong = []
+    if name in ("Conv2D", "SeparableConv2D"):
+        channel.append((c, "kept the input channels (the output has one channel per filter)"))
+    elif name == "DepthwiseConv2D" and layer.depth_multiplier > 1:  # type: ignore[attr-defined]
+        channel.append((c, "forgot the depth multiplier"))
+    elif pooling:
+        channel.append((window[0] * window[1] * c, "multiplied the channels by the window"))
+    return _combine(out_shape, sides[0], sides[1], channel) + _generic_shape(out_shape)
+
+
+def _generic_shape(out_shape: Shape) -> Wrong:
+    if len(out_shape) == 3:
+        h, w, c = out_shape
+        return [((h + 1, w + 1, c), "off by one"), ((h - 1, w - 1, c), "off by one"),
+                ((h // 2, w // 2, c), "halved the size"), ((h, w, 2 * c), "doubled the channels")]
+    (n,) = out_shape
+    return [((n + 1,), "off by one"), ((n - 1,), "off by one"), ((n * 2,), "arithmetic slip")]
+
+
+def params_distractors(layer: Layer, in_shape: Shape, trainable: int, non_trainable: int) -> Wrong:
+    """Typical wrong parameter counts (of the layer's total)."""
+    total = trainable + non_trainable
+    c = in_shape[-1]
+    name = layer.type_name
+    rules: dict[str, Callable[[], Wrong]] = {
+        "Conv2D": lambda: _conv_params(layer, c),
+        "Conv2DTranspose": lambda: _conv_params(layer, c),
+        "SeparableConv2D": lambda: [
+            (total - layer.filters, "dropped the bias"),  # type: ignore[attr-defined]
+            (F.CONV_PARAMS.value(kh=layer.kernel_size[0], kw=layer.kernel_size[1], cin=c,  # type: ignore[attr-defined]
+                                 f=layer.filters, g=1, b=1), "counted it as an ordinary Conv2D"),  # type: ignore[attr-defined]
+            (F.DEPTHWISE_PARAMS.value(kh=layer.kernel_size[0], kw=layer.kernel_size[1], cin=c,  # type: ignore[attr-defined]
+                                      m=layer.depth_multiplier, b=0), "counted only the depthwise part"),  # type: ignore[attr-defined]
+        ],
+        "DepthwiseConv2D": lambda: [
+            (total - c * layer.depth_multiplier, "dropped the bias"),  # type: ignore[attr-defined]
+            (F.CONV_PARAMS.value(kh=layer.kernel_size[0], kw=layer.kernel_size[1], cin=c,  # type: ignore[attr-defined]
+                                 f=c * layer.depth_multiplier, g=1, b=1), "counted it as an ordinary Conv2D"),  # type: ignore[attr-defined]
+        ],
+        "Dense": lambda: [
+            (c * layer.units, "dropped the bias"),  # type: ignore[attr-defined]
+            (c * layer.units + c, "gave a bias to each input instead of each unit"),  # type: ignore[attr-defined]
+            ((c + 1) * (layer.units + 1), "added a bias on both sides"),  # type: ignore[attr-defined]
+        ],
+        "BatchNormalization": lambda: [
+            (trainable, "counted only the trainable gamma and beta"),
+            (2 * total, "counted four vectors twice"),
+            (c, "counted one value per channel"),
+        ],
+    }
+    if name in rules:
+        wrong = rules[name]()
+    elif name.endswith("Pooling2D") and not name.startswith("Global"):
+        k = layer.pool_size  # type: ignore[attr-defined]
+        wrong = [(k[0] * k[1] * c, "gave the pooling window weights"), (k[0] * k[1] * c + c, "gave the pooling window weights and biases")]
+    else:
+        wrong = [(c, "counted one weight per input channel"), (2 * c, "counted a weight and a bias per channel")]
+    return wrong + _generic_int(total)
+
+
+def _conv_params(layer: Layer, c: int) -> Wrong:
+    kh, kw = layer.kernel_size  # type: ignore[attr-defined]
+    f = layer.filters  # type: ignore[attr-defined]
+    g = getattr(layer, "groups", 1)
+    b = int(layer.use_bias)  # type: ignore[attr-defined]
+    out: Wrong = [
+        (F.CONV_PARAMS.value(kh=kh, kw=kw, cin=c, f=f, g=g, b=1 - b),
+         "dropped the bias" if b else "added a bias although use_bias=False"),
+        (F.CONV_PARAMS.value(kh=kh, kw=kw, cin=1, f=f, g=1, b=b), "forgot the input channels"),
+        (kh * kw * c + f, "forgot to multiply by the number of filters"),
+    ]
+    if g > 1:
+        out.append((F.CONV_PARAMS.value(kh=kh, kw=kw, cin=c, f=f, g=1, b=b), "ignored the groups"))
+    return out
+
+
+def _generic_int(value: int) -> Wrong:
+    return [(value + 1, "off by one"), (value * 2, "arithmetic slip"), (value - 1, "off by one"),
+            (value + 10, "arithmetic slip"), (value + 2, "arithmetic slip")]
+
+
+def pad_int_distractors(value: int, wrong: Wrong) -> Wrong:
+    """``wrong`` followed by arithmetic slips, so every numeric blank has enough options for a
+    multiple-choice version."""
+    return list(wrong) + _generic_int(value)
