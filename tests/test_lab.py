@@ -118,7 +118,7 @@ def test_convert_wheel_restores_keras_layout_exactly(tmp_path, fake_wheel, fake_
         np.testing.assert_array_equal(npz["x_test"], (test_x * 256).reshape(-1, 28, 28))
         np.testing.assert_array_equal(npz["y_test"], test_y)
         assert {npz[key].dtype for key in data.KERAS_KEYS} == {np.dtype(np.uint8)}
-    assert npz["x_train"].max() == 255  # the full 0-255 range survives the round trip
+        assert npz["x_train"].max() == 255  # the full 0-255 range survives the round trip
     assert converted.sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
     assert oct(out.stat().st_mode & 0o777) == "0o644"
 
@@ -351,7 +351,7 @@ def test_model_table_matches_the_seed():
         assert eval(line.expression, {"__builtins__": {}}) == line.value
 
 
-@pytest.mark.parametrize("module", [data, lab_config, model, plots, train])
+@pytest.mark.parametrize("module", [lab_config, model, plots, train])
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0

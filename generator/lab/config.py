@@ -78,7 +78,7 @@ class Recipe:
         steps = self.steps(train_images)
         warmup = int(steps * self.warmup_fraction)
         return {
-            "initial_learning_rate": self.learning_rate / 10,
+            "initial_learning_rate": round(self.learning_rate / 10, 12),
             "decay_steps": max(steps - warmup, 1),
             "warmup_target": self.learning_rate,
             "warmup_steps": warmup,

@@ -13,6 +13,7 @@ Only NumPy is imported here at module level; Keras only inside :func:`load_mnist
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import hashlib
 import io
@@ -295,9 +296,13 @@ def _expect_sha256(data: bytes, expected: str, what: str) -> None:
 
 
 class _ArrayUnpickler(pickle.Unpickler):
-    """An unpickler that rebuilds NumPy arrays and nothing else."""
+    """An unpickler that rebuilds NumPy arrays and nothing else.
+
+    ``_codecs.encode`` is how Python 3 writes ``bytes`` into protocol 2 pickles.
+    """
 
     _ALLOWED = {
+        ("_codecs", "encode"): codecs.encode,
         ("numpy.core.multiarray", "_reconstruct"): np.empty(0).__reduce__()[0],
         ("numpy._core.multiarray", "_reconstruct"): np.empty(0).__reduce__()[0],
         ("numpy", "ndarray"): np.ndarray,

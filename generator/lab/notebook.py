@@ -66,6 +66,8 @@ expects.
 _MODEL = """\
 ## The model
 
+- `layers.Input(shape=(28, 28, 1))`: the input, 28 x 28 pixels with 1 channel. (Older Keras
+  code passes `input_shape=(28, 28, 1)` to the first layer instead.)
 - `layers.Conv2D(32, (3, 3), activation="relu")`: 32 filters (the depth of the output feature
   map), each 3 x 3 pixels, stride 1, no padding ("valid").
 - `layers.MaxPooling2D((2, 2))`: the largest value of each 2 x 2 window, stride 2.

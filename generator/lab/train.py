@@ -77,7 +77,9 @@ def train(recipe: Recipe, mnist: Mnist, seed: int, log: TextIO | None = None) ->
     model.compile(optimizer=_optimizer(recipe, len(x_train)), loss="categorical_crossentropy",
                   metrics=["accuracy"], jit_compile=recipe.jit_compile)
     if recipe.tf_data:
-        fit_data: dict[str, Any] = {"x": _pipeline(x_train, y_train, recipe.batch_size, seed)}
+        # The pipeline shuffles itself; Keras' own shuffling only applies to arrays.
+        fit_data: dict[str, Any] = {"x": _pipeline(x_train, y_train, recipe.batch_size, seed),
+                                    "shuffle": False}
     else:
         fit_data = {"x": x_train, "y": y_train, "batch_size": recipe.batch_size}
     terminal = log.isatty()

@@ -74,7 +74,7 @@ def _problem(pid: str, kind: ProblemType, level: Difficulty, title: str, prompt:
              blanks: list[Blank], summary: Summary, solution: list[str] | None = None,
              code: str = "", table: tuple[dict, ...] = ()) -> Problem:
     if solution is None:
-        solution = [f"{b.label}: {step}" for b in blanks for step in b.steps]
+        solution = [step if len(blanks) == 1 else f"{b.label}: {step}" for b in blanks for step in b.steps]
     return Problem(
         pid, kind, level.value, title, prompt, tuple(blanks), tuple(solution),
         summary.spec.to_dict(), summary.to_dict(), code, table,
