@@ -31,7 +31,7 @@ import unicodedata
 
 KINDS = ("shape", "int", "choice")
 
-_DIGIT_GROUPS = re.compile(r"^[+]?\d{1,3}([,\s_]\d{3})+$")
+_DIGIT_GROUPS = re.compile(r"^[+]?[0-9]{1,3}([,\s_][0-9]{3})+$")
 _SHAPE_SPLIT = re.compile(r"\s*(?:[x×*,;]|\s)\s*")
 
 
@@ -45,7 +45,7 @@ def _int(text: str) -> int | None:
     if _DIGIT_GROUPS.match(text):
         text = re.sub(r"[,\s_]", "", text)
     text = re.sub(r"\.0+$", "", text)
-    if re.fullmatch(r"[+]?\d+", text):
+    if re.fullmatch(r"[+]?[0-9]+", text):
         return int(text)
     return None
 

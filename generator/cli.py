@@ -51,7 +51,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 # Modules with a ``register(subparsers)`` function that adds their own subcommands.
-SUBCOMMAND_MODULES: tuple[str, ...] = ()
+SUBCOMMAND_MODULES: tuple[str, ...] = ("generator.worksheet_cli",)
 
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_explain, _add_bench]
 

@@ -130,3 +130,94 @@ def versions() -> dict[str, str]:
     import tensorflow as tf
 
     return {"tensorflow": tf.__version__, "keras": keras.__version__}
+
+
+def verify_problem(problem: dict[str, Any]) -> list[str]:
+    """Checks one key entry against Keras: every layer of ``expected`` and every blank that asks
+    for a shape or a count Keras reports. Returns the disagreements (empty when all agree)."""
+    from generator.answers import canonical
+    from generator.spec import spec_from_dict
+
+    pid = problem["id"]
+    got = keras_layers(spec_from_dict(problem["spec"], pid))
+    errors: list[str] = []
+    expected = problem["expected"]["layers"]
+    if len(expected) != len(got):
+        return [f"{pid}: {len(expected)} layers in the key, Keras built {len(got)}"]
+    for exp, k in zip(expected, got, strict=True):
+        for field, theirs in (
+            ("output_shape", [None, *k.output_shape]),
+            ("trainable", k.trainable),
+            ("non_trainable", k.non_trainable),
+        ):
+            if exp[field] != theirs:
+                errors.append(f"{pid}: layer {exp['index']} {field}: key {exp[field]!r} != Keras {theirs!r}")
+    totals = {
+        "total_params": sum(k.trainable + k.non_trainable for k in got),
+        "trainable_params": sum(k.trainable for k in got),
+        "non_trainable_params": sum(k.non_trainable for k in got),
+    }
+    for blank in problem["blanks"]:
+        layer, field = blank.get("layer"), blank.get("field")
+        truth: str | None = None
+        if blank.get("spec") is not None:
+            own = keras_layers(spec_from_dict(blank["spec"], f"{pid}.{blank['id']}"))
+            if field == "output_shape" and canonical(own[layer].output_shape, "shape") != blank["answer"]:
+                errors.append(f"{pid}.{blank['id']}: key {blank['answer']!r} != Keras {own[layer].output_shape!r}")
+            continue
+        if field == "output_shape" and layer is not None:
+            truth = canonical(got[layer].output_shape, "shape")
+        elif field in ("params", "trainable", "non_trainable") and layer is not None:
+            k = got[layer]
+            truth = str({"params": k.trainable + k.non_trainable, "trainable": k.trainable,
+                         "non_trainable": k.non_trainable}[field])
+        elif field in totals:
+            truth = str(totals[field])
+        if truth is not None and truth != blank["answer"]:
+            errors.append(f"{pid}.{blank['id']}: key {blank['answer']!r} != Keras {truth!r}")
+        if problem["type"] == "inverse":
+            errors += _verify_inverse(problem, blank)
+    return errors
+
+
+def _verify_inverse(problem: dict[str, Any], blank: dict[str, Any]) -> list[str]:
+    """Every accepted answer of an inverse question, put back into the model, gives the output
+    (and parameter count) the question states, in Keras."""
+    import copy
+
+    from generator.spec import spec_from_dict
+
+    field = blank["field"]
+    final = problem["expected"]["layers"][-1]
+    errors = []
+    for answer in blank["accepted"]:
+        spec = copy.deepcopy(problem["spec"])
+        layers = spec["layers"]
+        if field == "padding" and blank["kind"] == "int":
+            layers[0] = {"ZeroPadding2D": {"padding": [[int(answer)] * 2] * 2}}
+        else:
+            ((_, args),) = layers[-1].items()
+            value: Any = answer if blank["kind"] == "choice" else int(answer)
+            args[field] = value if field in ("filters", "padding") else [value, value]
+        got = keras_layers(spec_from_dict(spec, problem["id"]))[-1]
+        if [None, *got.output_shape] != final["output_shape"] or (
+            field == "filters" and got.trainable + got.non_trainable != final["params"]
+        ):
+            errors.append(
+                f"{problem['id']}.{blank['id']}: accepted answer {answer!r} gives {got.output_shape} "
+                f"in Keras, not {final['output_shape'][1:]}"
+            )
+    return errors
+
+
+def verify_problems(problems: list[dict[str, Any]], progress: Any = None) -> list[str]:
+    """:func:`verify_problem` over many problems in one TensorFlow session."""
+    keras = keras_module()
+    errors: list[str] = []
+    for i, problem in enumerate(problems):
+        errors += verify_problem(problem)
+        if i % 50 == 49:
+            keras.backend.clear_session()
+        if progress is not None:
+            progress.advance(1, f"verifying {problem['id']}")
+    return errors

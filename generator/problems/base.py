@@ -47,6 +47,8 @@ class Blank:
         distractors: Wrong answers from typical mistakes, for multiple-choice versions.
         layer: Index of the layer the blank is about (None for totals and concepts).
         field: What it asks for: ``output_shape``, ``params``, ``total_params`` ...
+        spec: The model the blank is about when it is not the problem's own spec (e.g. the
+            ``same`` variant of a ``valid`` layer), so verification builds the right one.
     """
 
     id: str
@@ -58,6 +60,7 @@ class Blank:
     distractors: tuple[Distractor, ...] = ()
     layer: int | None = None
     field: str = ""
+    spec: dict[str, Any] | None = None
 
     @property
     def shown(self) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import replace
 
 from generator.engine import ModelSpec, analyze
 from generator.engine import formulas as F
@@ -99,7 +100,8 @@ def summary_table(rng: random.Random, level: Difficulty, pid: str) -> Problem:
     nontrainable_terms = " + ".join(str(r.non_trainable) for r in summary.records if r.non_trainable)
     blanks += [
         blank("total", "Total params", "int", summary.total_params,
-              [f"sum of every layer's Param # = {summary.total_params}"], field="total_params",
+              [f"{' + '.join(str(r.params) for r in summary.records if r.params) or '0'} = {summary.total_params}"],
+              field="total_params",
               distractors=[(summary.trainable_params, "left out the non-trainable parameters")]
               + [(summary.total_params - r.params, f"left out {r.name}") for r in summary.records if r.params][:3]),
         blank("trainable", "Trainable params", "int", summary.trainable_params,
@@ -115,8 +117,13 @@ def summary_table(rng: random.Random, level: Difficulty, pid: str) -> Problem:
         "table as `model.summary()` would print it: the output shape and the number of parameters "
         "(Param #) of every layer, then the totals."
     )
+    solution = [
+        f"{r.name} ({r.type_name}), input {shape_str(r.input_shape)}: "
+        + "; ".join(s.text for s in r.steps) + f" -> output {shape_str(r.output_shape)}"
+        for r in summary.records
+    ] + [f"{b.label}: {b.steps[0]}" for b in blanks[-3:]]
     return _problem(pid, ProblemType.SUMMARY_TABLE, level, "Fill in the summary table", prompt, blanks,
-                    summary, code=keras_source(spec), table=tuple(rows))
+                    summary, solution=solution, code=keras_source(spec), table=tuple(rows))
 
 
 # ---------------------------------------------------------------- 2. single layers
@@ -273,7 +280,7 @@ def _inverse_padding_mode(rng: random.Random, level: Difficulty, pid: str) -> Pr
     )
     b = blank("padding", "padding", "choice", mode, steps, field="padding", distractors=[(other, f"confused what '{other}' does")])
     layer = Conv2D(f, (k, k), (s, s), Padding(mode))
-    return _square_conv_problem(pid, level, n, c, layer, "valid or same?", prompt, b, steps)
+    return _square_conv_problem(pid, level, n, c, layer, "Valid or same padding?", prompt, b, steps)
 
 
 def _inverse_zero_padding(rng: random.Random, level: Difficulty, pid: str) -> Problem:
@@ -382,11 +389,13 @@ def _concept_same_vs_valid(rng: random.Random, level: Difficulty, pid: str) -> P
         f"`Conv2D({f}, ({k}, {k}), strides={s})` is applied to `{shape_str((n, n, c))}`. What is the output "
         "shape with `padding=\"valid\"`, and with `padding=\"same\"`?"
     )
-    blanks = [_shape_blank(f"{mode}", records[mode], f"Output shape with padding='{mode}'") for mode in ("valid", "same")]
+    blanks = [_shape_blank("valid", records["valid"], "Output shape with padding='valid'"),
+              replace(_shape_blank("same", records["same"], "Output shape with padding='same'"),
+                      spec=specs["same"].to_dict())]
     lesson = (f"'valid' adds no padding, so each side shrinks by k - 1 = {k - 1} before the stride; 'same' pads "
               f"so that the output is ceil(n/s): the kernel size no longer matters.")
     return _problem(pid, ProblemType.CONCEPT, level, "'same' versus 'valid' padding", prompt, blanks,
-                    analyze(specs["same"], explain=True),
+                    analyze(specs["valid"], explain=True),
                     solution=[lesson, *(f"{b.label}: {st}" for b in blanks for st in b.steps)])
 
 

@@ -1,0 +1,115 @@
+"""The offline self-check in a real headless browser (Debian's Chromium driven by Playwright):
+right, wrong and unreadable answers get the right feedback, and the page's JavaScript normalizes
+answers exactly as generator.answers does. Screenshots go to build/screenshots/ for a human look."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, need
+from generator.answers import normalize
+from generator.worksheet import build_worksheets
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = REPO / "build" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+SAMPLES = [
+    ("(None, 26, 26, 32)", "shape"), ("26x26x32", "shape"), ("26 x 26 x 32", "shape"), ("[26, 26, 32]", "shape"),
+    ("26,26,32", "shape"), ("(None,576)", "shape"), ("26×26×32", "shape"), ("(?, 7, 7, 64)", "shape"),
+    ("twenty", "shape"), ("", "shape"), ("18,496", "int"), ("18 496", "int"), ("18_496", "int"), ("18496.0", "int"),
+    ("+320", "int"), ("0320", "int"), ("3.5", "int"), ("１２", "int"), ("  'Same' ", "choice"), ("(valid)", "choice"),
+    ("12345678901234567", "int"),
+]
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    need(Path(CHROMIUM).exists(), "Debian's chromium package (apt-get install chromium)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    cfg = tmp_path_factory.mktemp("cfg") / "ws.yaml"
+    cfg.write_text(
+        "title: Browser test\nworksheets:\n  - name: t\n    title: Self-check\n    difficulty: intro\n"
+        "    problems:\n      - {type: summary_table, count: 1}\n      - {type: layer_shape, count: 1}\n"
+        "      - {type: inverse, count: 1}\n",
+        encoding="utf-8",
+    )
+    out = build_worksheets(cfg, 11, tmp_path_factory.mktemp("out") / "ws", verify=False)
+    key = json.loads((out / "t-key.json").read_text())
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pg = browser.new_page(viewport={"width": 1000, "height": 1400})
+        pg.goto((out / "t-worksheet.html").as_uri())
+        yield pg, key, out
+        browser.close()
+
+
+def _box(pg, qid):
+    return pg.locator(f'input[data-q="{qid}"]')
+
+
+def _feedback(pg, qid):
+    return pg.locator(f'input[data-q="{qid}"] + .fb')
+
+
+def test_right_wrong_and_unreadable_answers(page):
+    pg, key, _ = page
+    table = key["problems"][0]
+    pid = table["id"]
+    shape, params, total = table["blanks"][0], table["blanks"][1], table["blanks"][-3]
+    dims = shape["answer"].split("x")
+    _box(pg, f"{pid}.{shape['id']}").fill(f"(None, {', '.join(dims)})")  # right, Keras notation
+    _box(pg, f"{pid}.{params['id']}").fill(f"{int(params['answer']) + 1:,}")  # wrong by one
+    _box(pg, f"{pid}.{total['id']}").fill("lots")  # unreadable
+    pg.click(f'button.check[data-problem="{pid}"]')
+    pg.wait_for_function(f"document.querySelector('.score[data-problem=\"{pid}\"]').textContent !== ''")
+    assert _feedback(pg, f"{pid}.{shape['id']}").inner_text() == "\u2713 right"
+    assert "right" in _box(pg, f"{pid}.{shape['id']}").get_attribute("class")
+    assert _feedback(pg, f"{pid}.{params['id']}").inner_text() == "\u2717 not yet"
+    assert _feedback(pg, f"{pid}.{total['id']}").inner_text().startswith("? write a whole number")
+    blanks = len(table["blanks"])
+    assert pg.locator(f'.score[data-problem="{pid}"]').inner_text() == f"1 of {blanks} right"
+
+    single = key["problems"][1]
+    qid = f"{single['id']}.{single['blanks'][0]['id']}"
+    _box(pg, qid).fill(single["blanks"][0]["answer"].replace("x", " x "))
+    pg.click(f'button.check[data-problem="{single["id"]}"]')
+    pg.wait_for_function(f"document.querySelector('input[data-q=\"{qid}\"] + .fb').textContent !== ''")
+    assert _feedback(pg, qid).inner_text() == "\u2713 right"
+
+    inverse = key["problems"][2]
+    b = inverse["blanks"][0]
+    qid = f"{inverse['id']}.{b['id']}"
+    for accepted in b["accepted"]:  # every valid answer of an inverse question is accepted
+        _box(pg, qid).fill(accepted)
+        _box(pg, qid).press("Enter")
+        pg.wait_for_function(f"document.querySelector('input[data-q=\"{qid}\"] + .fb').textContent !== ''")
+        assert _feedback(pg, qid).inner_text() == "\u2713 right"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / "worksheet-selfcheck.png"), full_page=True)
+
+
+def test_javascript_normalize_mirrors_python(page):
+    pg, _, _ = page
+    for text, kind in SAMPLES:
+        js = pg.evaluate("([t, k]) => window.cnnNormalize(t, k)", [text, kind])
+        assert js == normalize(text, kind), (text, kind)
+
+
+def test_print_layout_screenshot(page):
+    pg, _, out = page
+    pg.emulate_media(media="print")
+    assert pg.locator("button.check").first.is_hidden()
+    pdf = pg.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+    pg.emulate_media(media="screen")
+    pg.goto((out / "t-teacher.html").as_uri())
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / "teacher-copy.png"), full_page=True)
