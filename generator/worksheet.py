@@ -168,11 +168,14 @@ def document_context(
     }
 
 
-def render_documents(env: Any, context: dict[str, Any], salt: str, page_title: str) -> dict[str, str]:
-    """worksheet.md / .html (self-check), key.md / .html, and the teacher's copy (worksheet, a
-    page break, the key)."""
+def render_documents(
+    env: Any, context: dict[str, Any], salt: str, page_title: str, selfcheck: bool = True
+) -> dict[str, str]:
+    """worksheet.md / .html, key.md / .html, and the teacher's copy (worksheet, a page break,
+    the key). With ``selfcheck`` the HTML has answer boxes with a Check button; without it
+    (exams) it has lines to write on and no digests at all."""
     sheet_md = render(env, "worksheet.md.j2", {**context, "mode": "md"})
-    sheet_html_src = render(env, "worksheet.md.j2", {**context, "mode": "html"})
+    sheet_html_src = render(env, "worksheet.md.j2", {**context, "mode": "html" if selfcheck else "exam"})
     key_md = render(env, "key.md.j2", context)
     sheet_body = markdown_to_html(sheet_html_src)
     key_body = markdown_to_html(key_md)
@@ -183,7 +186,7 @@ def render_documents(env: Any, context: dict[str, Any], salt: str, page_title: s
 
     return {
         "worksheet.md": sheet_md,
-        "worksheet.html": page(page_title, sheet_body, True),
+        "worksheet.html": page(page_title, sheet_body, selfcheck),
         "key.md": key_md,
         "key.html": page(f"Answer key: {page_title}", key_body, False),
         "teacher.html": page(

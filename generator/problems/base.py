@@ -114,6 +114,7 @@ class Problem:
     expected: dict[str, Any]
     code: str = ""
     table: tuple[dict[str, Any], ...] = field(default=())
+    variant: str = ""
 
     @property
     def answers(self) -> dict[str, str]:

@@ -5,9 +5,13 @@ step taken from the engine's derivation.
 
 from __future__ import annotations
 
+import functools
 import random
+import re
 from collections.abc import Callable
 from dataclasses import replace
+from fractions import Fraction
+from typing import Any, TypeVar
 
 from generator.engine import ModelSpec, analyze
 from generator.engine import formulas as F
@@ -29,7 +33,20 @@ from generator.problems.base import Blank, Problem, ProblemType, blank
 from generator.problems.distractors import params_distractors, shape_distractors
 from generator.sampler import FILTERS, Difficulty, sample_input, sample_layer, sample_model
 
-Generator = Callable[[random.Random, Difficulty, str], Problem]
+Generator = Callable[[random.Random, Difficulty, str, "str | None"], Problem]
+T = TypeVar("T")
+MAX_DRAWS = 20_000
+
+
+def _draw_until(draw: Callable[[], T], key: Callable[[T], str], variant: str | None) -> tuple[T, str]:
+    """Draws until ``key(item) == variant`` (any item when ``variant`` is None). Each draw is a
+    cheap spec-level sample, never a whole problem: exams use this to give every student the
+    same kind of question in a slot."""
+    for _ in range(MAX_DRAWS):
+        item = draw()
+        if variant is None or key(item) == variant:
+            return item, key(item)
+    raise ValueError(f"no draw matched variant {variant!r}")
 
 _PARAM_QUANTITIES = ("parameters", "trainable (gamma, beta)", "non-trainable (moving mean, moving variance)")
 
@@ -73,21 +90,22 @@ def _single(spec: ModelSpec) -> tuple[Summary, LayerRecord]:
 
 def _problem(pid: str, kind: ProblemType, level: Difficulty, title: str, prompt: str,
              blanks: list[Blank], summary: Summary, solution: list[str] | None = None,
-             code: str = "", table: tuple[dict, ...] = ()) -> Problem:
+             code: str = "", table: tuple[dict, ...] = (), variant: str = "") -> Problem:
     if solution is None:
         solution = [step if len(blanks) == 1 else f"{b.label}: {step}" for b in blanks for step in b.steps]
     return Problem(
         pid, kind, level.value, title, prompt, tuple(blanks), tuple(solution),
-        summary.spec.to_dict(), summary.to_dict(), code, table,
+        summary.spec.to_dict(), summary.to_dict(), code, table, variant,
     )
 
 
 # ---------------------------------------------------------------- 1. summary table
 
 
-def summary_table(rng: random.Random, level: Difficulty, pid: str) -> Problem:
-    """Fill in Keras' summary table (output shape and Param # of every layer, and the totals)."""
-    spec = sample_model(rng, level, name=pid)
+def summary_table(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None) -> Problem:
+    """Fill in Keras' summary table (output shape and Param # of every layer, and the totals).
+    Variant: the number of layers."""
+    spec, variant = _draw_until(lambda: sample_model(rng, level, name=pid), lambda m: str(len(m.layers)), variant)
     summary = analyze(spec, explain=True)
     blanks: list[Blank] = []
     rows = []
@@ -123,7 +141,7 @@ def summary_table(rng: random.Random, level: Difficulty, pid: str) -> Problem:
         for r in summary.records
     ] + [f"{b.label}: {b.steps[0]}" for b in blanks[-3:]]
     return _problem(pid, ProblemType.SUMMARY_TABLE, level, "Fill in the summary table", prompt, blanks,
-                    summary, solution=solution, code=keras_source(spec), table=tuple(rows))
+                    summary, solution=solution, code=keras_source(spec), table=tuple(rows), variant=variant)
 
 
 # ---------------------------------------------------------------- 2. single layers
@@ -134,9 +152,10 @@ def _one_layer_spec(rng: random.Random, level: Difficulty, pid: str, pooling: bo
     return ModelSpec(shape, (sample_layer(rng, level, shape, pooling=pooling),), pid)
 
 
-def layer_shape(rng: random.Random, level: Difficulty, pid: str) -> Problem:
-    """The output shape of one convolution or pooling layer."""
-    spec = _one_layer_spec(rng, level, pid, pooling=rng.random() < 0.35)
+def layer_shape(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None) -> Problem:
+    """The output shape of one convolution or pooling layer. Variant: the layer type."""
+    spec, variant = _draw_until(lambda: _one_layer_spec(rng, level, pid, pooling=rng.random() < 0.35),
+                                lambda m: m.layers[0].type_name, variant)
     summary, record = _single(spec)
     prompt = (
         f"A tensor of shape `{shape_str(spec.input_shape)}` goes into "
@@ -144,23 +163,25 @@ def layer_shape(rng: random.Random, level: Difficulty, pid: str) -> Problem:
     )
     blanks = [_shape_blank("shape", record, "Output shape")]
     return _problem(pid, ProblemType.LAYER_SHAPE, level, f"Output shape of a {record.type_name} layer",
-                    prompt, blanks, summary)
+                    prompt, blanks, summary, variant=variant)
 
 
-def layer_params(rng: random.Random, level: Difficulty, pid: str) -> Problem:
-    """The parameter count of one layer (convolutions, Dense, and BatchNormalization at higher
-    levels, with its trainable / non-trainable split)."""
+def _params_layer(rng: random.Random, level: Difficulty) -> tuple[Shape, Layer]:
     shape = sample_input(rng, level)
     pick = rng.random()
-    layer: Layer
     if level is not Difficulty.INTRO and pick < 0.2:
-        layer = BatchNormalization()
-    elif pick < 0.4:
+        return shape, BatchNormalization()
+    if pick < 0.4:
         flat = (rng.choice((128, 576, 784, 1024, 1600, 2048)),)
         shape = flat if rng.random() < 0.7 else shape
-        layer = Dense(rng.choice((10, 32, 64, 100, 128)), activation="relu")
-    else:
-        layer = sample_layer(rng, level, shape)
+        return shape, Dense(rng.choice((10, 32, 64, 100, 128)), activation="relu")
+    return shape, sample_layer(rng, level, shape)
+
+
+def layer_params(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None) -> Problem:
+    """The parameter count of one layer (convolutions, Dense, and BatchNormalization at higher
+    levels, with its trainable / non-trainable split). Variant: the layer type."""
+    (shape, layer), variant = _draw_until(lambda: _params_layer(rng, level), lambda d: d[1].type_name, variant)
     summary, record = _single(ModelSpec(shape, (layer,), pid))
     prompt = (
         f"A tensor of shape `{shape_str(shape)}` goes into `layers.{layer_call(layer)}`. "
@@ -176,37 +197,48 @@ def layer_params(rng: random.Random, level: Difficulty, pid: str) -> Problem:
                   layer=0, field="non_trainable", distractors=[(0, "thought every parameter is trained")]),
         ]
     return _problem(pid, ProblemType.LAYER_PARAMS, level, f"Parameters of a {record.type_name} layer",
-                    prompt, blanks, summary)
+                    prompt, blanks, summary, variant=variant)
 
 
 # ---------------------------------------------------------------- 3. inverse questions
 
 
-def _solve(relation: str, unknown: str, values: dict[str, int]) -> str:
-    """Solves the exact (floor-free) relation for ``unknown`` with sympy; returns the worked line
-    ``k = n - s*(o - 1) = 28 - 1*(26 - 1) = 3``."""
+@functools.cache
+def _solution(relation: str, unknown: str, names: tuple[str, ...]) -> tuple[str, Callable[..., Any]]:
+    """Solves the relation for ``unknown`` with sympy once; returns the solution as text and as
+    a compiled function of the other symbols (sympy stays off the hot path)."""
     import sympy
 
-    syms = {name: sympy.Symbol(name, positive=True) for name in (*values, unknown)}
+    syms = {name: sympy.Symbol(name, positive=True) for name in (*names, unknown)}
     lhs, rhs = relation.split("=")
     equation = sympy.Eq(sympy.sympify(lhs, locals=syms), sympy.sympify(rhs, locals=syms))
     (solution,) = sympy.solve(equation, syms[unknown])
-    value = solution.subs({syms[k]: v for k, v in values.items()})
-    substituted = str(solution)
-    for name in sorted(values, key=len, reverse=True):
-        substituted = substituted.replace(name, str(values[name]))
-    return f"solve {relation} for {unknown}: {unknown} = {solution} = {substituted} = {value}"
+    return str(solution), sympy.lambdify([syms[n] for n in names], solution, modules=[{"Rational": Fraction}, "math"])
 
 
-def inverse(rng: random.Random, level: Difficulty, pid: str) -> Problem:
-    """Find the missing kernel size, stride, padding, dilation or filter count."""
+def _solve(relation: str, unknown: str, values: dict[str, int]) -> str:
+    """Solves the exact (floor-free) relation for ``unknown`` with sympy; returns the worked line
+    ``solve ... for k: k = n - o*s + s = 28 - 26*1 + 1 = 3``."""
+    names = tuple(values)
+    text, func = _solution(relation, unknown, names)
+    value = Fraction(func(*(Fraction(values[n]) for n in names)))
+    shown = str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    substituted = re.sub(r"\b[A-Za-z]\w*\b", lambda m: str(values.get(m.group(0), m.group(0))), text)
+    return f"solve {relation} for {unknown}: {unknown} = {text} = {substituted} = {shown}"
+
+
+def inverse(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None) -> Problem:
+    """Find the missing kernel size, stride, padding, dilation or filter count. Variant: which."""
     variants = ["kernel", "padding_mode", "filters"]
     if level is not Difficulty.INTRO:
         variants += ["stride", "zero_padding"]
     if level is Difficulty.ADVANCED:
         variants += ["dilation"]
-    variant = rng.choice(variants)
-    return _INVERSE[variant](rng, level, pid)
+    if variant is None:
+        variant = rng.choice(variants)
+    elif variant not in variants:
+        raise ValueError(f"inverse variant {variant!r} is not offered at level {level}")
+    return replace(_INVERSE[variant](rng, level, pid), variant=variant)
 
 
 def _conv_side(n: int, k: int, s: int = 1, d: int = 1, same: bool = False) -> int:
@@ -343,7 +375,7 @@ def _inverse_filters(rng: random.Random, level: Difficulty, pid: str) -> Problem
                     solution=[line, *(f"check: {s}" for s in _param_steps(record))])
 
 
-_INVERSE: dict[str, Generator] = {
+_INVERSE: dict[str, Callable[[random.Random, Difficulty, str], Problem]] = {
     "kernel": _inverse_kernel,
     "stride": _inverse_stride,
     "padding_mode": _inverse_padding_mode,
@@ -356,10 +388,11 @@ _INVERSE: dict[str, Generator] = {
 # ---------------------------------------------------------------- 4. concepts
 
 
-def concept(rng: random.Random, level: Difficulty, pid: str) -> Problem:
-    """Questions the seed teaches, with computed answers."""
-    variant = rng.choice(list(_CONCEPTS))
-    return _CONCEPTS[variant](rng, level, pid)
+def concept(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None) -> Problem:
+    """Questions the seed teaches, with computed answers. Variant: which concept."""
+    if variant is None:
+        variant = rng.choice(list(_CONCEPTS))
+    return replace(_CONCEPTS[variant](rng, level, pid), variant=variant)
 
 
 def _concept_pool_params(rng: random.Random, level: Difficulty, pid: str) -> Problem:
@@ -469,7 +502,7 @@ def _concept_receptive_field(rng: random.Random, level: Difficulty, pid: str) ->
                     summary, code=keras_source(spec))
 
 
-_CONCEPTS: dict[str, Generator] = {
+_CONCEPTS: dict[str, Callable[[random.Random, Difficulty, str], Problem]] = {
     "pool_params": _concept_pool_params,
     "same_vs_valid": _concept_same_vs_valid,
     "flatten": _concept_flatten,
@@ -486,7 +519,9 @@ GENERATORS: dict[ProblemType, Generator] = {
 }
 
 
-def generate(kind: ProblemType | str, rng: random.Random, level: Difficulty | str, pid: str) -> Problem:
-    """One problem of type ``kind`` at ``level``, all answers computed."""
-    return GENERATORS[ProblemType(kind)](rng, Difficulty(level), pid)
+def generate(kind: ProblemType | str, rng: random.Random, level: Difficulty | str, pid: str,
+             variant: str | None = None) -> Problem:
+    """One problem of type ``kind`` at ``level``, all answers computed; with ``variant`` (from
+    an earlier problem's ``variant``), the same kind of question with other numbers."""
+    return GENERATORS[ProblemType(kind)](rng, Difficulty(level), pid, variant)
 

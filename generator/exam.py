@@ -1,0 +1,294 @@
+"""Exams for a class: one variant per student from a roster, keys, a printable bundle and LMS
+exports.
+
+Each student's variant is drawn from its own stream, seeded by (seed, student id), so adding a
+student never changes anyone else's exam. Difficulty is balanced: every variant has the same
+problem types and counts, and each slot is matched to a reference problem of that slot (same
+sub-type, same number of answers, hence the same number of layers in a summary table).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from generator.errors import UserError
+from generator.output import Progress, atomic_dir, derive_seed, write_text
+from generator.problems import Problem, generate
+from generator.render import environment, markdown_to_html, render
+from generator.sampler import Difficulty
+from generator.worksheet import (
+    INSTRUCTIONS,
+    ProblemRequest,
+    _expect,
+    _problem_list,
+    document_context,
+    render_documents,
+    verify_or_fail,
+)
+
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: readable from paper
+EXAM_INSTRUCTIONS = (
+    "Write every answer on its line. Shapes as Keras prints them, e.g. `(None, 26, 26, 32)`; "
+    "parameter counts as whole numbers. Your variant code identifies your exam: copy it onto "
+    "any extra sheet."
+)
+
+
+@dataclass(frozen=True)
+class ExamConfig:
+    """What every variant contains."""
+
+    title: str
+    difficulty: Difficulty
+    problems: tuple[ProblemRequest, ...]
+    instructions: str = EXAM_INSTRUCTIONS
+
+
+@dataclass(frozen=True)
+class Student:
+    """One roster row."""
+
+    id: str
+    name: str
+
+
+DEFAULT_EXAM = {
+    "title": "CNN shapes and parameters: exam",
+    "difficulty": "standard",
+    "problems": [
+        {"type": "summary_table", "count": 1},
+        {"type": "layer_shape", "count": 2},
+        {"type": "layer_params", "count": 2},
+        {"type": "inverse", "count": 1},
+        {"type": "concept", "count": 2},
+    ],
+}
+
+
+def exam_config_from_dict(data: Any, source: str) -> ExamConfig:
+    """Validates an exam config: ``title``, ``difficulty``, ``problems: [{type, count}]``."""
+    _expect(isinstance(data, dict), source, "expected a mapping with title, difficulty, problems", type(data).__name__)
+    unknown = set(data) - {"title", "difficulty", "problems", "instructions"}
+    _expect(not unknown, source, "unknown key(s); expected title, difficulty, problems, instructions", sorted(unknown))
+    levels = [d.value for d in Difficulty]
+    level = data.get("difficulty", "standard")
+    _expect(level in levels, f"{source}: difficulty", f"expected one of {', '.join(levels)}", level)
+    title = data.get("title", DEFAULT_EXAM["title"])
+    _expect(isinstance(title, str), f"{source}: title", "expected text", title)
+    instructions = data.get("instructions", EXAM_INSTRUCTIONS)
+    _expect(isinstance(instructions, str), f"{source}: instructions", "expected text", instructions)
+    return ExamConfig(title, Difficulty(level), _problem_list(data.get("problems"), f"{source}: problems"), instructions)
+
+
+def load_exam_config(path: str | Path | None) -> ExamConfig:
+    """The exam config at ``path`` (YAML/JSON), or the default one."""
+    if path is None:
+        return exam_config_from_dict(DEFAULT_EXAM, "default exam config")
+    from generator.spec import load_yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"--config {path}: no such file") from None
+    except (UnicodeDecodeError, OSError) as exc:
+        raise UserError(f"--config {path}: cannot read it as UTF-8 text ({exc.__class__.__name__})") from None
+    return exam_config_from_dict(load_yaml(text, str(path)), str(path))
+
+
+def read_roster(path: str | Path) -> list[Student]:
+    """Reads ROSTER.csv: a header with ``id`` (and usually ``name``), UTF-8 (a BOM is fine)."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise UserError(f"--roster {path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"--roster {path}: not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
+    if "\x00" in text:
+        raise UserError(f"--roster {path}: contains NUL bytes; not a CSV text file")
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise UserError(f"--roster {path}: empty; expected a header row with an 'id' column")
+    header = [h.strip().lower() for h in rows[0]]
+    if "id" not in header:
+        raise UserError(f"--roster {path}: the header has no 'id' column. Received: {','.join(rows[0])}")
+    id_col, name_col = header.index("id"), header.index("name") if "name" in header else None
+    students, seen = [], {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise UserError(f"--roster {path}: row {number} has {len(row)} fields, the header has {len(header)}")
+        sid = row[id_col].strip()
+        if not sid:
+            raise UserError(f"--roster {path}: row {number}: empty id")
+        if sid in seen:
+            raise UserError(f"--roster {path}: row {number}: id {sid!r} already used in row {seen[sid]}")
+        seen[sid] = number
+        students.append(Student(sid, row[name_col].strip() if name_col is not None else ""))
+    if not students:
+        raise UserError(f"--roster {path}: no students after the header")
+    return students
+
+
+def variant_code(seed: int, student_id: str) -> str:
+    """A short code from (seed, id), printed on the exam so a key can be found from paper.
+
+    >>> variant_code(2026, "s001") == variant_code(2026, "s001") != variant_code(2026, "s002")
+    True
+    >>> len(variant_code(1, "x"))
+    7
+    """
+    digest = int(hashlib.sha256(f"variant:{seed}:{student_id}".encode()).hexdigest(), 16)
+    chars = []
+    for _ in range(6):
+        digest, r = divmod(digest, len(CODE_ALPHABET))
+        chars.append(CODE_ALPHABET[r])
+    return "".join(chars[:3]) + "-" + "".join(chars[3:])
+
+
+def reference_slots(config: ExamConfig, seed: int) -> list[tuple[str, str]]:
+    """(type, variant) of every slot, drawn once per exam from the seed: every student's problem
+    in a slot is of that variant (the same layer type, the same inverse or concept question, the
+    same number of layers), which keeps the exams equally hard."""
+    slots = []
+    for request in config.problems:
+        for _ in range(request.count):
+            i = len(slots) + 1
+            rng = random.Random(derive_seed(seed, "slot", i))
+            slots.append((request.type.value, generate(request.type, rng, config.difficulty, f"q{i}").variant))
+    return slots
+
+
+def student_problems(config: ExamConfig, seed: int, student: Student, slots: list[tuple[str, str]]) -> list[Problem]:
+    """The student's variant, from the student's own seeded stream, one stream per slot."""
+    return [
+        generate(kind, random.Random(derive_seed(seed, "student", student.id, i)), config.difficulty, f"q{i}", variant)
+        for i, (kind, variant) in enumerate(slots, start=1)
+    ]
+
+
+def _fingerprint(problems: list[Problem]) -> str:
+    return hashlib.sha256(json.dumps([(p.spec, p.answers, p.prompt) for p in problems]).encode()).hexdigest()
+
+
+def safe_name(student_id: str, taken: set[str]) -> str:
+    """A file-name-safe folder name for a student id, unique among ``taken``.
+
+    >>> safe_name("a/b c", set())
+    'a_b_c'
+    """
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", student_id).strip("._") or "student"
+    name, n = base[:60], 2
+    while name in taken:
+        name, n = f"{base[:55]}-{n}", n + 1
+    taken.add(name)
+    return name
+
+
+def build_master(config: ExamConfig, seed: int, students: list[Student],
+                 progress: Progress | None = None) -> tuple[dict[str, Any], list[list[Problem]]]:
+    """Every student's variant: the master key (plain data) and the problems, in roster order."""
+    slots = reference_slots(config, seed)
+    entries, fingerprints, codes, folders = [], {}, {}, set()
+    variants = []
+    for student in students:
+        problems = student_problems(config, seed, student, slots)
+        fp = _fingerprint(problems)
+        if fp in fingerprints:  # pragma: no cover - astronomically unlikely; never silent
+            raise UserError(f"students {fingerprints[fp]!r} and {student.id!r} drew the same exam; use another --seed")
+        fingerprints[fp] = student.id
+        variants.append(problems)
+        code = variant_code(seed, student.id)
+        if code in codes:  # pragma: no cover - 32^6 codes
+            raise UserError(f"students {codes[code]!r} and {student.id!r} share variant code {code}; use another --seed")
+        codes[code] = student.id
+        entries.append({
+            "id": student.id, "name": student.name, "variant": code,
+            "folder": f"students/{safe_name(student.id, folders)}",
+            "problems": [p.to_dict() for p in problems],
+        })
+        if progress is not None:
+            progress.advance(1, f"variant {code}")
+    master = {
+        "title": config.title, "seed": seed, "difficulty": config.difficulty.value,
+        "question_types": [kind for kind, _ in slots], "students": entries,
+    }
+    return master, variants
+
+
+def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str | Path | None = None,
+               templates: str | Path | None = None, verify: bool = True) -> Path:
+    """Builds the whole exam folder atomically. Returns ``out``."""
+    from generator.exports import write_exports
+
+    config = load_exam_config(config_path)
+    students = read_roster(roster)
+    env = environment(Path(templates) if templates else None)
+    per_student = sum(r.count for r in config.problems)
+    progress = Progress(len(students) * (1 + (per_student if verify else 0)), "drawing variants")
+    master, variants = build_master(config, seed, students, progress)
+    verified = ""
+    if verify:
+        verified = verify_or_fail([p for s in master["students"] for p in s["problems"]], progress)
+    master["verified_with"] = verified
+    with atomic_dir(out) as tmp:
+        bundle, key_bundle = [], []
+        for entry, problems in zip(master["students"], variants, strict=True):
+            folder = tmp / entry["folder"]
+            student = {"id": entry["id"], "name": entry["name"], "variant": entry["variant"]}
+            context = document_context(
+                config.title, "", config.difficulty.value, seed, "", problems, config.instructions,
+                student=student, verified=verified,
+            )
+            docs = render_documents(env, context, "", f"{config.title} — {entry['variant']}", selfcheck=False)
+            write_text(folder / "exam.md", docs["worksheet.md"])
+            write_text(folder / "exam.html", docs["worksheet.html"])
+            write_text(folder / "key.md", docs["key.md"])
+            write_text(folder / "key.html", docs["key.html"])
+            write_text(folder / "key.json", json.dumps(
+                {"title": config.title, "seed": seed, "verified_with": verified, "student": {**student, "problems": entry["problems"]}},
+                indent=1, ensure_ascii=False) + "\n")
+            bundle.append(markdown_to_html(render(env, "worksheet.md.j2", {**context, "mode": "exam"})))
+            key_bundle.append(markdown_to_html(docs["key.md"]))
+        write_text(tmp / "key.json", json.dumps(master, indent=1, ensure_ascii=False) + "\n")
+        for name, parts, title in (("all-exams.html", bundle, config.title), ("all-keys.html", key_bundle, f"Answer keys: {config.title}")):
+            body = "\n".join(
+                (f'<section class="student-break">{part}</section>' if i else f"<section>{part}</section>")
+                for i, part in enumerate(parts)
+            )
+            write_text(tmp / name, render(env, "page.html.j2", {"title": title, "body": Markup(body), "salt": "", "selfcheck": False}))
+        lms = write_exports(master, tmp / "lms")
+        rows = [{
+            "title": f"{s['name'] or s['id']} ({s['id']})", "note": f"variant {s['variant']}",
+            "links": [{"href": f"{s['folder']}/exam.html", "text": "exam HTML"},
+                      {"href": f"{s['folder']}/exam.md", "text": "exam Markdown"},
+                      {"href": f"{s['folder']}/key.html", "text": "key HTML"},
+                      {"href": f"{s['folder']}/key.json", "text": "key JSON"}],
+        } for s in master["students"]]
+        write_text(tmp / "index.html", render(env, "index.html.j2", {
+            "title": config.title, "seed": seed, "rows": rows,
+            "headers": ["Exam", "Markdown", "Key", "Key (JSON)"],
+            "summary": (f"{len(students)} students, {len(rows and master['students'][0]['problems'])} questions each, "
+                        f"one variant per student; "
+                        + (f"every answer verified against Keras {verified}." if verified else "not verified against Keras (--no-verify).")),
+            "extra": [
+                {"href": "all-exams.html", "text": "all exams, printable", "note": "a page break per student"},
+                {"href": "all-keys.html", "text": "all keys, printable", "note": ""},
+                {"href": "key.json", "text": "master key", "note": "for python -m generator check"},
+                *({"href": f"lms/{p.name}", "text": p.name, "note": "LMS import"} for p in lms),
+            ],
+        }))
+    progress.close()
+    return Path(out)

@@ -1,0 +1,26 @@
+"""``exam`` subcommand: parse options, build, report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Adds ``exam`` to the CLI."""
+    p = sub.add_parser("exam", help="one exam variant per student of a roster, keys and LMS exports")
+    p.add_argument("--roster", required=True, help="CSV with a header row holding 'id' (and usually 'name')")
+    p.add_argument("--seed", type=int, required=True, help="same roster + seed -> byte-identical files")
+    p.add_argument("--out", required=True, help="output folder (replaced atomically)")
+    p.add_argument("--config", help="exam config (YAML/JSON: title, difficulty, problems); default: a standard exam")
+    p.add_argument("--templates", help="folder with templates overriding the shipped ones")
+    p.add_argument("--no-verify", action="store_true", help="skip the check against Keras")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from generator.exam import build_exam
+
+    out = build_exam(args.roster, args.seed, args.out, args.config, args.templates, verify=not args.no_verify)
+    print(f"exam written to {out}/ (open {out}/index.html; master key {out}/key.json)", file=sys.stderr)
+    return 0

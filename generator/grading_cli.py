@@ -1,0 +1,48 @@
+"""The ``check`` subcommand: grade an answer CSV against a worksheet or exam key.
+
+``python -m generator check --key KEY.json ANSWERS.csv [--format text|csv|json] [--out FILE]``
+
+Thin by design: it parses options and calls :mod:`generator.grading`, where the key and
+answer formats, the normalization rules and the feedback rules are documented.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from generator.grading import OutputFormat, check, format_report, write_output
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Adds the ``check`` subcommand to the CLI's subparsers.
+
+    Args:
+        sub: What ``ArgumentParser.add_subparsers`` returned.
+    """
+    p = sub.add_parser(
+        "check",
+        help="grade students' typed answers (CSV) against a worksheet or exam key",
+        description=(
+            "Grade ANSWERS.csv (columns student_id,question_id,answer; student_id may be a "
+            "student id or the variant code on the paper) against a worksheet key, an exam "
+            "master key or a per-student exam key. Answers are normalized as the worksheets' "
+            "self-check does: (None, 26, 26, 32), 26x26x32 and 26,26,32 are the same shape; "
+            "18,496 and 18496 the same number."
+        ),
+    )
+    p.add_argument("answers", metavar="ANSWERS.csv", help="the answers: student_id,question_id,answer")
+    p.add_argument("--key", required=True, metavar="KEY.json",
+                   help="worksheet key.json, exam master key or one student's exam key")
+    p.add_argument("--format", choices=[f.value for f in OutputFormat], default=OutputFormat.TEXT.value,
+                   help="text: readable report (default); json: one object with students, "
+                        "questions and summary; csv: gradebook, one row per student")
+    p.add_argument("--out", metavar="FILE",
+                   help="write to FILE (replaced atomically; nothing is written on error) instead of stdout")
+    p.set_defaults(func=run_check)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Handler of ``check``: grade, format, write. Returns the exit code (0)."""
+    report = check(args.key, args.answers)
+    write_output(format_report(report, args.format), args.out, inputs=(args.key, args.answers))
+    return 0
