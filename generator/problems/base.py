@@ -91,12 +91,21 @@ def blank(
             c = canonical(wrong_value, kind)
         except (ValueError, TypeError):
             continue
-        if c not in accepted_c and c not in wrong and not c.startswith("-") and c not in ("0", ""):
+        if c not in accepted_c and c not in wrong and _plausible(c, kind):
             wrong[c] = mistake
     return Blank(
         id, label, kind, answer, accepted_c, tuple(steps),
         tuple(Distractor(a, m) for a, m in wrong.items()), layer, field,
     )
+
+
+def _plausible(answer: str, kind: str) -> bool:
+    """A distractor a student could write: no zero or negative sizes, no negative counts."""
+    if kind == "shape":
+        return all(int(d) > 0 for d in answer.split("x"))
+    if kind == "int":
+        return int(answer) >= 0
+    return bool(answer)
 
 
 @dataclass(frozen=True)

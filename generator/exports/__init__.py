@@ -1,0 +1,80 @@
+"""LMS exports of an exam's master key: Moodle XML, GIFT and Canvas QTI 1.2.
+
+Each exporter is a pure function of the master key (same key -> byte-identical output). What
+they share (reading the key, the answer boxes, the multiple-choice versions, the HTML) lives in
+:mod:`generator.exports.content`; each format module only translates.
+
+How each LMS grades a shape such as ``(None, 26, 26, 32)``: as one exact number per axis after
+the batch axis (a cloze question with three NUMERICAL fields in Moodle XML; three numerical
+questions in GIFT and in Canvas QTI), because short-answer matching compares strings literally.
+Every blank with distractors also has a multiple-choice version (a subcategory or a second quiz
+per student).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from generator.exports.gift_format import gift
+from generator.exports.moodle import moodle_xml
+from generator.exports.qti import qti_zip
+
+
+class ExportFormat(StrEnum):
+    """The LMS formats an exam is exported to."""
+
+    MOODLE = "moodle"
+    GIFT = "gift"
+    QTI = "qti"
+
+
+FILENAMES: dict[ExportFormat, str] = {
+    ExportFormat.MOODLE: "moodle.xml",
+    ExportFormat.GIFT: "quiz.gift.txt",
+    ExportFormat.QTI: "canvas_qti.zip",
+}
+"""The file each format is written to by :func:`write_exports`."""
+
+EXPORTERS: dict[ExportFormat, Callable[[dict[str, Any]], bytes]] = {
+    ExportFormat.MOODLE: moodle_xml,
+    ExportFormat.GIFT: lambda master: gift(master).encode("utf-8"),
+    ExportFormat.QTI: qti_zip,
+}
+"""Master key -> file bytes, per format."""
+
+
+def write_exports(master: dict[str, Any], out_dir: Path,
+                  formats: Iterable[ExportFormat | str] | None = None) -> list[Path]:
+    """Writes the LMS files of an exam into ``out_dir`` (created if missing).
+
+    Every file is built before the first is written, so an invalid key writes nothing. The
+    caller makes the folder atomic.
+
+    Args:
+        master: The master key (see :func:`generator.exports.content.read_master`).
+        out_dir: The folder to write ``moodle.xml``, ``quiz.gift.txt`` and ``canvas_qti.zip`` to.
+        formats: Which formats (default: all of them, in the order of :class:`ExportFormat`).
+
+    Returns:
+        The paths written, in the order of ``formats``.
+
+    Raises:
+        UserError: when the master key is not valid.
+        ValueError: for an unknown format name.
+    """
+    chosen = list(ExportFormat) if formats is None else [ExportFormat(f) for f in formats]
+    contents = {fmt: EXPORTERS[fmt](master) for fmt in chosen}
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt, data in contents.items():
+        path = out_dir / FILENAMES[fmt]
+        path.write_bytes(data)
+        paths.append(path)
+    return paths
+
+
+__all__ = ["EXPORTERS", "FILENAMES", "ExportFormat", "gift", "moodle_xml", "qti_zip", "write_exports"]

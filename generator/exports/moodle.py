@@ -1,0 +1,240 @@
+"""Moodle XML (``<quiz>``) of an exam, as Moodle's importer reads it
+(``question/format/xml/format.php``).
+
+Layout: for each student, a ``<question type="category">`` ``$course$/top/<title>/<variant> <id>``
+whose ``<info>`` names the student, followed by that student's questions, one per problem:
+
+* one ``int`` blank -> ``numerical``: one ``<answer fraction="100">`` per right answer, each with
+  ``<tolerance>0</tolerance>``;
+* one ``choice`` blank -> ``multichoice`` (one right option, the distractors with their mistakes);
+* anything else (shapes, several blanks: the summary table) -> ``cloze`` (Moodle's multianswer):
+  ``{1:NUMERICAL:=26:0}`` per number, a shape written ``(None, {..}, {..}, {..})`` with one
+  NUMERICAL per axis (see :mod:`generator.exports.content`), a choice as ``{1:MULTICHOICE:...}``.
+  Every box weighs 1.
+
+Then a subcategory ``.../multiple choice`` with a ``multichoice`` question per blank (single
+answer, shuffled by Moodle, each distractor's mistake in its ``<feedback>``): the same exam as
+multiple choice, for a teacher who prefers it.
+
+Texts are HTML in CDATA (a ``]]>`` inside is split across two sections); the worked solution is
+the ``<generalfeedback>``. ``<idnumber>`` holds the grading id (``q1``, or ``q1.l0_shape`` for a
+multiple-choice version), unique within its category.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+from xml.sax.saxutils import escape
+
+from generator.exports.content import (
+    Box,
+    Exam,
+    MultipleChoice,
+    Student,
+    blank_feedback_html,
+    boxes,
+    category_path,
+    choice_html,
+    multiple_choice,
+    problem_html,
+    read_master,
+    solution_html,
+    student_html,
+    xml_text,
+)
+
+_CLOZE_SPECIAL = ("\\", "}", "#", "~", "/", '"')
+
+
+def _cdata(text: str) -> str:
+    """``text`` as CDATA; a ``]]>`` inside ends one section and starts the next.
+
+    >>> _cdata("a]]>b")
+    '<![CDATA[a]]]]><![CDATA[>b]]>'
+    """
+    return "<![CDATA[" + xml_text(text).replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def _plain(text: str) -> str:
+    return escape(xml_text(text))
+
+
+def _html(tag: str, text: str, indent: str = "    ") -> list[str]:
+    return [f'{indent}<{tag} format="html">', f"{indent}  <text>{_cdata(text)}</text>", f"{indent}</{tag}>"]
+
+
+def _header(qtype: str, name: str, text: str, feedback: str, idnumber: str) -> list[str]:
+    return [
+        f'  <question type="{qtype}">',
+        "    <name>",
+        f"      <text>{_plain(name)}</text>",
+        "    </name>",
+        *_html("questiontext", text),
+        *_html("generalfeedback", feedback),
+        "    <defaultgrade>1</defaultgrade>",
+        "    <penalty>0.3333333</penalty>",
+        "    <hidden>0</hidden>",
+        f"    <idnumber>{_plain(idnumber)}</idnumber>",
+    ]
+
+
+def _category(path: str, info: str) -> list[str]:
+    return [
+        '  <question type="category">',
+        "    <category>",
+        f"      <text>{_plain(path)}</text>",
+        "    </category>",
+        *_html("info", info),
+        "  </question>",
+    ]
+
+
+def _numerical(name: str, text: str, feedback: str, idnumber: str, accepted: tuple[str, ...]) -> list[str]:
+    lines = _header("numerical", name, text, feedback, idnumber)
+    for value in accepted:
+        lines += [
+            '    <answer fraction="100" format="moodle_auto_format">',
+            f"      <text>{_plain(value)}</text>",
+            '      <feedback format="html">',
+            "        <text></text>",
+            "      </feedback>",
+            "      <tolerance>0</tolerance>",
+            "    </answer>",
+        ]
+    return [*lines, "    <unitgradingtype>0</unitgradingtype>", "    <unitpenalty>0.1000000</unitpenalty>",
+            "    <showunits>3</showunits>", "    <unitsleft>0</unitsleft>", "  </question>"]
+
+
+def _multichoice(name: str, text: str, feedback: str, idnumber: str, mc: MultipleChoice) -> list[str]:
+    lines = _header("multichoice", name, text, feedback, idnumber)
+    lines += [
+        "    <single>true</single>",
+        "    <shuffleanswers>true</shuffleanswers>",
+        "    <answernumbering>abc</answernumbering>",
+        "    <showstandardinstruction>0</showstandardinstruction>",
+        *_html("correctfeedback", "<p>Right.</p>"),
+        *_html("partiallycorrectfeedback", ""),
+        *_html("incorrectfeedback", "<p>Not this one: see the worked solution.</p>"),
+    ]
+    for option in mc.options:
+        lines += [
+            f'    <answer fraction="{100 if option.correct else 0}" format="html">',
+            f"      <text>{_cdata(html.escape(option.text, quote=False))}</text>",
+            *_html("feedback", f"<p>{html.escape(option.feedback, quote=False)}</p>", "      "),
+            "    </answer>",
+        ]
+    return [*lines, "  </question>"]
+
+
+def _cloze(name: str, text: str, feedback: str, idnumber: str) -> list[str]:
+    return [*_header("cloze", name, text, feedback, idnumber), "  </question>"]
+
+
+def _cloze_text(text: str) -> str:
+    """An option inside a cloze field: HTML-escaped, with the field's syntax characters escaped.
+
+    >>> _cloze_text("a}b")
+    'a\\\\}b'
+    """
+    text = html.escape(text, quote=False)
+    for char in _CLOZE_SPECIAL:
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def cloze_field(box: Box, mc: MultipleChoice | None) -> str:
+    """The embedded answer of one box: ``{1:NUMERICAL:=26:0}`` (``~``-separated when several
+    answers are right), ``{1:MULTICHOICE:=same~valid}`` for a choice, or a SHORTANSWER for a
+    choice without distractors.
+
+    >>> from generator.exports.content import Box
+    >>> cloze_field(Box("q1.k", None, "k", "int", ("3", "5"), ""), None)
+    '{1:NUMERICAL:=3:0~=5:0}'
+    """
+    if box.kind == "int":
+        return "{1:NUMERICAL:" + "~".join(f"={value}:0" for value in box.accepted) + "}"
+    if mc is None:
+        return "{1:SHORTANSWER:" + "~".join(f"={_cloze_text(value)}" for value in box.accepted) + "}"
+    return "{1:MULTICHOICE:" + "~".join(("=" if o.correct else "") + _cloze_text(o.text) for o in mc.options) + "}"
+
+
+def _blank_field(problem: dict[str, Any], blank: dict[str, Any], salt: str) -> str:
+    fields = [cloze_field(box, multiple_choice(problem, blank, salt)) for box in boxes(problem, blank)]
+    return "(None, " + ", ".join(fields) + ")" if blank["kind"] == "shape" else fields[0]
+
+
+def cloze_html(problem: dict[str, Any], salt: str) -> str:
+    """The problem statement with its blanks embedded: the summary table as an HTML table of
+    fields, every other blank as a ``label: field`` line."""
+    fields = {b["id"]: _blank_field(problem, b, salt) for b in problem["blanks"]}
+    labels = {b["id"]: b["label"] for b in problem["blanks"]}
+    parts, used = [problem_html(problem)], set()
+    rows = []
+    for row in problem.get("table", []):
+        cells = [f"<td>{html.escape(row['layer'], quote=False)}</td>"]
+        for column in ("shape", "params"):
+            bid = row.get(column)
+            used.add(bid)
+            cells.append(f"<td>{fields[bid]}</td>" if bid else "<td></td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    if rows:
+        parts.append("<table>\n<thead><tr><th>Layer (type)</th><th>Output Shape</th><th>Param #</th></tr></thead>\n"
+                     "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>")
+    parts += [f"<p>{html.escape(labels[bid], quote=False)}: {field}</p>" for bid, field in fields.items() if bid not in used]
+    return "\n".join(parts)
+
+
+def _typed_question(exam: Exam, student: Student, problem: dict[str, Any]) -> list[str]:
+    salt = f"{exam.seed}\x00{student.id}"
+    name = f"{student.label} {problem['id']}: {problem['title']}"
+    feedback = solution_html(problem)
+    blanks = problem["blanks"]
+    if len(blanks) == 1 and blanks[0]["kind"] != "shape":
+        (box,) = boxes(problem, blanks[0])
+        mc = multiple_choice(problem, blanks[0], salt)
+        if box.kind == "int":
+            return _numerical(name, problem_html(problem), feedback, problem["id"], box.accepted)
+        if mc is not None:
+            return _multichoice(name, problem_html(problem) + "\n" + choice_html(mc), feedback, problem["id"], mc)
+    return _cloze(name, cloze_html(problem, salt), feedback, problem["id"])
+
+
+def _choice_questions(exam: Exam, student: Student, problem: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    statement = problem_html(problem)
+    for blank in problem["blanks"]:
+        mc = multiple_choice(problem, blank, f"{exam.seed}\x00{student.id}")
+        if mc is not None:
+            lines += _multichoice(f"{student.label} {mc.qid} (multiple choice)",
+                                  statement + "\n" + choice_html(mc),
+                                  blank_feedback_html(problem, blank), mc.qid, mc)
+    return lines
+
+
+def moodle_xml(master: dict[str, Any]) -> bytes:
+    """The exam as Moodle XML, UTF-8: per student a category with the typed questions and a
+    ``multiple choice`` subcategory with the multiple-choice versions.
+
+    Args:
+        master: The master key (see :func:`generator.exports.content.read_master`).
+
+    Returns:
+        The file's bytes; the same key always gives the same bytes.
+
+    Raises:
+        UserError: when the master key is not valid.
+    """
+    exam = read_master(master)
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
+    for student in exam.students:
+        info = student_html(student, exam.title)
+        lines += _category(category_path(exam.title, student.label), info)
+        for problem in student.problems:
+            lines += _typed_question(exam, student, problem)
+        lines += _category(category_path(exam.title, student.label, "multiple choice"),
+                           info + "\n<p>The same questions as multiple choice.</p>")
+        for problem in student.problems:
+            lines += _choice_questions(exam, student, problem)
+    lines.append("</quiz>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
