@@ -24,7 +24,7 @@ from markupsafe import Markup
 from generator.errors import UserError
 from generator.output import Progress, atomic_dir, derive_seed, write_text
 from generator.problems import Problem, generate
-from generator.render import environment, markdown_to_html, render
+from generator.render import environment, render
 from generator.sampler import Difficulty
 from generator.worksheet import (
     INSTRUCTIONS,
@@ -260,8 +260,8 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
             write_text(folder / "key.json", json.dumps(
                 {"title": config.title, "seed": seed, "verified_with": verified, "student": {**student, "problems": entry["problems"]}},
                 indent=1, ensure_ascii=False) + "\n")
-            bundle.append(markdown_to_html(render(env, "worksheet.md.j2", {**context, "mode": "exam"})))
-            key_bundle.append(markdown_to_html(docs["key.md"]))
+            bundle.append(docs["worksheet.body"])
+            key_bundle.append(docs["key.body"])
         write_text(tmp / "key.json", json.dumps(master, indent=1, ensure_ascii=False) + "\n")
         for name, parts, title in (("all-exams.html", bundle, config.title), ("all-keys.html", key_bundle, f"Answer keys: {config.title}")):
             body = "\n".join(

@@ -171,30 +171,34 @@ def document_context(
 def render_documents(
     env: Any, context: dict[str, Any], salt: str, page_title: str, selfcheck: bool = True
 ) -> dict[str, str]:
-    """worksheet.md / .html, key.md / .html, and the teacher's copy (worksheet, a page break,
-    the key). With ``selfcheck`` the HTML has answer boxes with a Check button; without it
-    (exams) it has lines to write on and no digests at all."""
+    """The documents of one worksheet or exam, by file suffix: ``worksheet.md`` / ``.html``,
+    ``key.md`` / ``.html`` and, for worksheets, ``teacher.html`` (worksheet, a page break, the
+    key). With ``selfcheck`` the HTML has answer boxes with a Check button; without it (exams) it
+    has lines to write on and no digests at all. ``worksheet.body`` and ``key.body`` are the
+    HTML fragments, for bundles."""
     sheet_md = render(env, "worksheet.md.j2", {**context, "mode": "md"})
-    sheet_html_src = render(env, "worksheet.md.j2", {**context, "mode": "html" if selfcheck else "exam"})
     key_md = render(env, "key.md.j2", context)
-    sheet_body = markdown_to_html(sheet_html_src)
+    sheet_body = markdown_to_html(render(env, "worksheet.md.j2", {**context, "mode": "html" if selfcheck else "exam"}))
     key_body = markdown_to_html(key_md)
 
-    def page(title: str, body: str, selfcheck: bool) -> str:
-        return render(env, "page.html.j2", {"title": title, "body": Markup(body), "salt": salt if selfcheck else "",
-                                            "selfcheck": selfcheck})
+    def page(title: str, body: str, with_selfcheck: bool) -> str:
+        return render(env, "page.html.j2", {"title": title, "body": Markup(body),
+                                            "salt": salt if with_selfcheck else "", "selfcheck": with_selfcheck})
 
-    return {
+    docs = {
         "worksheet.md": sheet_md,
         "worksheet.html": page(page_title, sheet_body, selfcheck),
         "key.md": key_md,
         "key.html": page(f"Answer key: {page_title}", key_body, False),
-        "teacher.html": page(
-            f"Teacher's copy: {page_title}",
-            markdown_to_html(sheet_md) + '\n<div class="key-start"></div>\n' + key_body,
-            False,
-        ),
+        "worksheet.body": sheet_body,
+        "key.body": key_body,
     }
+    if selfcheck:
+        paper = markdown_to_html(sheet_md)
+        docs["teacher.html"] = page(
+            f"Teacher's copy: {page_title}", paper + '\n<div class="key-start"></div>\n' + key_body, False
+        )
+    return docs
 
 
 def verify_or_fail(problems: list[dict[str, Any]], progress: Progress) -> str:
@@ -235,8 +239,9 @@ def build_worksheets(
                 sheet.title, sheet.subtitle, sheet.difficulty.value, seed, salt, problems,
                 config.instructions, verified=verified,
             )
-            for suffix, text in render_documents(env, context, salt, sheet.title).items():
-                write_text(tmp / f"{sheet.name}-{suffix}", text)
+            docs = render_documents(env, context, salt, sheet.title)
+            for suffix in ("worksheet.md", "worksheet.html", "key.md", "key.html", "teacher.html"):
+                write_text(tmp / f"{sheet.name}-{suffix}", docs[suffix])
             key = {"title": sheet.title, "seed": seed, "difficulty": sheet.difficulty.value,
                    "verified_with": verified, "problems": [p.to_dict() for p in problems]}
             write_text(tmp / f"{sheet.name}-key.json", json.dumps(key, indent=1, ensure_ascii=False) + "\n")
