@@ -139,7 +139,7 @@ def generate_problems(sheet: WorksheetConfig, seed: int, prefix: str) -> list[Pr
 
 
 def document_context(
-    title: str, subtitle: str, level: str, seed: int, salt: str, problems: list[Problem],
+    title: str, subtitle: str, level: str, seed: int | None, salt: str, problems: list[Problem],
     instructions: str, student: dict[str, str] | None = None, verified: str = "",
 ) -> dict[str, Any]:
     """The plain data every worksheet/key template reads (one context builder)."""

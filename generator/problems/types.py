@@ -106,6 +106,11 @@ def summary_table(rng: random.Random, level: Difficulty, pid: str, variant: str 
     """Fill in Keras' summary table (output shape and Param # of every layer, and the totals).
     Variant: the number of layers."""
     spec, variant = _draw_until(lambda: sample_model(rng, level, name=pid), lambda m: str(len(m.layers)), variant)
+    return summary_problem(spec, level, pid, variant)
+
+
+def summary_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str = "") -> Problem:
+    """The summary-table problem for a given model (the lab handout uses the seed's model)."""
     summary = analyze(spec, explain=True)
     blanks: list[Blank] = []
     rows = []
@@ -156,6 +161,11 @@ def layer_shape(rng: random.Random, level: Difficulty, pid: str, variant: str | 
     """The output shape of one convolution or pooling layer. Variant: the layer type."""
     spec, variant = _draw_until(lambda: _one_layer_spec(rng, level, pid, pooling=rng.random() < 0.35),
                                 lambda m: m.layers[0].type_name, variant)
+    return layer_shape_problem(spec, level, pid, variant)
+
+
+def layer_shape_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str = "") -> Problem:
+    """The output-shape question for a one-layer model."""
     summary, record = _single(spec)
     prompt = (
         f"A tensor of shape `{shape_str(spec.input_shape)}` goes into "
@@ -450,7 +460,14 @@ def _concept_macs(rng: random.Random, level: Difficulty, pid: str) -> Problem:
     shape = sample_input(rng, Difficulty.INTRO if level is Difficulty.INTRO else level)
     layer = Conv2D(rng.choice(FILTERS), rng.choice(((3, 3), (5, 5), (1, 1))),
                    padding=rng.choice((Padding.VALID, Padding.SAME)))
-    summary, record = _single(ModelSpec(shape, (layer,), pid))
+    return macs_problem(ModelSpec(shape, (layer,), pid), level, pid)
+
+
+def macs_problem(spec: ModelSpec, level: Difficulty, pid: str) -> Problem:
+    """Multiply-adds of a one-Conv2D model."""
+    summary, record = _single(spec)
+    shape, layer = spec.input_shape, record.layer
+    assert isinstance(layer, Conv2D)
     ho, wo, f = record.output_shape
     kh, kw = layer.kernel_size
     c = shape[-1]
@@ -479,7 +496,11 @@ def _concept_receptive_field(rng: random.Random, level: Difficulty, pid: str) ->
             layers.append(MaxPooling2D((2, 2)))
         else:
             layers.append(Conv2D(rng.choice(FILTERS), rng.choice(((3, 3), (3, 3), (5, 5))), activation="relu"))
-    spec = ModelSpec((64, 64, 3), tuple(layers), pid)
+    return receptive_field_problem(ModelSpec((64, 64, 3), tuple(layers), pid), level, pid)
+
+
+def receptive_field_problem(spec: ModelSpec, level: Difficulty, pid: str) -> Problem:
+    """Receptive field of the last layer of a stack of convolutions and poolings."""
     summary = analyze(spec, explain=True)
     steps = ["r_0 = 1, j_0 = 1 (one input pixel; neighbouring pixels are 1 apart)"]
     r_prev, j_prev = 1, 1
@@ -492,8 +513,8 @@ def _concept_receptive_field(rng: random.Random, level: Difficulty, pid: str) ->
     final = summary.records[-1].receptive_field
     assert final is not None
     prompt = (
-        "The layers below are stacked on a `(None, 64, 64, 3)` input. How many input pixels wide is the "
-        "receptive field of one output value of the last layer?"
+        f"The layers below are stacked on a `{shape_str(spec.input_shape)}` input. How many input pixels "
+        "wide is the receptive field of one output value of the last layer?"
     )
     naive = 1 + sum(rec.layer.window()[0][0] - 1 for rec in summary.records)  # type: ignore[index]
     b = blank("rf", "Receptive field (pixels)", "int", final.size[0], steps, field="receptive_field",
