@@ -27,7 +27,6 @@ from generator.problems import Problem, generate
 from generator.render import environment, render
 from generator.sampler import Difficulty
 from generator.worksheet import (
-    INSTRUCTIONS,
     ProblemRequest,
     _expect,
     _problem_list,
@@ -94,16 +93,9 @@ def load_exam_config(path: str | Path | None) -> ExamConfig:
     """The exam config at ``path`` (YAML/JSON), or the default one."""
     if path is None:
         return exam_config_from_dict(DEFAULT_EXAM, "default exam config")
-    from generator.spec import load_yaml
+    from generator.spec import load_yaml_file
 
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"--config {path}: no such file") from None
-    except (UnicodeDecodeError, OSError) as exc:
-        raise UserError(f"--config {path}: cannot read it as UTF-8 text ({exc.__class__.__name__})") from None
-    return exam_config_from_dict(load_yaml(text, str(path)), str(path))
+    return exam_config_from_dict(load_yaml_file(path, "--config"), str(path))
 
 
 def read_roster(path: str | Path) -> list[Student]:

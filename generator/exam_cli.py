@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from generator.worksheet_cli import add_build_options
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Adds ``exam`` to the CLI."""
     p = sub.add_parser("exam", help="one exam variant per student of a roster, keys and LMS exports")
     p.add_argument("--roster", required=True, help="CSV with a header row holding 'id' (and usually 'name')")
-    p.add_argument("--seed", type=int, required=True, help="same roster + seed -> byte-identical files")
-    p.add_argument("--out", required=True, help="output folder (replaced atomically)")
     p.add_argument("--config", help="exam config (YAML/JSON: title, difficulty, problems); default: a standard exam")
-    p.add_argument("--templates", help="folder with templates overriding the shipped ones")
-    p.add_argument("--no-verify", action="store_true", help="skip the check against Keras")
+    add_build_options(p)
     p.set_defaults(func=_run)
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from generator.engine.layers import LAYER_TYPES, Layer, Padding
 from generator.engine.model import ModelSpec
-from generator.errors import SpecError
+from generator.errors import SpecError, UserError
 
 MAX_DIM = 100_000
 """Largest accepted size or count: big enough for any teaching example, small enough that a typo
@@ -235,17 +235,30 @@ def spec_from_dict(data: Any, source: str = "spec") -> ModelSpec:
     return ModelSpec(shape, tuple(layers), name)
 
 
+def read_text_file(path: Path, label: str = "", error: type[UserError] = SpecError) -> str:
+    """A user's UTF-8 text file; a missing, unreadable or non-UTF-8 file is one clear ``error``
+    naming it (``label`` is the option it came from, e.g. ``--config``)."""
+    where = f"{label} {path}".strip()
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{where}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{where}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise error(f"{where}: cannot read: {exc.strerror}") from None
+
+
+def load_yaml_file(path: str | Path, label: str) -> Any:
+    """Reads and safe-loads a YAML (or JSON) config file."""
+    path = Path(path)
+    return load_yaml(read_text_file(path, label, UserError), str(path))
+
+
 def load_spec(path: str | Path) -> ModelSpec:
     """Reads a spec file: ``.yaml``/``.yml``, ``.json`` or Keras source ``.py``."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read: {exc.strerror}") from None
+    text = read_text_file(path)
     suffix = path.suffix.lower()
     if suffix == ".py":
         return parse_python(text, str(path))

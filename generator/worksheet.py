@@ -116,16 +116,9 @@ def config_from_dict(data: Any, source: str) -> Config:
 
 def load_config(path: str | Path) -> Config:
     """Reads a YAML or JSON worksheet config."""
-    from generator.spec import load_yaml
+    from generator.spec import load_yaml_file
 
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"--config {path}: no such file") from None
-    except (UnicodeDecodeError, OSError) as exc:
-        raise UserError(f"--config {path}: cannot read it as UTF-8 text ({exc.__class__.__name__})") from None
-    return config_from_dict(load_yaml(text, str(path)), str(path))
+    return config_from_dict(load_yaml_file(path, "--config"), str(path))
 
 
 def generate_problems(sheet: WorksheetConfig, seed: int, prefix: str) -> list[Problem]:

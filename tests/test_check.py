@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO
 
+from conftest import REPO
 from generator.answers import display
 from generator.errors import UserError
 from generator.grading import (

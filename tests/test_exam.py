@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from generator.errors import UserError
-from generator.exam import Student, build_exam, build_master, load_exam_config, read_roster, variant_code
+from generator.exam import (
+    Student,
+    build_exam,
+    build_master,
+    load_exam_config,
+    read_roster,
+    variant_code,
+)
 
 NASTY = 'Zoë <script>alert("x")</script> & Co'
 
