@@ -32,6 +32,7 @@ def atomic_dir(out: str | Path) -> Iterator[Path]:
         raise UserError(f"--out {out}: cannot create the folder: {exc.strerror}") from None
     try:
         yield tmp
+        tmp.chmod(0o755)  # mkdtemp makes it private; the result is ordinary output
         old = None
         if out.exists():
             old = out.with_name(f".{out.name}.old-{os.getpid()}")

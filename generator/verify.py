@@ -29,7 +29,7 @@ def build_keras_model(spec: ModelSpec) -> Any:
         kwargs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in layer.keras_kwargs().items()}
         kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()}
         layers.append(getattr(keras.layers, layer.type_name)(**kwargs))
-    return keras.Sequential(layers)
+    return keras.Sequential(layers, name=spec.name)
 
 
 @dataclass(frozen=True)

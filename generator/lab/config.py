@@ -46,7 +46,7 @@ class Recipe:
         warmup_fraction: Share of all training steps spent warming up.
         epochs: Passes over the training images.
         batch_size: Images per gradient step.
-        tf_data: Feed a cached, shuffled, prefetched ``tf.data`` pipeline instead of NumPy arrays.
+        tf_data: Feed a shuffled, prefetched ``tf.data`` pipeline instead of NumPy arrays.
         jit_compile: Compile the train step with XLA.
     """
 
@@ -97,6 +97,9 @@ RECIPES: dict[Preset, Recipe] = {
         optimizer=Optimizer.RMSPROP, learning_rate=0.001, one_cycle=False, warmup_fraction=0.0,
         epochs=5, batch_size=64, tf_data=False, jit_compile=False,
     ),
+    # Measured on 2 CPU cores (Keras 3.15, TF 2.21): 2 epochs reach 0.9907-0.9913 test accuracy
+    # (seeds 0-2), 1 epoch about 0.985. Batch 256 was at most ~10 % faster per epoch (within
+    # the noise) and less accurate per epoch; XLA (jit_compile) made epochs ~4x slower on CPU.
     Preset.FAST: Recipe(
         optimizer=Optimizer.ADAM, learning_rate=0.003, one_cycle=True, warmup_fraction=0.25,
         epochs=2, batch_size=128, tf_data=True, jit_compile=False,

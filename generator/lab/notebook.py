@@ -13,7 +13,7 @@ from typing import Any
 
 from generator.lab.config import LabConfig, Preset
 from generator.lab.data import KERAS_LOADER, keras_cache_npz
-from generator.lab.model import ARCHITECTURE, INPUT_SHAPE, model_source, output_shapes, param_lines
+from generator.lab.model import SPEC, layer_source, model_source, output_shapes, param_lines
 
 _INTRO = """\
 # MNIST with a small convolutional neural network
@@ -305,9 +305,9 @@ def notebook_path(file: Path, notebook_dir: Path) -> tuple[str, str]:
 
 
 def _shape_list() -> str:
-    rows, shape = [], INPUT_SHAPE
-    for spec, out in zip(ARCHITECTURE, output_shapes(), strict=True):
-        rows.append(f"- `{spec.source()}`: {_dims(shape)} -> {_dims(out)}")
+    rows, shape = [], SPEC.input_shape
+    for layer, out in zip(SPEC.layers, output_shapes(), strict=True):
+        rows.append(f"- `{layer_source(layer)}`: {_dims(shape)} -> {_dims(out)}")
         shape = out
     return "\n".join(rows)
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import platform
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +19,7 @@ from generator.errors import UserError
 from generator.lab.config import LabConfig
 from generator.lab.data import Mnist, load_mnist
 from generator.lab.train import Trained, train
+from generator.output import atomic_dir
 
 MARKER = "cnn-worksheets lab"
 """``results.json``'s ``generator`` value; only a folder holding it is ever replaced."""
@@ -31,7 +30,8 @@ NOTEBOOK = "lab.ipynb"
 CURVES = "curves.png"
 CONFUSION = "confusion_matrix.png"
 MISCLASSIFIED = "misclassified.png"
-OUTPUT_FILES = (CONFUSION, CURVES, NOTEBOOK, MISCLASSIFIED, MODEL, RESULTS)
+HANDOUT = ("handout.md", "handout.html", "handout-key.md", "handout-key.html", "handout-key.json")
+OUTPUT_FILES = (CONFUSION, CURVES, NOTEBOOK, MISCLASSIFIED, MODEL, RESULTS, *HANDOUT)
 
 
 def run_lab(config: LabConfig, log: TextIO | None = None) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def run_lab(config: LabConfig, log: TextIO | None = None) -> dict[str, Any]:
     Raises:
         UserError: Bad data, a bad subset, or an output folder that is not a lab's.
     """
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     log = log or sys.stdout
     check_replaceable(config.out)
     mnist = load_mnist(config.data)
@@ -78,6 +78,9 @@ def run_lab(config: LabConfig, log: TextIO | None = None) -> dict[str, Any]:
                 "evaluate": round(trained.evaluate_seconds, 2),
                 "write_outputs": round(time.perf_counter() - writing, 2),
                 "total": round(time.perf_counter() - started, 2),
+                # Processor seconds of all threads: unlike wall time, barely affected by other
+                # programs competing for the cores (about twice the wall time on 2 idle cores).
+                "cpu": round(time.process_time() - cpu_started, 2),
             },
             "versions": versions(),
             "files": list(OUTPUT_FILES),
@@ -93,6 +96,8 @@ def _write_files(folder: Path, config: LabConfig, mnist: Mnist, trained: Trained
     import nbformat
 
     from generator.lab import plots
+    from generator.lab.handout import write_handout
+    from generator.lab.model import SPEC
     from generator.lab.notebook import build_notebook
 
     predictions = trained.predictions
@@ -104,6 +109,7 @@ def _write_files(folder: Path, config: LabConfig, mnist: Mnist, trained: Trained
     notebook = build_notebook(config, mnist.source, len(mnist.x_train), len(mnist.x_test))
     with (folder / NOTEBOOK).open("w", encoding="utf-8") as f:
         nbformat.write(notebook, f)
+    write_handout(SPEC, folder)
 
 
 def versions() -> dict[str, str]:
@@ -141,24 +147,8 @@ def check_replaceable(out: Path) -> None:
 
 @contextmanager
 def replacing_folder(out: Path) -> Iterator[Path]:
-    """A temporary folder beside ``out`` that replaces ``out`` only if the block succeeds.
-
-    The old folder is moved aside, the new one moved into place, then the old one deleted;
-    on failure the temporary folder is deleted and ``out`` is untouched.
-    """
+    """A temporary folder beside ``out`` that replaces ``out`` only if the block succeeds, and
+    only when ``out`` is a lab output folder (or does not exist)."""
     check_replaceable(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
+    with atomic_dir(out) as tmp:
         yield tmp
-        tmp.chmod(0o755)
-        old = None
-        if out.exists():
-            old = out.with_name(tmp.name + ".old")
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
