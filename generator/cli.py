@@ -37,6 +37,8 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--keras-models", type=int, default=20,
                    help="how many of them Keras builds (default 20; it is slow)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--rounds", type=int, default=5,
+                   help="alternating engine/Keras rounds; medians are reported (default 5)")
     p.add_argument("--roster", type=int, default=300,
                    help="students in the exam-build benchmark (0 skips it)")
     p.add_argument("--no-keras", action="store_true", help="engine figures only")

@@ -72,21 +72,23 @@ class Tracer:
         self.explain = explain
         self.steps: list[Step] = []
 
-    def apply(self, quantity: str, formula: F.Formula, **values: int) -> int:
+    # Values are passed positionally, in the order of the formula's parameters: this is the
+    # engine's hot path, and keyword packing would double its cost.
+    def apply(self, quantity: str, formula: F.Formula, *values: int) -> int:
         """Evaluates ``formula`` on ``values``; records the step when explaining."""
-        result = formula.value(**values)
+        result = formula.value(*values)
         if self.explain:
-            self.record(quantity, formula, formula.work(**values), result)
+            self.record(quantity, formula, formula.work(*values), result)
         return result
 
-    def dim(self, quantity: str, formula: F.Formula, **values: int) -> int:
+    def dim(self, quantity: str, formula: F.Formula, *values: int) -> int:
         """Like :meth:`apply`, for a dimension: a non-positive result is a GeometryError."""
-        result = formula.value(**values)
+        result = formula.value(*values)
         if result <= 0:
-            work = formula.work(**values).text
+            work = formula.work(*values).text
             raise GeometryError(f"{quantity} would be {result}: {work} = {result}")
         if self.explain:
-            self.record(quantity, formula, formula.work(**values), result)
+            self.record(quantity, formula, formula.work(*values), result)
         return result
 
     def note(self, quantity: str, explanation: str, value: int, work: str | None = None) -> None:
@@ -203,10 +205,10 @@ def _side(
     t: Tracer, name: str, n: int, k: int, s: int, d: int, padding: Padding, pooling: bool
 ) -> int:
     if padding is Padding.SAME:
-        return t.dim(name, F.CONV_SAME, n=n, s=s)
+        return t.dim(name, F.CONV_SAME, n, s)
     if pooling:
-        return t.dim(name, F.POOL_VALID, n=n, k=k, s=s)
-    return t.dim(name, F.CONV_VALID, n=n, k=k, s=s, d=d)
+        return t.dim(name, F.POOL_VALID, n, k, s)
+    return t.dim(name, F.CONV_VALID, n, k, s, d)
 
 
 @dataclass(frozen=True)
@@ -245,8 +247,8 @@ class Conv2D(Layer):
         t.note("output channels", "filters", self.filters)
         kh, kw = self.kernel_size
         params = t.apply(
-            "parameters", F.CONV_PARAMS, kh=kh, kw=kw, cin=c, f=self.filters, g=self.groups,
-            b=int(self.use_bias),
+            "parameters", F.CONV_PARAMS, kh, kw, c, self.filters, self.groups,
+            int(self.use_bias),
         )
         macs = ho * wo * kh * kw * (c // self.groups) * self.filters
         return Analysis((ho, wo, self.filters), params, 0, macs)
@@ -297,15 +299,15 @@ class Conv2DTranspose(Layer):
             name = ("output height", "output width")[axis]
             out.append(
                 t.dim(
-                    name, F.DECONV, n=n, k=self.kernel_size[axis], s=self.strides[axis],
-                    d=self.dilation_rate[axis], same=same, op=ops[axis],
+                    name, F.DECONV, n, self.kernel_size[axis], self.strides[axis],
+                    self.dilation_rate[axis], same, ops[axis],
                 )
             )
         t.note("output channels", "filters", self.filters)
         kh, kw = self.kernel_size
         params = t.apply(
-            "parameters", F.CONV_PARAMS, kh=kh, kw=kw, cin=c, f=self.filters, g=1,
-            b=int(self.use_bias),
+            "parameters", F.CONV_PARAMS, kh, kw, c, self.filters, 1,
+            int(self.use_bias),
         )
         return Analysis((out[0], out[1], self.filters), params, 0, h * w * kh * kw * c * self.filters)
 
@@ -340,7 +342,7 @@ class DepthwiseConv2D(Layer):
         t.note("output channels", "C_in*depth_multiplier", co, f"{c}*{m}")
         kh, kw = self.kernel_size
         params = t.apply(
-            "parameters", F.DEPTHWISE_PARAMS, kh=kh, kw=kw, cin=c, m=m, b=int(self.use_bias)
+            "parameters", F.DEPTHWISE_PARAMS, kh, kw, c, m, int(self.use_bias)
         )
         return Analysis((ho, wo, co), params, 0, ho * wo * kh * kw * co)
 
@@ -375,8 +377,8 @@ class SeparableConv2D(Layer):
         kh, kw = self.kernel_size
         m = self.depth_multiplier
         params = t.apply(
-            "parameters", F.SEPARABLE_PARAMS, kh=kh, kw=kw, cin=c, m=m, f=self.filters,
-            b=int(self.use_bias),
+            "parameters", F.SEPARABLE_PARAMS, kh, kw, c, m, self.filters,
+            int(self.use_bias),
         )
         macs = ho * wo * (kh * kw * c * m + c * m * self.filters)
         return Analysis((ho, wo, self.filters), params, 0, macs)
@@ -461,7 +463,7 @@ class Flatten(Layer):
             t.note("output size", "unchanged (already flat)", shape[0])
             return Analysis(shape, 0, 0)
         h, w, c = _channels(shape, self)
-        n = t.apply("output size", F.FLATTEN, h=h, w=w, c=c)
+        n = t.apply("output size", F.FLATTEN, h, w, c)
         t.note("parameters", "(Flatten only reshapes)", 0)
         return Analysis((n,), 0, 0)
 
@@ -479,7 +481,7 @@ class Dense(Layer):
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         cin = shape[-1]
         t.note("output size (last axis)", "units", self.units)
-        params = t.apply("parameters", F.DENSE_PARAMS, cin=cin, u=self.units, b=int(self.use_bias))
+        params = t.apply("parameters", F.DENSE_PARAMS, cin, self.units, int(self.use_bias))
         positions = math.prod(shape[:-1])
         return Analysis((*shape[:-1], self.units), params, 0, positions * cin * self.units)
 
@@ -522,8 +524,8 @@ class BatchNormalization(Layer):
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         c = shape[-1]
         learned = int(self.center) + int(self.scale)
-        trainable = t.apply("trainable (gamma, beta)", F.PER_CHANNEL, c=c, n=learned)
-        tracked = t.apply("non-trainable (moving mean, moving variance)", F.PER_CHANNEL, c=c, n=2)
+        trainable = t.apply("trainable (gamma, beta)", F.PER_CHANNEL, c, learned)
+        tracked = t.apply("non-trainable (moving mean, moving variance)", F.PER_CHANNEL, c, 2)
         return Analysis(shape, trainable, tracked, math.prod(shape))
 
 
@@ -538,8 +540,8 @@ class ZeroPadding2D(Layer):
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         h, w, c = _channels(shape, self)
         (top, bottom), (left, right) = self.padding
-        ho = t.dim("output height", F.ZERO_PAD, n=h, a=top, b=bottom)
-        wo = t.dim("output width", F.ZERO_PAD, n=w, a=left, b=right)
+        ho = t.dim("output height", F.ZERO_PAD, h, top, bottom)
+        wo = t.dim("output width", F.ZERO_PAD, w, left, right)
         t.note("parameters", "(zeros are not learned)", 0)
         return Analysis((ho, wo, c), 0, 0)
 
@@ -554,8 +556,8 @@ class UpSampling2D(Layer):
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         h, w, c = _channels(shape, self)
-        ho = t.dim("output height", F.UPSAMPLE, n=h, u=self.size[0])
-        wo = t.dim("output width", F.UPSAMPLE, n=w, u=self.size[1])
+        ho = t.dim("output height", F.UPSAMPLE, h, self.size[0])
+        wo = t.dim("output width", F.UPSAMPLE, w, self.size[1])
         t.note("parameters", "(repeating is not learned)", 0)
         return Analysis((ho, wo, c), 0, 0)
 

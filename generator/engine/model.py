@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -39,8 +38,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class ReceptiveField:
+class ReceptiveField(NamedTuple):
     """Receptive field (in input pixels) and jump (input pixels between neighbouring outputs)."""
 
     size: tuple[int, int]
@@ -134,12 +132,13 @@ def keras_layer_names(layers: tuple[Layer, ...]) -> list[str]:
     >>> keras_layer_names((Conv2D(8, (3, 3)), Conv2D(8, (3, 3)), Flatten()))
     ['conv2d', 'conv2d_1', 'flatten']
     """
-    seen: Counter[str] = Counter()
+    seen: dict[str, int] = {}
     names = []
     for layer in layers:
         base = _snake_case(layer.type_name)
-        names.append(base if seen[base] == 0 else f"{base}_{seen[base]}")
-        seen[base] += 1
+        n = seen.get(base, 0)
+        names.append(f"{base}_{n}" if n else base)
+        seen[base] = n + 1
     return names
 
 
@@ -177,20 +176,11 @@ def analyze(spec: ModelSpec, explain: bool = False) -> Summary:
                 f"layer {index} ({layer.type_name}) with input shape {shape_str(shape)}: {exc}"
             ) from None
         rf = _next_receptive_field(rf, layer, len(result.output_shape))
-        records.append(
-            LayerRecord(
-                index=index,
-                name=names[index],
-                layer=layer,
-                input_shape=shape,
-                output_shape=result.output_shape,
-                trainable=result.trainable,
-                non_trainable=result.non_trainable,
-                macs=result.macs,
-                receptive_field=rf,
-                steps=tuple(tracer.steps),
-            )
-        )
+        # Positional: this loop is the engine's hot path (see ``bench``).
+        records.append(LayerRecord(
+            index, names[index], layer, shape, result.output_shape, result.trainable,
+            result.non_trainable, result.macs, rf, tuple(tracer.steps) if explain else (),
+        ))
         shape = result.output_shape
     return Summary(spec, tuple(records))
 
