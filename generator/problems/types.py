@@ -26,6 +26,7 @@ from generator.engine.layers import (
     Padding,
     Shape,
     Step,
+    ZeroPadding2D,
     shape_str,
 )
 from generator.engine.model import LayerRecord, Summary
@@ -339,8 +340,6 @@ def _inverse_zero_padding(rng: random.Random, level: Difficulty, pid: str) -> Pr
     )
     b = blank("p", "Zero padding p per side", "int", p, [line], accepted=accepted, field="padding",
               distractors=[(2 * p, "counted both sides together"), (k - 1, "padded the whole kernel overhang on each side")])
-    from generator.engine.layers import ZeroPadding2D
-
     spec = ModelSpec((n, n, c), (ZeroPadding2D(((p, p), (p, p))), Conv2D(f, (k, k))), pid)
     summary = analyze(spec, explain=True)
     check = [f"check: {s.text}" for r in summary.records for s in r.steps if not _is_param_step(s)]
