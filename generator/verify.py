@@ -6,6 +6,8 @@ The only module besides :mod:`generator.lab` that imports Keras, and only inside
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -14,10 +16,30 @@ from generator.engine.model import ModelSpec, Summary
 
 
 def keras_module() -> Any:
+    """Imports Keras (TensorFlow backend) once, without TensorFlow's start-up chatter.
+
+    TensorFlow's C++ libraries print "Could not find cuda drivers ..." and absl warnings straight
+    to file descriptor 2 while loading, whatever TF_CPP_MIN_LOG_LEVEL says; those lines are
+    held back, and shown only if the import fails.
+    """
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    import keras
-
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            import keras
+        except BaseException:
+            os.dup2(saved, 2)
+            held.seek(0)
+            sys.stderr.write(held.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
     return keras
 
 

@@ -67,7 +67,9 @@ def train(recipe: Recipe, mnist: Mnist, seed: int, log: TextIO | None = None) ->
             line per epoch. Defaults to ``sys.stdout``.
     """
     entered = time.perf_counter()
-    import keras
+    from generator.verify import keras_module
+
+    keras = keras_module()
 
     log = log or sys.stdout
     keras.utils.set_random_seed(seed)
@@ -105,7 +107,9 @@ def train(recipe: Recipe, mnist: Mnist, seed: int, log: TextIO | None = None) ->
 
 def _optimizer(recipe: Recipe, train_images: int) -> Any:
     """The seed's RMSprop (Keras' defaults), or Adam with a one-cycle schedule."""
-    import keras
+    from generator.verify import keras_module
+
+    keras = keras_module()
 
     schedule = recipe.schedule_arguments(train_images)
     rate: Any = recipe.learning_rate
