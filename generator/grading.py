@@ -62,7 +62,6 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -72,6 +71,7 @@ from typing import Any
 
 from generator.answers import KINDS, display, normalize
 from generator.errors import UserError
+from generator.output import atomic_file
 from generator.problems.base import Blank, Distractor
 
 COLUMNS = ("student_id", "question_id", "answer")
@@ -1036,27 +1036,9 @@ def write_output(text: str, out: str | os.PathLike[str] | None, inputs: Sequence
     if target.is_dir():
         raise UserError(f"--out {out} is a folder; give a file name")
     try:
-        mode = target.stat().st_mode & 0o777 if target.exists() else _default_mode()
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise UserError(f"--out {out}: cannot write in {folder}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        with atomic_file(target) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UserError(f"--out {out}: cannot write: {exc.strerror}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _default_mode() -> int:
-    """The mode a new file gets under the current umask (mkstemp's files are 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+        raise UserError(f"--out {out}: cannot write in {folder}: {exc.strerror}") from None

@@ -45,6 +45,30 @@ def atomic_dir(out: str | Path) -> Iterator[Path]:
         raise
 
 
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """Yields a temporary file path beside ``path`` that replaces ``path`` only if the block
+    succeeds. The result keeps ``path``'s mode, or gets the umask's default for a new file
+    (``mkstemp`` alone would leave it private)."""
+    mode = path.stat().st_mode & 0o777 if path.exists() else _default_mode()
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        tmp.chmod(mode)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _default_mode() -> int:
+    """The mode a new file gets under the current umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_text(path: Path, text: str) -> None:
     """UTF-8 with Unix newlines, whatever the platform."""
     path.parent.mkdir(parents=True, exist_ok=True)

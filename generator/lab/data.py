@@ -23,14 +23,13 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from generator.errors import UserError
+from generator.output import atomic_file
 
 KERAS_KEYS = ("x_train", "y_train", "x_test", "y_test")
 """Array names in Keras' ``mnist.npz``, in the order they are written."""
@@ -361,27 +360,13 @@ def _keras_layout(splits: object, what: str) -> dict[str, np.ndarray]:
 def _write_npz(out: Path, arrays: dict[str, np.ndarray]) -> None:
     """``np.savez_compressed``'s format, but with fixed timestamps, written atomically."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    with _atomic_file(out) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+    with atomic_file(out) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         for key in KERAS_KEYS:
             info = zipfile.ZipInfo(f"{key}.npy", date_time=_ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             with zf.open(info, "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, np.ascontiguousarray(arrays[key]),
                                           allow_pickle=False)
-
-
-@contextmanager
-def _atomic_file(path: Path) -> Iterator[Path]:
-    """A temporary file beside ``path`` that replaces it only if the block succeeds."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        tmp.chmod(0o644)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _one_line(exc: BaseException) -> str:
