@@ -218,7 +218,8 @@ def build_worksheets(
         (sheet, generate_problems(sheet, seed, f"w{i + 1}"))
         for i, sheet in enumerate(config.worksheets)
     ]
-    all_problems = [p.to_dict() for _, problems in sheets for p in problems]
+    as_dicts = {p.id: p.to_dict() for _, problems in sheets for p in problems}
+    all_problems = list(as_dicts.values())
     progress = Progress(len(all_problems) + len(sheets), "building")
     verified = ""
     if verify:
@@ -236,7 +237,7 @@ def build_worksheets(
             for suffix in ("worksheet.md", "worksheet.html", "key.md", "key.html", "teacher.html"):
                 write_text(tmp / f"{sheet.name}-{suffix}", docs[suffix])
             key = {"title": sheet.title, "seed": seed, "difficulty": sheet.difficulty.value,
-                   "verified_with": verified, "problems": [p.to_dict() for p in problems]}
+                   "verified_with": verified, "problems": [as_dicts[p.id] for p in problems]}
             write_text(tmp / f"{sheet.name}-key.json", json.dumps(key, indent=1, ensure_ascii=False) + "\n")
             rows.append({
                 "title": sheet.title,
