@@ -11,7 +11,9 @@ Answer kinds and what students may type:
 * ``choice``: a word such as ``same`` or ``valid``, or a multiple-choice letter: case and
   surrounding spaces and quotes are ignored -> ``same``.
 
-Anything else normalizes to None (wrong, with a message saying why it could not be read).
+Anything else normalizes to None (wrong, with a message saying why it could not be read), as
+does a number of more than :data:`MAX_DIGITS` digits: one pasted 5,000-digit answer is graded
+"unreadable" and never stops the grading of the others.
 
 >>> normalize("(None, 26, 26, 32)", "shape"), normalize("26 x 26 x 32", "shape")
 ('26x26x32', '26x26x32')
@@ -19,8 +21,8 @@ Anything else normalizes to None (wrong, with a message saying why it could not 
 ('18496', '18496')
 >>> normalize(" 'Same' ", "choice")
 'same'
->>> normalize("twenty", "int") is None
-True
+>>> normalize("twenty", "int") is None, normalize("9" * 5000, "int") is None
+(True, True)
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ import re
 import unicodedata
 
 KINDS = ("shape", "int", "choice")
+
+MAX_DIGITS = 30
+"""A whole number with more digits cannot be read (no right answer has more than 16); the
+worksheets' JavaScript applies the same limit."""
 
 _DIGIT_GROUPS = re.compile(r"^[+]?[0-9]{1,3}([,\s_][0-9]{3})+$")
 _SHAPE_SPLIT = re.compile(r"\s*(?:[x×*,;]|\s)\s*")
@@ -45,13 +51,19 @@ def _int(text: str) -> int | None:
     if _DIGIT_GROUPS.match(text):
         text = re.sub(r"[,\s_]", "", text)
     text = re.sub(r"\.0+$", "", text)
-    if re.fullmatch(r"[+]?[0-9]+", text):
+    if re.fullmatch(r"[+]?[0-9]+", text) and len(text.lstrip("+")) <= MAX_DIGITS:
         return int(text)
     return None
 
 
+def _is_canonical_int(text: str) -> bool:
+    return text.isdigit() and text.isascii() and len(text) <= MAX_DIGITS and (text[0] != "0" or text == "0")
+
+
 def normalize(answer: str, kind: str) -> str | None:
     """The canonical form of a typed answer, or None when it cannot be read as ``kind``."""
+    if kind == "int" and _is_canonical_int(answer) or kind == "shape" and all(map(_is_canonical_int, answer.split("x"))):
+        return answer  # already canonical (keys hold thousands of these): nothing to clean
     text = _clean(answer)
     if kind == "int":
         value = _int(text)

@@ -6,7 +6,6 @@ Speed is measured here, never in unit tests.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
@@ -15,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from generator.engine import analyze
+from generator.errors import UserError
 from generator.sampler import Difficulty, sample_models
 
 
@@ -42,41 +42,78 @@ def _interleaved(sides: dict[str, tuple[int, Callable[[], Any], float]], rounds:
     return {name: statistics.median(values) for name, values in rates.items()}
 
 
-def run_bench(args: argparse.Namespace) -> int:
-    """Runs the benchmark and prints a table, or one JSON object with ``--json``."""
+def spread(total: int, parts: int) -> list[int]:
+    """``total`` split into ``parts`` counts that differ by at most one, larger ones first.
+
+    >>> spread(5, 3), spread(1, 3)
+    ([2, 2, 1], [1, 0, 0])
+    """
+    return [total // parts + (i < total % parts) for i in range(parts)]
+
+
+def run_bench(models: int = 200, keras_models: int = 20, seed: int = 0, rounds: int = 5,
+              roster: int = 300, check_students: int = 2000, keras: bool = True,
+              as_json: bool = False) -> int:
+    """Runs the benchmark and prints a table, or one JSON object with ``as_json``.
+
+    Args:
+        models: Random architectures, spread over the three levels (exactly this many).
+        keras_models: How many of them Keras builds (at most ``models``).
+        seed: Seed of the random architectures.
+        rounds: Alternating engine/Keras rounds; medians are reported.
+        roster: Students in the exam-build figure (0 skips it).
+        check_students: Students in the ``check`` figure, 28 answers each (0 skips it).
+        keras: Also time Keras (imports TensorFlow).
+        as_json: Print one JSON object instead of a table.
+
+    Raises:
+        UserError: a count out of range.
+    """
+    if models < 1 or rounds < 1 or keras_models < 1 or roster < 0 or check_students < 0:
+        raise UserError(f"bench: counts must be positive. Received: models={models}, keras_models={keras_models}, rounds={rounds}")
+    if keras and keras_models > models:
+        raise UserError(f"bench: --keras-models ({keras_models}) cannot exceed --models ({models})")
     levels = list(Difficulty)
-    per_level = max(1, args.models // len(levels))
-    specs = [m for i, lvl in enumerate(levels) for m in sample_models(args.seed + i, per_level, lvl)]
+    specs = [m for i, (lvl, n) in enumerate(zip(levels, spread(models, len(levels)), strict=True))
+             for m in sample_models(seed + i, n, lvl)]
     results: dict[str, Any] = {"models": len(specs)}
 
     sides: dict[str, tuple[int, Callable[[], Any], float]] = {
         "engine_models_per_s": (len(specs), lambda: [analyze(s) for s in specs], 0.3),
         "engine_explain_models_per_s": (len(specs), lambda: [analyze(s, explain=True) for s in specs], 0.3),
     }
-    if not args.no_keras:
+    if keras:
         from generator.verify import keras_layers, keras_module, versions
 
-        keras = keras_module()
-        subset = specs[:: max(1, len(specs) // args.keras_models)][: args.keras_models]
+        module = keras_module()
+        step = len(specs) / keras_models
+        subset = [specs[int(i * step)] for i in range(keras_models)]
 
         def build_all() -> None:
             for s in subset:
                 keras_layers(s)
-            keras.backend.clear_session()
+            module.backend.clear_session()
 
         sides["keras_models_per_s"] = (len(subset), build_all, 1.0)
         results["keras_models"] = len(subset)
         results.update(versions())
-    results["rounds"] = args.rounds
-    results.update(_interleaved(sides, args.rounds))
-    if not args.no_keras:
+    results["rounds"] = rounds
+    results.update(_interleaved(sides, rounds))
+    if keras:
         results["speedup_vs_keras"] = results["engine_models_per_s"] / results["keras_models_per_s"]
-    if args.roster:
+    if roster:
         from generator.bench_exam import exam_build_seconds
 
-        results["exam_students"] = args.roster
-        results["exam_build_s_no_verify"] = exam_build_seconds(args.roster, args.seed)
-    if args.json:
+        results["exam_students"] = roster
+        results["exam_build_s_no_verify"] = exam_build_seconds(roster, seed)
+    if check_students:
+        from generator.bench_exam import check_seconds
+
+        answers, seconds = check_seconds(check_students, seed)
+        results["check_students"] = check_students
+        results["check_answers"] = answers
+        results["check_s"] = seconds
+    if as_json:
         print(json.dumps(results, indent=2, sort_keys=True))
     else:
         for key, value in results.items():

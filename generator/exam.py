@@ -9,9 +9,7 @@ sub-type, same number of answers, hence the same number of layers in a summary t
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import random
 import re
@@ -21,11 +19,13 @@ from typing import Any
 
 from markupsafe import Markup
 
-from generator.errors import UserError
+from generator.errors import UserError, brief
 from generator.output import Progress, atomic_dir, derive_seed, write_text
 from generator.problems import Problem, generate
 from generator.render import environment, render
+from generator.roster import Student, first_clash, read_roster
 from generator.sampler import Difficulty
+from generator.userfiles import load_structured
 from generator.worksheet import (
     ProblemRequest,
     _expect,
@@ -53,14 +53,6 @@ class ExamConfig:
     instructions: str = EXAM_INSTRUCTIONS
 
 
-@dataclass(frozen=True)
-class Student:
-    """One roster row."""
-
-    id: str
-    name: str
-
-
 DEFAULT_EXAM = {
     "title": "CNN shapes and parameters: exam",
     "difficulty": "standard",
@@ -78,7 +70,7 @@ def exam_config_from_dict(data: Any, source: str) -> ExamConfig:
     """Validates an exam config: ``title``, ``difficulty``, ``problems: [{type, count}]``."""
     _expect(isinstance(data, dict), source, "expected a mapping with title, difficulty, problems", type(data).__name__)
     unknown = set(data) - {"title", "difficulty", "problems", "instructions"}
-    _expect(not unknown, source, "unknown key(s); expected title, difficulty, problems, instructions", sorted(unknown))
+    _expect(not unknown, source, "unknown key(s); expected title, difficulty, problems, instructions", sorted(map(str, unknown)))
     levels = [d.value for d in Difficulty]
     level = data.get("difficulty", "standard")
     _expect(level in levels, f"{source}: difficulty", f"expected one of {', '.join(levels)}", level)
@@ -93,45 +85,7 @@ def load_exam_config(path: str | Path | None) -> ExamConfig:
     """The exam config at ``path`` (YAML/JSON), or the default one."""
     if path is None:
         return exam_config_from_dict(DEFAULT_EXAM, "default exam config")
-    from generator.spec import load_yaml_file
-
-    return exam_config_from_dict(load_yaml_file(path, "--config"), str(path))
-
-
-def read_roster(path: str | Path) -> list[Student]:
-    """Reads ROSTER.csv: a header with ``id`` (and usually ``name``), UTF-8 (a BOM is fine)."""
-    path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise UserError(f"--roster {path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise UserError(f"--roster {path}: not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
-    if "\x00" in text:
-        raise UserError(f"--roster {path}: contains NUL bytes; not a CSV text file")
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise UserError(f"--roster {path}: empty; expected a header row with an 'id' column")
-    header = [h.strip().lower() for h in rows[0]]
-    if "id" not in header:
-        raise UserError(f"--roster {path}: the header has no 'id' column. Received: {','.join(rows[0])}")
-    id_col, name_col = header.index("id"), header.index("name") if "name" in header else None
-    students, seen = [], {}
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise UserError(f"--roster {path}: row {number} has {len(row)} fields, the header has {len(header)}")
-        sid = row[id_col].strip()
-        if not sid:
-            raise UserError(f"--roster {path}: row {number}: empty id")
-        if sid in seen:
-            raise UserError(f"--roster {path}: row {number}: id {sid!r} already used in row {seen[sid]}")
-        seen[sid] = number
-        students.append(Student(sid, row[name_col].strip() if name_col is not None else ""))
-    if not students:
-        raise UserError(f"--roster {path}: no students after the header")
-    return students
+    return exam_config_from_dict(load_structured(path, "config", "--config"), str(path))
 
 
 def variant_code(seed: int, student_id: str) -> str:
@@ -192,8 +146,19 @@ def safe_name(student_id: str, taken: set[str]) -> str:
 def build_master(config: ExamConfig, seed: int, students: list[Student],
                  progress: Progress | None = None) -> tuple[dict[str, Any], list[list[Problem]]]:
     """Every student's variant: the master key (plain data) and the problems, in roster order."""
+    codes = {s.id: variant_code(seed, s.id) for s in students}
+    clash = first_clash([*((s.id, s.id) for s in students), *codes.items()])
+    if clash is not None:
+        key, first, second = clash
+        raise UserError(
+            f"students {brief(first)} and {brief(second)} would both be {key} to check (an id or a "
+            "variant code, compared ignoring case, spaces, - and _), so their answers could not be "
+            "told apart; change an id or use another --seed"
+        )
     slots = reference_slots(config, seed)
-    entries, fingerprints, codes, folders = [], {}, {}, set()
+    entries: list[dict[str, Any]] = []
+    fingerprints: dict[str, str] = {}
+    folders: set[str] = set()
     variants = []
     for student in students:
         problems = student_problems(config, seed, student, slots)
@@ -202,10 +167,7 @@ def build_master(config: ExamConfig, seed: int, students: list[Student],
             raise UserError(f"students {fingerprints[fp]!r} and {student.id!r} drew the same exam; use another --seed")
         fingerprints[fp] = student.id
         variants.append(problems)
-        code = variant_code(seed, student.id)
-        if code in codes:  # pragma: no cover - 32^6 codes
-            raise UserError(f"students {codes[code]!r} and {student.id!r} share variant code {code}; use another --seed")
-        codes[code] = student.id
+        code = codes[student.id]
         entries.append({
             "id": student.id, "name": student.name, "variant": code,
             "folder": f"students/{safe_name(student.id, folders)}",
@@ -235,7 +197,7 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
     if verify:
         verified = verify_or_fail([p for s in master["students"] for p in s["problems"]], progress)
     master["verified_with"] = verified
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, "exam") as tmp:
         bundle, key_bundle = [], []
         for entry, problems in zip(master["students"], variants, strict=True):
             folder = tmp / entry["folder"]

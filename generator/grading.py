@@ -56,6 +56,7 @@ Feedback on a wrong answer (:class:`QuestionResult`):
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -69,10 +70,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from generator.answers import KINDS, display, normalize
-from generator.errors import UserError
-from generator.output import atomic_file
+from generator.answers import KINDS, MAX_DIGITS, display, normalize
+from generator.errors import UserError, brief, cut
+from generator.output import write_file
 from generator.problems.base import Blank, Distractor
+from generator.roster import first_clash, id_key
+from generator.userfiles import column_name, load_json, paused_gc, read_csv, read_text
 
 COLUMNS = ("student_id", "question_id", "answer")
 GRADEBOOK_COLUMNS = ("student_id", "name", "variant", "score", "points", "max_points")
@@ -192,16 +195,18 @@ class AnswerKey:
         ref = ref.strip()
         if self.kind is KeyKind.WORKSHEET:
             return replace(self.students[0], id=ref) if ref else None
-        wanted = _code(ref)
+        return self._by_code.get(id_key(ref))
+
+    @functools.cached_property
+    def _by_code(self) -> dict[str, KeyStudent]:
+        """Each student by the :func:`~generator.roster.id_key` of its id and of its variant
+        code, built once: matching answer rows to students stays linear in the class size."""
+        index: dict[str, KeyStudent] = {}
         for student in self.students:
-            if wanted in (_code(student.id), _code(student.variant)):
-                return student
-        return None
-
-
-def _code(text: str) -> str:
-    """An id or variant code compared loosely: ``k7q 2mx`` names ``K7Q-2MX``."""
-    return re.sub(r"[\s\-_]", "", text).upper()
+            for text in (student.id, student.variant):
+                if id_key(text):
+                    index.setdefault(id_key(text), student)
+        return index
 
 
 def load_key(path: str | os.PathLike[str]) -> AnswerKey:
@@ -218,13 +223,7 @@ def load_key(path: str | os.PathLike[str]) -> AnswerKey:
             formats, or a problem or blank in it lacks a field grading needs.
     """
     name = str(path)
-    text = _read_text(path, "key")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(
-            f"{name}: not a JSON key file: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
+    data = load_json(read_text(path, "key"), name, "key file")
     expected = "'problems' (worksheet key), 'students' (exam master key) or 'student' (per-student exam key)"
     if not isinstance(data, dict):
         raise UserError(f"{name}: not a key: expected a JSON object with {expected}; got a JSON {_json_type(data)}")
@@ -244,7 +243,7 @@ def load_key(path: str | os.PathLike[str]) -> AnswerKey:
     else:
         roster = data["students"]
         if not isinstance(roster, list) or not roster:
-            raise UserError(f"{name}: 'students' must be a non-empty list of students; got {_brief(roster)}")
+            raise UserError(f"{name}: 'students' must be a non-empty list of students; got {brief(roster)}")
         students = tuple(_student(name, s, f"students[{i}]") for i, s in enumerate(roster))
         _check_unique_codes(name, students)
     title = data.get("title")
@@ -253,10 +252,10 @@ def load_key(path: str | os.PathLike[str]) -> AnswerKey:
 
 def _student(name: str, data: Any, where: str) -> KeyStudent:
     if not isinstance(data, dict):
-        raise UserError(f"{name}: {where} must be an object with 'id' and 'problems'; got {_brief(data)}")
+        raise UserError(f"{name}: {where} must be an object with 'id' and 'problems'; got {brief(data)}")
     sid = data.get("id")
     if not isinstance(sid, (str, int)) or not str(sid).strip():
-        raise UserError(f"{name}: {where} has no student 'id'; got {_brief(sid)}")
+        raise UserError(f"{name}: {where} has no student 'id'; got {brief(sid)}")
     if "problems" not in data:
         raise UserError(f"{name}: {where} (student {sid}) has no 'problems'")
     return KeyStudent(
@@ -267,30 +266,28 @@ def _student(name: str, data: Any, where: str) -> KeyStudent:
 
 def _check_unique_codes(name: str, students: Sequence[KeyStudent]) -> None:
     """Ids and variant codes must each name one student, or an answer row would be ambiguous."""
-    owner: dict[str, str] = {}
-    for s in students:
-        for code in dict.fromkeys(c for c in (_code(s.id), _code(s.variant)) if c):
-            if code in owner:
-                raise UserError(
-                    f"{name}: the id or variant code {code!r} names both student {owner[code]} and student {s.id}"
-                )
-            owner[code] = s.id
+    clash = first_clash((s.id, text) for s in students for text in (s.id, s.variant))
+    if clash is not None:
+        code, first, second = clash
+        raise UserError(
+            f"{name}: the id or variant code {code!r} names both student {cut(first, 64)} and student {cut(second, 64)}"
+        )
 
 
 def _questions(name: str, problems: Any, where: str) -> tuple[KeyQuestion, ...]:
     if not isinstance(problems, list) or not problems:
-        raise UserError(f"{name}: {where} must be a non-empty list of problems; got {_brief(problems)}")
+        raise UserError(f"{name}: {where} must be a non-empty list of problems; got {brief(problems)}")
     questions: dict[str, KeyQuestion] = {}
     for i, problem in enumerate(problems):
         at = f"{where}[{i}]"
         if not isinstance(problem, dict):
-            raise UserError(f"{name}: {at} must be a problem object; got {_brief(problem)}")
+            raise UserError(f"{name}: {at} must be a problem object; got {brief(problem)}")
         pid = problem.get("id")
         if not isinstance(pid, str) or not pid:
-            raise UserError(f"{name}: {at} has no problem 'id'; got {_brief(pid)}")
+            raise UserError(f"{name}: {at} has no problem 'id'; got {brief(pid)}")
         blanks = problem.get("blanks")
         if not isinstance(blanks, list) or not blanks:
-            raise UserError(f"{name}: {at} (problem {pid}) has no 'blanks' list; got {_brief(blanks)}")
+            raise UserError(f"{name}: {at} (problem {pid}) has no 'blanks' list; got {brief(blanks)}")
         for j, data in enumerate(blanks):
             b = _blank(name, data, f"{at}.blanks[{j}]")
             qid = f"{pid}.{b.id}"
@@ -304,10 +301,10 @@ def _questions(name: str, problems: Any, where: str) -> tuple[KeyQuestion, ...]:
 def _blank(name: str, data: Any, at: str) -> Blank:
     """A :class:`Blank` rebuilt from a key's blank object, its answers re-normalized."""
     if not isinstance(data, dict):
-        raise UserError(f"{name}: {at} must be a blank object; got {_brief(data)}")
+        raise UserError(f"{name}: {at} must be a blank object; got {brief(data)}")
     bid, kind = data.get("id"), data.get("kind")
     if not isinstance(bid, str) or not bid:
-        raise UserError(f"{name}: {at} has no blank 'id'; got {_brief(bid)}")
+        raise UserError(f"{name}: {at} has no blank 'id'; got {brief(bid)}")
     if kind not in KINDS:
         raise UserError(f"{name}: {at} (blank {bid}) has kind {kind!r}; expected one of {', '.join(KINDS)}")
     accepted = data.get("accepted") or ([data["answer"]] if data.get("answer") not in (None, "") else [])
@@ -321,12 +318,12 @@ def _blank(name: str, data: Any, at: str) -> Blank:
         canonical.append(c)
     steps = data.get("steps") or []
     if not isinstance(steps, list):
-        raise UserError(f"{name}: {at} (blank {bid}) has 'steps' that are not a list; got {_brief(steps)}")
+        raise UserError(f"{name}: {at} (blank {bid}) has 'steps' that are not a list; got {brief(steps)}")
     distractors = []
     for d in data.get("distractors") or []:
         wrong = normalize(str(d.get("answer", "")), kind) if isinstance(d, dict) else None
         if wrong is None or not d.get("mistake"):
-            raise UserError(f"{name}: {at} (blank {bid}) has a distractor without a readable answer and mistake: {_brief(d)}")
+            raise UserError(f"{name}: {at} (blank {bid}) has a distractor without a readable answer and mistake: {brief(d)}")
         distractors.append(Distractor(wrong, str(d["mistake"])))
     return Blank(
         id=bid, label=str(data.get("label") or bid), kind=kind, answer=canonical[0],
@@ -377,53 +374,35 @@ def read_answers(path: str | os.PathLike[str]) -> AnswerSheet:
             a row with an empty id, or has no answer rows.
     """
     name = str(path)
-    text = _read_text(path, "answer file")
-    first = text.split("\n", 1)[0]
-    delimiter = next((d for d in ",;\t" if d in first), ",")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    table = read_csv(read_text(path, "answer file"), name)
+    columns = _header(name, table.header, table.header_line)
     rows: list[AnswerRow] = []
-    columns: dict[str, int] | None = None
-    try:
-        while True:
-            line = reader.line_num + 1
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            if not any(c.strip() for c in cells):
-                continue
-            if columns is None:
-                columns = _header(name, cells)
-                continue
-            values = {}
-            for col, index in columns.items():
-                if index >= len(cells):
-                    raise UserError(f"{name} line {line}: no {col} cell (the row has {len(cells)} cells)")
-                values[col] = cells[index]
-            for col in ("student_id", "question_id"):
-                if not values[col].strip():
-                    raise UserError(f"{name} line {line}: empty {col}")
-            rows.append(AnswerRow(line, values["student_id"].strip(), values["question_id"].strip(), values["answer"]))
-    except csv.Error as exc:
-        raise UserError(f"{name} line {reader.line_num}: not valid CSV: {exc}") from None
-    if columns is None:
-        raise UserError(f"{name}: no header row; expected the columns {','.join(COLUMNS)}")
+    for row in table.rows:
+        values = {}
+        for col, index in columns.items():
+            if index >= len(row.cells):
+                raise UserError(f"{name} line {row.line}: no {col} cell (the row has {len(row.cells)} cells)")
+            values[col] = row.cells[index]
+        for col in ("student_id", "question_id"):
+            if not values[col].strip():
+                raise UserError(f"{name} line {row.line}: empty {col}")
+        rows.append(AnswerRow(row.line, values["student_id"].strip(), values["question_id"].strip(), values["answer"]))
     if not rows:
         raise UserError(f"{name}: no answer rows after the header")
     return AnswerSheet(name, tuple(rows))
 
 
-def _header(name: str, cells: list[str]) -> dict[str, int]:
-    names = [re.sub(r"[\s-]+", "_", c.strip().lower()) for c in cells]
+def _header(name: str, cells: Sequence[str], line: int = 1) -> dict[str, int]:
+    names = [column_name(c) for c in cells]
     columns: dict[str, int] = {}
     for col in COLUMNS:
         if names.count(col) > 1:
-            raise UserError(f"{name} line 1: the column {col} appears {names.count(col)} times")
+            raise UserError(f"{name} line {line}: the column {col} appears {names.count(col)} times")
         if col in names:
             columns[col] = names.index(col)
     missing = [c for c in COLUMNS if c not in columns]
     if missing:
-        got = ",".join(c.strip() for c in cells)[:120]
+        got = cut(",".join(c.strip() for c in cells), 120)
         raise UserError(
             f"{name}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
             f"the header must name {','.join(COLUMNS)} (got: {got})"
@@ -431,42 +410,8 @@ def _header(name: str, cells: list[str]) -> dict[str, int]:
     return columns
 
 
-def _read_text(path: str | os.PathLike[str], what: str) -> str:
-    """A file's text, decoded as UTF-8 (with or without a byte-order mark)."""
-    name = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{name}: no such {what}") from None
-    except IsADirectoryError:
-        raise UserError(f"{name}: is a directory, not a{'n' if what[0] in 'aeiou' else ''} {what}") from None
-    except OSError as exc:
-        raise UserError(f"{name}: cannot read the {what}: {exc.strerror}") from None
-    if not data.strip():
-        raise UserError(f"{name}: the {what} is empty")
-    if data.startswith(b"PK\x03\x04"):
-        raise UserError(f"{name}: a zip archive (an .xlsx workbook?), not a text {what}; save it as CSV UTF-8 or JSON")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UserError(
-            f"{name}: the {what} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "save it as UTF-8"
-        ) from None
-    binary = re.search(r"[\x00-\x08\x0e-\x1f]", text)
-    if binary:
-        line = text.count("\n", 0, binary.start()) + 1
-        raise UserError(f"{name} line {line}: the {what} holds binary data (control character {binary.group()!r}), not text")
-    return text
-
-
 def _json_type(value: Any) -> str:
     return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(type(value), "null")
-
-
-def _brief(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _sample(items: Iterable[str]) -> str:
@@ -717,7 +662,11 @@ def grade(key: AnswerKey, sheet: AnswerSheet) -> Report:
     students = tuple(_grade_paper(p, answers[p.id]) for p in papers if p is not None)
     absent = () if key.kind is KeyKind.WORKSHEET else tuple(s.id for s in key.students if s.id not in answers)
     shared_numbers = len(key.students) == 1
-    questions = tuple(_question_stats(qid, students, shared_numbers) for qid in key.question_ids)
+    by_question: dict[str, list[QuestionResult]] = {qid: [] for qid in key.question_ids}
+    for student in students:
+        for q in student.questions:
+            by_question[q.question_id].append(q)
+    questions = tuple(_question_stats(qid, results, shared_numbers) for qid, results in by_question.items())
     scores = [s.score for s in students]
     mistakes = Counter(q.mistake for s in students for q in s.questions if q.mistake)
     summary = ClassSummary(
@@ -729,7 +678,8 @@ def grade(key: AnswerKey, sheet: AnswerSheet) -> Report:
 
 def check(key_path: str | os.PathLike[str], answers_path: str | os.PathLike[str]) -> Report:
     """Loads a key and an answer file and grades them: the whole ``check`` pipeline."""
-    return grade(load_key(key_path), read_answers(answers_path))
+    with paused_gc():
+        return grade(load_key(key_path), read_answers(answers_path))
 
 
 def _match(key: AnswerKey, sheet: AnswerSheet) -> dict[str, dict[str, AnswerRow]]:
@@ -756,7 +706,9 @@ def _match(key: AnswerKey, sheet: AnswerSheet) -> dict[str, dict[str, AnswerRow]
                 f"{sheet.path} line {row.line}: unknown student {row.student!r}: not a student id "
                 f"or variant code in {key.path}"
             )
-        ids = lookup.setdefault(paper.id, {q.id.lower(): q.id for q in paper.questions})
+        ids = lookup.get(paper.id)
+        if ids is None:
+            ids = lookup[paper.id] = {q.id.lower(): q.id for q in paper.questions}
         qid = ids.get(row.question.lower())
         if qid is None:
             whose = "" if key.kind is KeyKind.WORKSHEET else f" on the paper of student {paper.id}"
@@ -802,13 +754,21 @@ def grade_answer(question: KeyQuestion, row: AnswerRow | None) -> QuestionResult
     if normalized is None:
         return replace(
             base, status=Status.UNREADABLE, steps=b.steps,
-            note=f"could not read {row.answer.strip()!r} as {_KIND_HINT[b.kind]}",
+            note=_unreadable(row.answer.strip(), b.kind),
         )
     if normalized in b.accepted:
         return replace(base, status=Status.RIGHT, normalized=normalized)
     mistake = next((d.mistake for d in b.distractors if d.answer == normalized), None)
     steps, note = _feedback(b, normalized)
     return replace(base, status=Status.WRONG, normalized=normalized, mistake=mistake, note=note, steps=steps)
+
+
+def _unreadable(answer: str, kind: str) -> str:
+    """Why a typed answer could not be read."""
+    longest = max((len(run) for run in re.findall(r"[0-9]+", answer[:100_000])), default=0)
+    if kind != "choice" and longest > MAX_DIGITS:
+        return f"not a number we can read: it has {longest:,} digits (at most {MAX_DIGITS})"
+    return f"could not read {brief(answer)} as {_KIND_HINT[kind]}"
 
 
 # ---------------------------------------------------------------- which worked step differs
@@ -885,8 +845,7 @@ def _feedback(b: Blank, normalized: str) -> tuple[tuple[str, ...], str | None]:
     return tuple(dict.fromkeys(chosen + list(last))), None
 
 
-def _question_stats(qid: str, students: Sequence[StudentResult], shared_numbers: bool) -> QuestionStats:
-    results = [q for s in students for q in s.questions if q.question_id == qid]
+def _question_stats(qid: str, results: Sequence[QuestionResult], shared_numbers: bool) -> QuestionStats:
     wrong = Counter(
         (q.answer_shown if shared_numbers else None, q.mistake)
         for q in results if q.status in (Status.WRONG, Status.UNREADABLE)
@@ -995,7 +954,7 @@ def _text_result(q: QuestionResult, width: int) -> list[str]:
     if q.status is Status.UNANSWERED:
         out = [head + f"no answer; the answer is {q.correct}"]
     else:
-        out = [head + f"you wrote {q.given.strip()!r}; the answer is {q.correct}"]
+        out = [head + f"you wrote {brief(q.given.strip())}; the answer is {q.correct}"]
     pad = " " * (13 + width + 2)
     if q.mistake:
         out.append(f"{pad}mistake: {q.mistake}")
@@ -1013,7 +972,9 @@ def _text_wrong(w: WrongAnswer) -> str:
 
 
 def write_output(text: str, out: str | os.PathLike[str] | None, inputs: Sequence[str | os.PathLike[str]] = ()) -> None:
-    """Writes a formatted report to stdout, or to ``out`` atomically (temp file + rename).
+    """Writes a formatted report to stdout, or to ``out`` (see
+    :func:`generator.output.write_file`: a regular file is replaced atomically, a symlink is
+    followed, ``/dev/stdout`` or a FIFO is written to directly).
 
     Args:
         text: The document.
@@ -1021,7 +982,7 @@ def write_output(text: str, out: str | os.PathLike[str] | None, inputs: Sequence
         inputs: Files that must not be overwritten (the key and the answers).
 
     Raises:
-        UserError: ``out`` is one of ``inputs``, or its folder is missing or not writable.
+        UserError: ``out`` is one of ``inputs``, a folder, in a missing folder, or not writable.
     """
     if out is None:
         sys.stdout.write(text)
@@ -1030,15 +991,4 @@ def write_output(text: str, out: str | os.PathLike[str] | None, inputs: Sequence
     for path in inputs:
         if Path(path).exists() and target.exists() and target.resolve() == Path(path).resolve():
             raise UserError(f"--out {out} is an input file; refusing to overwrite it")
-    folder = target.parent
-    if not folder.is_dir():
-        raise UserError(f"--out {out}: no such folder {folder}")
-    if target.is_dir():
-        raise UserError(f"--out {out} is a folder; give a file name")
-    try:
-        with atomic_file(target) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-    except OSError as exc:
-        raise UserError(f"--out {out}: cannot write in {folder}: {exc.strerror}") from None
+    write_file(target, text.encode("utf-8"))

@@ -7,23 +7,32 @@ only read data: every number in them was computed upstream.
 Escaping: ``*.html.j2`` templates are autoescaped by Jinja2. ``*.md.j2`` templates produce
 Markdown, where HTML-escaping would corrupt code spans, so user text (titles, names) goes through
 the ``md`` filter, which escapes HTML and Markdown syntax; the Markdown->HTML step then shows it
-as text, never as markup.
+as text, never as markup. Instructions written in a config are a small Markdown subset
+(:func:`md_subset`): code spans, emphasis, paragraphs and lists, never HTML or links.
+
+Templates, the shipped ones and those of ``--templates DIR``, run in Jinja2's immutable sandbox:
+they can read the data they are given and nothing else (no attribute beginning with ``_``, no
+module, no file), and any error in one is a one-line :class:`~generator.errors.UserError`
+naming the template and the line.
 """
 
 from __future__ import annotations
 
 import functools
 import html
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 from markupsafe import Markup
 
 from generator.answers import display
-from generator.errors import UserError
+from generator.errors import UserError, cut
+from generator.userfiles import LIMITS
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE_NAMES = (
@@ -43,21 +52,58 @@ def md_text(value: Any) -> Markup:
     return Markup(_MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False)))
 
 
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
+
+
+def md_subset(value: Any) -> Markup:
+    """Instructions a config writes, made safe: a small Markdown subset (code spans, emphasis,
+    paragraphs, lists) is kept; HTML, links, images and attribute lists are shown as text.
+
+    >>> str(md_subset("Use `(None, 26, 26, 32)` & *no* <script>x</script> [a](javascript:x)"))
+    'Use `(None, 26, 26, 32)` &amp; *no* &lt;script&gt;x&lt;/script&gt; \\\\[a\\\\](javascript:x)'
+    """
+    text = str(value)
+    parts, last = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        parts.append(_subset_text(text[last:match.start()]))
+        parts.append(match.group(0))  # a code span: Markdown shows its content literally
+        last = match.end()
+    parts.append(_subset_text(text[last:]))
+    return Markup("".join(parts))
+
+
+def _subset_text(text: str) -> str:
+    escaped = html.escape(text, quote=False)
+    return re.sub(r"([\[\]{}])", r"\\\1", escaped)
+
+
 def md_cell(value: Any) -> str:
     """Text inside a Markdown table cell: pipes escaped, newlines folded."""
     return str(value).replace("|", r"\|").replace("\n", " ")
 
 
+class _Loader(jinja2.FileSystemLoader):
+    """A file loader that refuses templates larger than ``LIMITS["template"]``."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        for folder in self.searchpath:
+            path = os.path.join(folder, *template.split("/"))
+            if os.path.isfile(path) and os.path.getsize(path) > LIMITS["template"]:
+                raise UserError(f"template {path}: larger than 1 MiB")
+        return super().get_source(environment, template)
+
+
 def environment(templates: Path | None = None) -> jinja2.Environment:
     """The one Jinja environment: user templates (``--templates DIR``) first, the shipped ones
-    as fallback, every filter registered, undefined variables an error."""
+    as fallback, every filter registered, undefined variables an error, and the immutable
+    sandbox, so a template can only read the data it is given."""
     loaders: list[jinja2.BaseLoader] = []
     if templates is not None:
         if not Path(templates).is_dir():
             raise UserError(f"--templates {templates}: not a directory")
-        loaders.append(jinja2.FileSystemLoader(str(templates)))
-    loaders.append(jinja2.FileSystemLoader(str(DEFAULT_TEMPLATES)))
-    env = jinja2.Environment(
+        loaders.append(_Loader(str(templates)))
+    loaders.append(_Loader(str(DEFAULT_TEMPLATES)))
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "html"), default=False),
         undefined=jinja2.StrictUndefined,
@@ -66,6 +112,7 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["md"] = md_text
+    env.filters["md_subset"] = md_subset
     env.filters["cell"] = md_cell
     env.filters["display"] = display
     env.filters["markdown"] = lambda text: Markup(markdown_to_html(str(text)))
@@ -73,15 +120,39 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
 
 
 def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
-    """Renders one template; template errors become one-line UserErrors naming the template."""
+    """Renders one template; any error in it (syntax, an undefined name, a refused attribute, a
+    TypeError, endless recursion, bytes that are not UTF-8) becomes one UserError line naming
+    the template and, where known, the line."""
     try:
         return env.get_template(name).render(**context)
+    except UserError:
+        raise
     except jinja2.TemplateNotFound as exc:
         raise UserError(f"template {exc.name!r} not found") from None
     except jinja2.TemplateSyntaxError as exc:
-        raise UserError(f"template {exc.filename or name}:{exc.lineno}: {exc.message}") from None
+        raise UserError(f"template {exc.filename or name}:{exc.lineno}: {cut(exc.message or 'syntax error', 160)}") from None
     except jinja2.UndefinedError as exc:
-        raise UserError(f"template {name}: {exc.message}") from None
+        raise UserError(f"template {name}: {cut(exc.message or 'undefined', 160)}") from None
+    except jinja2.sandbox.SecurityError as exc:
+        raise UserError(f"template {_where(exc, name)}: refused by the sandbox (templates only read data): {cut(str(exc), 160)}") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"template {name}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})") from None
+    except RecursionError:
+        raise UserError(f"template {_where(None, name)}: recursion too deep (a macro or include that calls itself?)") from None
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, OverflowError, MemoryError) as exc:
+        raise UserError(f"template {_where(exc, name)}: {type(exc).__name__}: {cut(str(exc), 160)}") from None
+
+
+def _where(exc: BaseException | None, name: str) -> str:
+    """``file:line`` of the innermost template frame of ``exc``'s traceback, else ``name``."""
+    tb = exc.__traceback__ if exc is not None else None
+    found = name
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = f"{Path(filename).name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
 
 
 def markdown_to_html(text: str) -> str:

@@ -5,11 +5,14 @@ Three input forms, one result:
 * YAML (``.yaml``/``.yml``) or JSON (``.json``): ``input_shape`` and a list of ``layers``, each a
   one-key mapping ``{LayerType: {keras_argument: value}}``, with Keras' names and defaults;
 * Keras Sequential source (``.py``) in the seed notebook's style, read with :mod:`ast` and
-  ``ast.literal_eval`` only: it is never executed, and statements that do not build the model
-  (imports, ``os.system(...)``, ``fit``) are ignored.
+  ``ast.literal_eval`` only: it is never executed. Only straight-line top-level statements build
+  the model (``model = Sequential(...)``, ``model.add(...)``, ``model.pop()``); statements that do
+  not touch a model (imports, ``os.system(...)``, ``fit``) are ignored, and a model built or
+  changed inside a loop, a branch, a ``with``/``try`` block, a function or an expression is an
+  error naming the line, since reading it right would need running the code.
 
 Every problem is a :class:`~generator.errors.SpecError` whose one-line message names the file,
-the layer index and type, the argument and the value received.
+the layer index and type, the argument and the value received (cut to a bounded length).
 
 >>> spec = spec_from_dict({"input_shape": [28, 28, 1],
 ...                        "layers": [{"Conv2D": {"filters": 32, "kernel_size": 3}}]})
@@ -20,34 +23,61 @@ the layer index and type, the argument and the value received.
 from __future__ import annotations
 
 import ast
-import json
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from generator.engine.layers import LAYER_TYPES, Layer, Padding
-from generator.engine.model import ModelSpec
-from generator.errors import SpecError, UserError
+from generator.engine.model import ModelSpec, keras_layer_names
+from generator.errors import SpecError, UserError, brief, cut
+from generator.userfiles import load_json, load_yaml, read_text
 
 MAX_DIM = 100_000
 """Largest accepted size or count: big enough for any teaching example, small enough that a typo
 (an extra zero or ten) is caught."""
 
+MAX_AST_DEPTH = 100
+"""The deepest expression read from Keras source (a layer call with its arguments is about 6)."""
+
+ACTIVATIONS = frozenset({
+    "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
+    "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish",
+    "relu", "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign",
+    "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink",
+    "threshold",
+})
+"""Keras 3's activation names (``keras.activations.get`` accepts exactly these; a keras-marked
+test checks it), so a misspelt activation is refused here rather than by Keras."""
+
+DTYPES = frozenset({"float16", "float32", "float64", "bfloat16", "mixed_float16", "mixed_bfloat16"})
+"""Layer ``dtype`` values accepted (they never change a shape or a count)."""
+
 # Keras arguments that never change a shape or a parameter count: accepted and ignored.
 _NO_EFFECT = frozenset(
     {
-        "name", "dtype", "trainable", "seed", "noise_shape", "momentum", "epsilon",
+        "seed", "noise_shape", "momentum", "epsilon",
         "interpolation", "kernel_initializer", "bias_initializer", "kernel_regularizer",
         "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint",
         "depthwise_initializer", "pointwise_initializer", "depthwise_regularizer",
         "pointwise_regularizer", "depthwise_constraint", "pointwise_constraint",
         "beta_initializer", "gamma_initializer", "moving_mean_initializer",
         "moving_variance_initializer", "beta_regularizer", "gamma_regularizer",
-        "beta_constraint", "gamma_constraint", "lora_rank", "lora_alpha", "synchronized",
+        "beta_constraint", "gamma_constraint", "lora_alpha", "synchronized",
     }
 )
-# Arguments that are accepted only with the value that our engine models.
-_FIXED = {"data_format": ("channels_last", None), "axis": (-1, 3)}
+
+
+def _data_format(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.lower() == "channels_last")
+
+
+# Arguments accepted only with the values our engine models, and how to say so.
+_FIXED: dict[str, tuple[Any, str]] = {
+    "data_format": (_data_format, "'channels_last' (the engine reads H, W, C inputs)"),
+    "axis": (lambda v: v in (-1, 3) and not isinstance(v, bool), "-1 (the channel axis)"),
+    "dtype": (lambda v: v is None or v in DTYPES, f"one of {', '.join(sorted(DTYPES))}"),
+    "lora_rank": (lambda v: v is None, "None (LoRA adds weights and freezes the kernel)"),
+}
 
 
 def _is_int(value: Any) -> bool:
@@ -123,9 +153,19 @@ def _rate(value: Any) -> float:
     return float(value)
 
 
-def _name(value: Any) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise ValueError("expected a string")
+def _activation(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in ACTIVATIONS:
+        raise ValueError("expected a Keras activation name such as 'relu', 'softmax' or 'tanh' (or None)")
+    return value
+
+
+def _layer_name(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or "/" in value or len(value) > 100 or not value.isprintable():
+        raise ValueError("expected a non-empty one-line name of at most 100 characters without '/' (Keras' rule)")
     return value
 
 
@@ -137,7 +177,8 @@ _COERCE = {
     "padding": _padding,
     "bool": _bool,
     "rate": _rate,
-    "name": _name,
+    "activation": _activation,
+    "layer_name": _layer_name,
     "pad2": _pad2,
 }
 
@@ -164,12 +205,12 @@ def build_layer(type_name: Any, args: Any, where: str) -> Layer:
     """
     cls = LAYER_TYPES.get(type_name) if isinstance(type_name, str) else None
     if cls is None:
-        raise SpecError(f"{where}: unknown layer type {type_name!r}; supported: {supported_layers()}")
+        raise SpecError(f"{where}: unknown layer type {brief(type_name)}; supported: {supported_layers()}")
     where = f"{where} ({type_name})"
     if args is None:
         args = {}
     if not isinstance(args, dict):
-        raise SpecError(f"{where}: arguments must be a mapping of Keras argument names to values. Received: {args!r}")
+        raise SpecError(f"{where}: arguments must be a mapping of Keras argument names to values. Received: {brief(args)}")
     known = {f.name: f for f in fields(cls)}
     values: dict[str, Any] = {}
     for key, raw in args.items():
@@ -177,15 +218,15 @@ def build_layer(type_name: Any, args: Any, where: str) -> Layer:
             try:
                 values[key] = _COERCE[known[key].metadata["kind"]](raw)
             except ValueError as exc:
-                raise SpecError(f"{where}: argument '{key}': {exc}. Received: {key}={raw!r}") from None
+                raise SpecError(f"{where}: argument '{key}': {exc}. Received: {key}={brief(raw)}") from None
         elif key in _FIXED:
-            if raw not in _FIXED[key]:
-                raise SpecError(
-                    f"{where}: argument '{key}' is supported only as {_FIXED[key][0]!r} (channels_last). Received: {key}={raw!r}"
-                )
+            accepts, description = _FIXED[key]
+            if not accepts(raw):
+                raise SpecError(f"{where}: argument '{key}' is supported only as {description}. Received: {key}={brief(raw)}")
         elif key not in _NO_EFFECT:
             raise SpecError(
-                f"{where}: unknown argument '{key}'; {type_name} takes: {', '.join(known)}. Received: {key}={raw!r}"
+                f"{where}: unknown argument {brief(key)}; {type_name} takes: {', '.join([*list(known)[2:], *list(known)[:2]])}. "
+                f"Received: {cut(str(key), 40)}={brief(raw)}"
             )
     missing = [f.name for f in fields(cls) if f.metadata.get("required") and f.name not in values]
     if missing:
@@ -196,15 +237,26 @@ def build_layer(type_name: Any, args: Any, where: str) -> Layer:
         raise SpecError(f"{where}: {exc}") from None
 
 
+def check_names(layers: list[Layer], where: str) -> None:
+    """Keras refuses two layers of one model with the same name (a given ``name`` can clash
+    with another or with an automatic one)."""
+    names = keras_layer_names(tuple(layers))
+    first: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name in first:
+            raise SpecError(f"{where}: layers {first[name]} and {index} are both named {brief(name)}; Keras requires unique layer names")
+        first[name] = index
+
+
 def _input_shape(value: Any, where: str) -> tuple[int, ...]:
     if not isinstance(value, list | tuple) or len(value) not in (1, 3):
         raise SpecError(
-            f"{where}: input_shape must be [H, W, C] (channels_last) or [N]. Received: input_shape={value!r}"
+            f"{where}: input_shape must be [H, W, C] (channels_last) or [N]. Received: input_shape={brief(value)}"
         )
     try:
         return tuple(_pos_int(v) for v in value)
     except ValueError as exc:
-        raise SpecError(f"{where}: input_shape: {exc}. Received: input_shape={value!r}") from None
+        raise SpecError(f"{where}: input_shape: {exc}. Received: input_shape={brief(value)}") from None
 
 
 def spec_from_dict(data: Any, source: str = "spec") -> ModelSpec:
@@ -213,78 +265,45 @@ def spec_from_dict(data: Any, source: str = "spec") -> ModelSpec:
         raise SpecError(f"{source}: expected a mapping with 'input_shape' and 'layers'. Received: {type(data).__name__}")
     unknown = set(data) - {"name", "input_shape", "layers"}
     if unknown:
-        raise SpecError(f"{source}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; expected: name, input_shape, layers")
+        raise SpecError(f"{source}: unknown key(s) {cut(', '.join(sorted(map(str, unknown))))}; expected: name, input_shape, layers")
     if "input_shape" not in data:
         raise SpecError(f"{source}: missing 'input_shape' (e.g. input_shape: [28, 28, 1])")
     shape = _input_shape(data["input_shape"], source)
     raw_layers = data.get("layers")
     if not isinstance(raw_layers, list) or not raw_layers:
-        raise SpecError(f"{source}: 'layers' must be a non-empty list. Received: {raw_layers!r}")
+        raise SpecError(f"{source}: 'layers' must be a non-empty list. Received: {brief(raw_layers)}")
     layers = []
     for index, entry in enumerate(raw_layers):
         where = f"{source}: layer {index}"
         if isinstance(entry, str):
             entry = {entry: {}}
         if not isinstance(entry, dict) or len(entry) != 1:
-            raise SpecError(f"{where}: expected a one-key mapping like {{Conv2D: {{filters: 32, kernel_size: 3}}}}. Received: {entry!r}")
+            raise SpecError(f"{where}: expected a one-key mapping like {{Conv2D: {{filters: 32, kernel_size: 3}}}}. Received: {brief(entry)}")
         ((type_name, args),) = entry.items()
         layers.append(build_layer(type_name, args, where))
+    check_names(layers, source)
     name = data.get("name", "model")
-    if not isinstance(name, str):
-        raise SpecError(f"{source}: 'name' must be a string. Received: {name!r}")
+    if not isinstance(name, str) or not name.strip() or len(name) > 100:
+        raise SpecError(f"{source}: 'name' must be a short text. Received: {brief(name)}")
     return ModelSpec(shape, tuple(layers), name)
-
-
-def read_text_file(path: Path, label: str = "", error: type[UserError] = SpecError) -> str:
-    """A user's UTF-8 text file; a missing, unreadable or non-UTF-8 file is one clear ``error``
-    naming it (``label`` is the option it came from, e.g. ``--config``)."""
-    where = f"{label} {path}".strip()
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(f"{where}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise error(f"{where}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise error(f"{where}: cannot read: {exc.strerror}") from None
-
-
-def load_yaml_file(path: str | Path, label: str) -> Any:
-    """Reads and safe-loads a YAML (or JSON) config file."""
-    path = Path(path)
-    return load_yaml(read_text_file(path, label, UserError), str(path))
 
 
 def load_spec(path: str | Path) -> ModelSpec:
     """Reads a spec file: ``.yaml``/``.yml``, ``.json`` or Keras source ``.py``."""
     path = Path(path)
-    text = read_text_file(path)
     suffix = path.suffix.lower()
-    if suffix == ".py":
-        return parse_python(text, str(path))
-    if suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SpecError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    elif suffix in (".yaml", ".yml"):
-        data = load_yaml(text, str(path))
-    else:
-        raise SpecError(f"{path}: unknown spec format {suffix!r}; use .yaml, .yml, .json or .py")
-    return spec_from_dict(data, str(path))
-
-
-def load_yaml(text: str, source: str) -> Any:
-    """Safe-loads YAML, mapping syntax errors to one-line :class:`SpecError` messages."""
-    import yaml
-
+    if suffix not in (".py", ".json", ".yaml", ".yml"):
+        raise SpecError(f"{path}: unknown spec format {brief(suffix)}; use .yaml, .yml, .json or .py")
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise SpecError(f"{source}: invalid YAML{at}: {problem}") from None
+        text = read_text(path, "spec")
+        if suffix == ".py":
+            return parse_python(text, str(path))
+        data = load_json(text, str(path)) if suffix == ".json" else load_yaml(text, str(path))
+    except SpecError:
+        raise
+    except UserError as exc:
+        raise SpecError(str(exc)) from None
+    return spec_from_dict(data, str(path))
 
 
 # ---------------------------------------------------------------- Keras source, via ast
@@ -302,134 +321,360 @@ def _call_name(node: ast.AST) -> str | None:
 def _literal(node: ast.AST, where: str) -> Any:
     try:
         return ast.literal_eval(node)
-    except (ValueError, SyntaxError, TypeError):
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         raise SpecError(
-            f"{where}: only literal values (numbers, strings, tuples, lists, True/False/None) are read; got {ast.unparse(node)!r}"
+            f"{where}: only literal values (numbers, strings, tuples, lists, True/False/None) are read; "
+            f"got {brief(_source_of(node), 60)}"
         ) from None
+
+
+def _source_of(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)
+    except (RecursionError, ValueError):  # pragma: no cover - depth is bounded before
+        return type(node).__name__
 
 
 class _ModelBuilder:
     """Collects one Sequential model's layers from calls in the source."""
 
-    def __init__(self, source: str, line: int) -> None:
+    def __init__(self, source: str, line: int, name: str) -> None:
         self.source = source
         self.line = line
+        self.name = name
         self.input_shape: tuple[int, ...] | None = None
         self.layers: list[Layer] = []
 
     def add(self, call: ast.AST) -> None:
         where = f"{self.source}:{getattr(call, 'lineno', self.line)}: layer {len(self.layers)}"
         if not isinstance(call, ast.Call):
-            raise SpecError(f"{where}: expected a layer call like layers.Conv2D(...); got {ast.unparse(call)!r}")
+            raise SpecError(f"{where}: expected a layer call like layers.Conv2D(...); got {brief(_source_of(call), 60)}")
         type_name = _call_name(call.func)
         if type_name in ("Input", "InputLayer"):
             self._set_input(call, where)
             return
         cls = LAYER_TYPES.get(type_name or "")
         if cls is None:
-            raise SpecError(f"{where}: unknown layer type {type_name!r}; supported: {supported_layers()}")
-        kwargs: dict[str, Any] = {}
-        if len(call.args) > len(cls.positional):
-            raise SpecError(f"{where} ({type_name}): too many positional arguments")
-        for name, node in zip(cls.positional, call.args, strict=False):
-            kwargs[name] = _literal(node, where)
-        for kw in call.keywords:
-            if kw.arg is None:
-                raise SpecError(f"{where} ({type_name}): **kwargs cannot be read without running the code")
-            kwargs[kw.arg] = _literal(kw.value, where)
+            raise SpecError(f"{where}: unknown layer type {brief(type_name)}; supported: {supported_layers()}")
+        kwargs = _arguments(call, cls.positional, f"{where} ({type_name})")
+        shape = None
         if "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
+        if "batch_input_shape" in kwargs:
+            batch = kwargs.pop("batch_input_shape")
+            shape = batch[1:] if isinstance(batch, list | tuple) else batch
+        if "input_dim" in kwargs:
+            shape = (kwargs.pop("input_dim"),)
+        if shape is not None:
             if self.layers:
                 raise SpecError(f"{where} ({type_name}): input_shape is allowed on the first layer only")
             self.input_shape = _input_shape(shape, where)
         self.layers.append(build_layer(type_name, kwargs, where))
 
+    def pop(self, line: int) -> None:
+        if not self.layers:
+            raise SpecError(f"{self.source}:{line}: {self.name}.pop() on a model without layers")
+        self.layers.pop()
+
     def _set_input(self, call: ast.Call, where: str) -> None:
         if self.layers:
             raise SpecError(f"{where}: Input must come before the first layer")
-        shape = call.args[0] if call.args else None
-        for kw in call.keywords:
-            if kw.arg in ("shape", "input_shape", "batch_shape"):
-                shape = kw.value
+        kwargs = _arguments(call, ("shape", "batch_size", "dtype", "sparse", "batch_shape", "name", "tensor"), where + " (Input)")
+        shape = kwargs.get("shape", kwargs.get("input_shape"))
+        if "batch_shape" in kwargs and isinstance(kwargs["batch_shape"], tuple | list):
+            shape = kwargs["batch_shape"][1:]
         if shape is None:
             raise SpecError(f"{where}: Input needs shape=(H, W, C)")
-        value = _literal(shape, where)
-        if any(kw.arg == "batch_shape" for kw in call.keywords) and isinstance(value, tuple | list):
-            value = value[1:]
-        self.input_shape = _input_shape(value, where)
+        self.input_shape = _input_shape(shape, where)
 
-    def spec(self, name: str) -> ModelSpec:
+    def spec(self) -> ModelSpec:
         if self.input_shape is None:
             raise SpecError(
                 f"{self.source}:{self.line}: the model has no input shape; give input_shape=(H, W, C) on the first layer or start with keras.Input(shape=(H, W, C))"
             )
         if not self.layers:
             raise SpecError(f"{self.source}:{self.line}: the model has no layers")
-        return ModelSpec(self.input_shape, tuple(self.layers), name)
+        check_names(self.layers, f"{self.source}:{self.line}")
+        return ModelSpec(self.input_shape, tuple(self.layers), self.name)
 
 
-def parse_python_models(text: str, source: str = "<source>") -> list[ModelSpec]:
-    """Every Sequential model built in Keras source, in order, without executing anything.
+def _arguments(call: ast.Call, positional: tuple[str, ...], where: str) -> dict[str, Any]:
+    """A call's arguments by Keras' parameter names, each a literal; an argument given twice
+    (``Conv2D(32, 3, filters=64)``, a TypeError in Python) is an error."""
+    if len(call.args) > len(positional):
+        raise SpecError(f"{where}: too many positional arguments ({len(call.args)}; it takes at most {len(positional)})")
+    kwargs: dict[str, Any] = {}
+    for name, node in zip(positional, call.args, strict=False):
+        if isinstance(node, ast.Starred):
+            raise SpecError(f"{where}: *arguments cannot be read without running the code")
+        kwargs[name] = _literal(node, where)
+    for kw in call.keywords:
+        if kw.arg is None:
+            raise SpecError(f"{where}: **kwargs cannot be read without running the code")
+        if kw.arg in kwargs:
+            how = "positionally and as a keyword" if kw.arg in positional[: len(call.args)] else "twice as a keyword"
+            raise SpecError(f"{where}: argument '{kw.arg}' is given {how}, which Python refuses (TypeError)")
+        kwargs[kw.arg] = _literal(kw.value, where)
+    return kwargs
 
-    Reads ``X = ...Sequential()`` / ``X = ...Sequential([...])`` and ``X.add(layer)`` calls;
-    everything else is ignored.
-    """
+
+_CONTEXT = {
+    ast.For: "a for loop", ast.AsyncFor: "a for loop", ast.While: "a while loop",
+    ast.If: "an if/else block", ast.Try: "a try block", ast.With: "a with block",
+    ast.AsyncWith: "a with block", ast.Match: "a match block", ast.Lambda: "a lambda",
+    ast.ListComp: "a comprehension", ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension", ast.GeneratorExp: "a comprehension",
+    ast.IfExp: "a conditional expression", ast.BoolOp: "an and/or expression",
+}
+if hasattr(ast, "TryStar"):  # Python 3.11+
+    _CONTEXT[ast.TryStar] = "a try block"
+
+
+@dataclass(frozen=True)
+class _Statement:
+    """A top-level statement that builds or changes a model, in one of the forms read."""
+
+    kind: str  # "new", "alias", "add", "pop", "forget"
+    names: tuple[str, ...]
+    node: ast.AST
+    line: int
+
+
+def _sequential(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Call) and _call_name(node.func) == "Sequential"
+
+
+def _method(node: ast.AST | None, methods: tuple[str, ...] = ("add", "pop")) -> tuple[str, str] | None:
+    """``(receiver, method)`` of ``receiver.add(...)`` / ``receiver.pop()``."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in methods
+            and isinstance(node.func.value, ast.Name)):
+        return node.func.value.id, node.func.attr
+    return None
+
+
+def _layer_call(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and (_call_name(node.func) in LAYER_TYPES or _call_name(node.func) in ("Input", "InputLayer"))
+
+
+def _stored_names(targets: list[ast.expr]) -> list[str]:
+    return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+
+
+def _parse_tree(text: str, source: str) -> ast.Module:
+    """``ast.parse`` with every failure (syntax, huge literals, deep nesting) one SpecError; then
+    a bound on how deep any expression nests, checked without recursion."""
     try:
         tree = ast.parse(text, filename=source)
     except SyntaxError as exc:
-        raise SpecError(f"{source}:{exc.lineno}: Python syntax error: {exc.msg}") from None
-    builders: list[tuple[str, _ModelBuilder]] = []
-    current: dict[str, _ModelBuilder] = {}
-    for node in _statements(tree):
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-            if _call_name(node.value.func) != "Sequential":
-                continue
-            builder = _ModelBuilder(source, node.lineno)
-            seq = node.value
-            items = seq.args[0] if seq.args else None
-            for kw in seq.keywords:
+        message = exc.msg
+        if "integer string conversion" in message:
+            message = "a number with more than 4,300 digits"
+        raise SpecError(f"{source}:{exc.lineno}: Python syntax error: {cut(message, 120)}") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise SpecError(f"{source}: the Python source nests too deeply to read") from None
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_AST_DEPTH:
+            line = getattr(node, "lineno", "?")
+            raise SpecError(f"{source}:{line}: an expression nested more than {MAX_AST_DEPTH} levels deep; not read")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return tree
+
+
+def _statements(tree: ast.Module, source: str) -> list[_Statement]:
+    """The model-building statements, checked: every ``Sequential(...)``, ``model.add(...)`` and
+    ``model.pop()`` must be a top-level statement of a form read; anything else is an error
+    naming the line and where it is."""
+    assignments = [
+        (node.value, _stored_names(node.targets if isinstance(node, ast.Assign) else [node.target]))
+        for node in ast.walk(tree) if isinstance(node, ast.Assign | ast.AnnAssign)
+    ]
+    model_names = {name for value, names in assignments if _sequential(value) for name in names}
+    grown = True
+    while grown:  # names given a model by another name (``model = net``) name models too
+        before = len(model_names)
+        model_names |= {name for value, names in assignments
+                        if isinstance(value, ast.Name) and value.id in model_names for name in names}
+        grown = len(model_names) > before
+    read: list[_Statement] = []
+    allowed: set[int] = set()
+    for stmt in tree.body:
+        value = getattr(stmt, "value", None)
+        if isinstance(stmt, ast.AnnAssign) and stmt.value is None:
+            continue  # ``model: keras.Sequential`` only annotates
+        if isinstance(stmt, ast.Assign | ast.AnnAssign):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            names = tuple(_stored_names(targets))
+            plain = all(isinstance(t, ast.Name) for t in targets)
+            if _sequential(value) and plain:
+                read.append(_Statement("new", names, value, stmt.lineno))
+                allowed.add(id(value))
+            elif isinstance(value, ast.Name) and plain:
+                read.append(_Statement("alias", (*names, value.id), value, stmt.lineno))
+            else:
+                read.append(_Statement("forget", names, stmt, stmt.lineno))
+        elif isinstance(stmt, ast.AugAssign | ast.Delete):
+            targets = [stmt.target] if isinstance(stmt, ast.AugAssign) else stmt.targets
+            read.append(_Statement("forget", tuple(_stored_names(targets)), stmt, stmt.lineno))
+        elif isinstance(stmt, ast.Expr) and _method(value) is not None:
+            receiver, method = _method(value)  # type: ignore[misc]
+            if receiver in model_names or (method == "add" and any(_layer_call(a) for a in value.args)):  # type: ignore[union-attr]
+                read.append(_Statement(method, (receiver,), value, stmt.lineno))  # type: ignore[arg-type]
+                allowed.add(id(value))
+    _refuse_hidden_building(tree, source, model_names, allowed)
+    return read
+
+
+def _refuse_hidden_building(tree: ast.Module, source: str, model_names: set[str], allowed: set[int]) -> None:
+    """Raises for the first model-building call that is not a top-level statement read, and for
+    ``.trainable`` set after building (both would need running the code to read right)."""
+    parents: dict[int, ast.AST] = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+    found: list[tuple[int, str, ast.AST]] = []
+    for node in ast.walk(tree):
+        method = _method(node)
+        if _sequential(node) and id(node) not in allowed:
+            found.append((node.lineno, "Sequential(...)", node))  # type: ignore[attr-defined]
+        elif method is not None and id(node) not in allowed and (
+            method[0] in model_names or (method[1] == "add" and any(_layer_call(a) for a in node.args))  # type: ignore[attr-defined]
+        ):
+            found.append((node.lineno, f"{method[0]}.{method[1]}(...)", node))  # type: ignore[attr-defined]
+        elif isinstance(node, ast.Attribute) and node.attr == "trainable" and isinstance(node.ctx, ast.Store):
+            found.append((node.lineno, f"{brief(_source_of(node), 40)} = ...", node))
+        elif (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in model_names
+              and not isinstance(parents.get(id(node)), ast.Module) and _rebinds_global(node, parents, tree)):
+            found.append((node.lineno, f"{node.id} = ...", node))
+    if not found:
+        return
+    line, what, node = min(found, key=lambda f: f[0])
+    if isinstance(node, ast.Name):
+        where = _where(node, parents, line)
+        raise SpecError(
+            f"{source}:{line}: '{node.id}' is assigned inside {where}, so which model it holds at the end "
+            "depends on running the code; assign it at the top level only"
+        )
+    if what.endswith(" = ..."):
+        raise SpecError(
+            f"{source}:{line}: {what} changes layers after they are built, which is not read; "
+            "give trainable=False to the layer call instead"
+        )
+    raise SpecError(
+        f"{source}:{line}: {what} inside {_where(node, parents, line)}: the source is read without running it, so only "
+        "top-level statements build the model (model = keras.Sequential(...), model.add(...)); "
+        "write the layers out at the top level"
+    )
+
+
+def _where(node: ast.AST, parents: dict[int, ast.AST], line: int) -> str:
+    """The innermost loop, branch, block, function or expression around ``node``, in words."""
+    parent = parents.get(id(node))
+    while parent is not None and not isinstance(parent, ast.Module):
+        if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            return f"the {'class' if isinstance(parent, ast.ClassDef) else 'function'} '{parent.name}' (line {parent.lineno})"
+        kind = _CONTEXT.get(type(parent))
+        if kind is not None:
+            return f"{kind} (line {getattr(parent, 'lineno', line)})"
+        parent = parents.get(id(parent))
+    return "an expression"
+
+
+def _rebinds_global(node: ast.Name, parents: dict[int, ast.AST], tree: ast.Module) -> bool:
+    """Whether storing to ``node`` (below the top level) can change the script's own variable:
+    it is not a top-level assignment target, and no function, class or comprehension between
+    it and the module makes it a local (a function's ``global`` declaration does not)."""
+    parent = parents.get(id(node))
+    while parent is not None and not isinstance(parent, ast.Module):
+        if isinstance(parent, ast.Assign | ast.AnnAssign | ast.AugAssign) and parents.get(id(parent)) is tree:
+            return False
+        if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            declared = {n for g in ast.walk(parent) if isinstance(g, ast.Global) for n in g.names}
+            if node.id not in declared:
+                return False
+        if isinstance(parent, ast.ClassDef | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+            return False
+        parent = parents.get(id(parent))
+    return True
+
+
+def _build(text: str, source: str) -> tuple[list[_ModelBuilder], dict[str, _ModelBuilder]]:
+    """Every model the script builds, in order, and the model each variable holds at the end."""
+    tree = _parse_tree(text, source)
+    builders: list[_ModelBuilder] = []
+    holds: dict[str, _ModelBuilder] = {}
+    for st in _statements(tree, source):
+        if st.kind == "new":
+            call = st.node
+            assert isinstance(call, ast.Call)
+            name = st.names[0]
+            for kw in call.keywords:
+                if kw.arg == "name":
+                    given = _literal(kw.value, f"{source}:{st.line}")
+                    name = given if isinstance(given, str) and given.strip() else name
+            builder = _ModelBuilder(source, st.line, name)
+            items = call.args[0] if call.args else None
+            for kw in call.keywords:
                 if kw.arg == "layers":
                     items = kw.value
-            if isinstance(items, ast.List | ast.Tuple):
-                for item in items.elts:
-                    builder.add(item)
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    current[target.id] = builder
-                    builders.append((target.id, builder))
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-            call = node.value
-            func = call.func
-            if (
-                isinstance(func, ast.Attribute)
-                and func.attr == "add"
-                and isinstance(func.value, ast.Name)
-                and func.value.id in current
-                and call.args
-            ):
-                current[func.value.id].add(call.args[0])
-    return [builder.spec(name) for name, builder in builders]
+            if items is not None and not isinstance(items, ast.List | ast.Tuple):
+                raise SpecError(f"{source}:{st.line}: Sequential's layers must be written out as a list [...]")
+            for item in items.elts if items is not None else ():
+                builder.add(item)
+            builders.append(builder)
+            holds.update(dict.fromkeys(st.names, builder))
+        elif st.kind == "alias":
+            *targets, value = st.names
+            for target in targets:
+                if value in holds:
+                    holds[target] = holds[value]
+                else:
+                    holds.pop(target, None)
+        elif st.kind == "forget":
+            for target in st.names:
+                holds.pop(target, None)
+        else:
+            (receiver,) = st.names
+            if receiver not in holds:
+                raise SpecError(
+                    f"{source}:{st.line}: {receiver}.{st.kind}(...): '{receiver}' does not hold a Sequential "
+                    "model built above (model = keras.Sequential() first)"
+                )
+            call = st.node
+            assert isinstance(call, ast.Call)
+            if st.kind == "pop":
+                holds[receiver].pop(st.line)
+            elif len(call.args) != 1 or call.keywords:
+                raise SpecError(f"{source}:{st.line}: {receiver}.add(...) takes exactly one layer")
+            else:
+                holds[receiver].add(call.args[0])
+    return builders, holds
 
 
-def _statements(tree: ast.Module) -> list[ast.stmt]:
-    """Top-level statements in order, descending into ``with``/``if`` blocks and functions."""
-    out: list[ast.stmt] = []
-    stack = list(reversed(tree.body))
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        for attr in ("body", "orelse"):
-            block = getattr(node, attr, None)
-            if isinstance(block, list) and not isinstance(node, ast.ClassDef):
-                stack.extend(reversed(block))
-    return out
+def parse_python_models(text: str, source: str = "<source>") -> list[ModelSpec]:
+    """Every Sequential model a Keras script builds, in order, without executing anything."""
+    builders, _ = _build(text, source)
+    return [b.spec() for b in builders]
 
 
 def parse_python(text: str, source: str = "<source>") -> ModelSpec:
-    """The model a Keras script leaves behind: the last Sequential model it builds."""
-    models = parse_python_models(text, source)
-    if not models:
+    """The model a Keras script leaves behind: the one the variable ``model`` holds at the end;
+    when no variable is called ``model``, the one model some variable holds at the end."""
+    builders, holds = _build(text, source)
+    if "model" in holds:
+        return holds["model"].spec()
+    held = list(dict.fromkeys(holds.values()))
+    if len(held) == 1:
+        return held[0].spec()
+    if not builders:
         raise SpecError(
             f"{source}: no Keras Sequential model found (expected model = keras.Sequential(...) or model.add(layers.Conv2D(...)) calls)"
         )
-    return models[-1]
+    if not held:
+        raise SpecError(f"{source}: no variable holds a Sequential model at the end of the script")
+    names = sorted(name for name, b in holds.items() if b in held)
+    raise SpecError(
+        f"{source}: several variables hold models at the end ({', '.join(names[:6])}) and none is called "
+        "'model'; name the one to read 'model'"
+    )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.engine.model import ModelSpec, Summary
+from generator.errors import GeometryError, UserError, VerificationError, cut
 
 
 def keras_module() -> Any:
@@ -43,8 +44,41 @@ def keras_module() -> Any:
     return keras
 
 
+def weight_budget() -> int:
+    """The most parameters a model may have to be built in Keras: float32 weights taking at most
+    a quarter of this machine's memory (4 GB where it cannot be read). Keras allocates every
+    weight, so a larger model would exhaust memory instead of being checked."""
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        memory = 16 << 30
+    return max(memory // 4 // 4, 1)
+
+
+class KerasRefused(VerificationError):
+    """Keras would not build a model that the engine accepted."""
+
+
 def build_keras_model(spec: ModelSpec) -> Any:
-    """The Keras Sequential model for ``spec`` (raises Keras' ValueError if Keras rejects it)."""
+    """The Keras Sequential model for ``spec``.
+
+    Raises:
+        UserError: the model's weights would not fit in memory (checked before building).
+        ValueError: Keras rejects the model (its own message), as :func:`keras_rejects` expects.
+    """
+    from generator.engine import analyze
+
+    try:
+        params = analyze(spec).total_params
+    except GeometryError:  # the engine refuses it; let Keras say what it thinks (tests compare)
+        params = 0
+    budget = weight_budget()
+    if params > budget:
+        raise UserError(
+            f"{spec.name}: {params:,} parameters would take {params * 4 / 1e9:,.1f} GB of float32 weights "
+            f"in Keras; verification builds models of at most {budget:,} parameters on this machine "
+            "(a quarter of its memory)"
+        )
     keras = keras_module()
     layers = [keras.Input(shape=spec.input_shape)]
     for layer in spec.layers:
@@ -59,6 +93,7 @@ class KerasLayer:
     """What Keras reports for one layer."""
 
     type_name: str
+    name: str
     output_shape: tuple[int, ...]
     trainable: int
     non_trainable: int
@@ -70,12 +105,17 @@ def keras_layers(spec: ModelSpec) -> list[KerasLayer]:
     Counts trainable + non-trainable weights (not ``count_params()`` of a compiled model, which
     would include optimizer variables).
     """
-    model = build_keras_model(spec)
+    try:
+        model = build_keras_model(spec)
+    except (ValueError, TypeError, AttributeError, MemoryError) as exc:
+        first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        raise KerasRefused(f"Keras refused to build {spec.name!r}, which the engine accepted: {cut(first, 200)}") from None
     out = []
     for layer in model.layers:
         out.append(
             KerasLayer(
                 type(layer).__name__,
+                layer.name,
                 tuple(int(d) for d in layer.output.shape[1:]),
                 sum(_size(w.shape) for w in layer.trainable_weights),
                 sum(_size(w.shape) for w in layer.non_trainable_weights),
@@ -127,6 +167,8 @@ def compare(summary: Summary) -> list[Mismatch]:
             ("output_shape", rec.output_shape, k.output_shape),
             ("trainable", rec.trainable, k.trainable),
             ("non_trainable", rec.non_trainable, k.non_trainable),
+            # Automatic names depend on what the Keras session built before; given ones do not.
+            ("name", rec.name, k.name if rec.layer.name else rec.name),
         ):
             if mine != theirs:
                 mismatches.append(Mismatch(name, rec.index, field, mine, theirs))

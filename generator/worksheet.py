@@ -17,11 +17,12 @@ from typing import Any
 from markupsafe import Markup
 
 from generator.answers import answer_hash
-from generator.errors import UserError, VerificationError
+from generator.errors import UserError, VerificationError, brief
 from generator.output import Progress, atomic_dir, derive_seed, write_text
 from generator.problems import Problem, ProblemType, generate
-from generator.render import environment, markdown_to_html, render
+from generator.render import environment, markdown_to_html, md_subset, render
 from generator.sampler import Difficulty
+from generator.userfiles import load_structured
 
 HINTS = {"shape": "(None, H, W, C)", "int": "number", "choice": "word"}
 INSTRUCTIONS = (
@@ -61,7 +62,7 @@ class Config:
 
 def _expect(cond: bool, where: str, message: str, value: Any) -> None:
     if not cond:
-        raise UserError(f"{where}: {message}. Received: {value!r}")
+        raise UserError(f"{where}: {message}. Received: {brief(value)}")
 
 
 def _problem_list(raw: Any, where: str) -> tuple[ProblemRequest, ...]:
@@ -84,7 +85,7 @@ def config_from_dict(data: Any, source: str) -> Config:
     """Validates a worksheet config (already loaded from YAML/JSON)."""
     _expect(isinstance(data, dict), source, "expected a mapping with 'title' and 'worksheets'", type(data).__name__)
     unknown = set(data) - {"title", "worksheets", "instructions"}
-    _expect(not unknown, source, "unknown key(s); expected title, worksheets, instructions", sorted(unknown))
+    _expect(not unknown, source, "unknown key(s); expected title, worksheets, instructions", sorted(map(str, unknown)))
     title = data.get("title", "CNN worksheets")
     _expect(isinstance(title, str), f"{source}: title", "expected text", title)
     raw = data.get("worksheets")
@@ -94,7 +95,7 @@ def config_from_dict(data: Any, source: str) -> Config:
         where = f"{source}: worksheets[{i}]"
         _expect(isinstance(ws, dict), where, "expected a mapping", ws)
         unknown = set(ws) - {"name", "title", "subtitle", "difficulty", "problems"}
-        _expect(not unknown, where, "unknown key(s); expected name, title, subtitle, difficulty, problems", sorted(unknown))
+        _expect(not unknown, where, "unknown key(s); expected name, title, subtitle, difficulty, problems", sorted(map(str, unknown)))
         name = ws.get("name")
         _expect(isinstance(name, str) and re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,40}", name or "") is not None,
                 f"{where}.name", "expected a short file-name-safe name (a-z, 0-9, - and _)", name)
@@ -116,9 +117,7 @@ def config_from_dict(data: Any, source: str) -> Config:
 
 def load_config(path: str | Path) -> Config:
     """Reads a YAML or JSON worksheet config."""
-    from generator.spec import load_yaml_file
-
-    return config_from_dict(load_yaml_file(path, "--config"), str(path))
+    return config_from_dict(load_structured(path, "config", "--config"), str(path))
 
 
 def generate_problems(sheet: WorksheetConfig, seed: int, prefix: str) -> list[Problem]:
@@ -155,7 +154,7 @@ def document_context(
         "doc": {
             "title": title, "subtitle": subtitle, "difficulty": level, "seed": seed,
             "problem_count": len(problems), "blank_count": sum(len(p.blanks) for p in problems),
-            "instructions": instructions, "student": student, "verified": verified,
+            "instructions": md_subset(instructions), "student": student, "verified": verified,
         },
         "problems": items,
     }
@@ -225,7 +224,7 @@ def build_worksheets(
     if verify:
         verified = verify_or_fail(all_problems, progress)
     out = Path(out)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, "worksheet") as tmp:
         rows = []
         for sheet, problems in sheets:
             salt = f"{derive_seed('salt', seed, sheet.name):016x}"

@@ -29,13 +29,8 @@ def seed_text() -> str:
 
 
 @pytest.fixture
-def run_cli(capsys):
+def run_cli():
     """Runs ``generator.cli.main(argv)``; returns (exit code, stdout, stderr)."""
-    from generator.cli import main
+    from helpers import cli
 
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return run
+    return cli

@@ -3,6 +3,10 @@ test_helpers.py)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
@@ -68,6 +72,8 @@ def single_layer_specs(draw: st.DrawFn) -> tuple[str, dict[str, Any], tuple[int,
     invalid: a kernel larger than the image, a stride with a dilation ...)."""
     type_name = draw(st.sampled_from(sorted(LAYER_ARGS)))
     args = draw(LAYER_ARGS[type_name])
+    args.update(draw(st.fixed_dictionaries({}, optional={
+        "trainable": st.booleans(), "name": st.sampled_from(["block1", "head"])})))
     shape = (draw(st.integers(1, 9)), draw(st.integers(1, 9)), draw(st.sampled_from([1, 2, 4])))
     return type_name, args, shape
 
@@ -83,3 +89,39 @@ def try_build(type_name: str, args: dict[str, Any], shape: tuple[int, ...]) -> M
 def explain_mismatch(label: str, inputs: Any, expected: Any, actual: Any) -> str:
     """An assertion message that prints the inputs, the expected and the actual value."""
     return f"{label}\n  inputs:   {inputs!r}\n  expected: {expected!r}\n  actual:   {actual!r}"
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    """Runs ``generator.cli.main(argv)`` in this process; returns (exit code, stdout, stderr).
+    The one CLI harness of the tests (the ``run_cli`` fixture is this function)."""
+    from generator.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def one_line_error(code: int, err: str, expected_code: int = 2) -> str:
+    """Asserts the CLI's error contract (exit code, exactly one line on stderr, no traceback)
+    and returns the line."""
+    assert code == expected_code, (code, err)
+    assert err.count("\n") == 1 and err.endswith("\n"), err
+    assert "Traceback" not in err and len(err) < 2000, err
+    return err.rstrip("\n")
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file below ``folder`` (links not followed) with its bytes and mtime: equal
+    snapshots mean nothing was touched."""
+    out = {}
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(root) / name
+            if path.is_symlink():
+                out[str(path.relative_to(folder))] = (os.readlink(path).encode(), 0)
+            elif path.is_file():
+                out[str(path.relative_to(folder))] = (path.read_bytes(), path.stat().st_mtime_ns)
+            else:
+                out[str(path.relative_to(folder)) + "/"] = (b"", 0)
+    return out

@@ -4,8 +4,13 @@ answers exactly as generator.answers does. Screenshots go to build/screenshots/ 
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import http.server
 import json
 import shutil
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,14 +31,21 @@ SAMPLES = [
     ("26,26,32", "shape"), ("(None,576)", "shape"), ("26×26×32", "shape"), ("(?, 7, 7, 64)", "shape"),
     ("twenty", "shape"), ("", "shape"), ("18,496", "int"), ("18 496", "int"), ("18_496", "int"), ("18496.0", "int"),
     ("+320", "int"), ("0320", "int"), ("3.5", "int"), ("１２", "int"), ("  'Same' ", "choice"), ("(valid)", "choice"),
-    ("12345678901234567", "int"),
+    ("12345678901234567", "int"), ("1" * 31, "int"), ("1" * 30, "int"), ("(None, " + "9" * 40 + ", 3)", "shape"),
 ]
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
+def chromium():
+    """Playwright's Chromium launcher, started once: one sync Playwright may run at a time."""
     need(Path(CHROMIUM).exists(), "Debian's chromium package (apt-get install chromium)")
     playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        yield p.chromium
+
+
+@pytest.fixture(scope="module")
+def page(chromium, tmp_path_factory):
     cfg = tmp_path_factory.mktemp("cfg") / "ws.yaml"
     cfg.write_text(
         "title: Browser test\nworksheets:\n  - name: t\n    title: Self-check\n    difficulty: intro\n"
@@ -43,12 +55,31 @@ def page(tmp_path_factory):
     )
     out = build_worksheets(cfg, 11, tmp_path_factory.mktemp("out") / "ws", verify=False)
     key = json.loads((out / "t-key.json").read_text())
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = browser.new_page(viewport={"width": 1000, "height": 1400})
-        pg.goto((out / "t-worksheet.html").as_uri())
-        yield pg, key, out
-        browser.close()
+    browser = chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    pg = browser.new_page(viewport={"width": 1000, "height": 1400})
+    pg.goto((out / "t-worksheet.html").as_uri())
+    yield pg, key, out
+    browser.close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep the test output clean
+        pass
+
+
+@contextmanager
+def _http_server(folder: Path):
+    """Serves ``folder`` over plain http on 127.0.0.1 and a free port; yields the port."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 def _box(pg, qid):
@@ -101,6 +132,45 @@ def test_javascript_normalize_mirrors_python(page):
     for text, kind in SAMPLES:
         js = pg.evaluate("([t, k]) => window.cnnNormalize(t, k)", [text, kind])
         assert js == normalize(text, kind), (text, kind)
+
+
+def test_javascript_sha256_matches_hashlib(page):
+    pg, _, out = page
+    if not pg.url.endswith("/t-worksheet.html"):
+        pg.goto((out / "t-worksheet.html").as_uri())
+    # Padding edge cases: 55 bytes fill one block, 56 need a second; 64 fill a block exactly.
+    texts = ["", "abc", "a" * 55, "b" * 56, "c" * 63, "d" * 64, "e" * 65, "0123456789" * 100,
+             "Zo\u00eb \u674e\u96f7 \u2713 \U0001f600"]
+    for text in texts:
+        js = pg.evaluate("t => window.cnnSha256(t)", text)
+        assert js == hashlib.sha256(text.encode()).hexdigest(), text
+
+
+def test_check_works_without_crypto_subtle(chromium, page):
+    """Served over plain http from a non-localhost name, the page has no crypto.subtle."""
+    _, key, out = page
+    table = key["problems"][0]
+    pid = table["id"]
+    shape, params = table["blanks"][0], table["blanks"][1]
+    # The name resolves to 127.0.0.1 inside this browser only; no proxy, so nothing leaves the machine.
+    args = [*ARGS, "--no-proxy-server", "--host-resolver-rules=MAP worksheets.test 127.0.0.1"]
+    with _http_server(out) as port:
+        browser = chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            pg = browser.new_page()
+            pg.goto(f"http://worksheets.test:{port}/t-worksheet.html")
+            assert pg.evaluate("window.isSecureContext") is False
+            assert pg.evaluate("typeof window.crypto.subtle") == "undefined"
+            _box(pg, f"{pid}.{shape['id']}").fill(shape["answer"])  # right
+            _box(pg, f"{pid}.{params['id']}").fill(str(int(params["answer"]) + 1))  # wrong by one
+            pg.click(f'button.check[data-problem="{pid}"]')
+            pg.wait_for_function(
+                f"document.querySelector('.score[data-problem=\"{pid}\"]').textContent !== ''", timeout=5000
+            )
+            assert _feedback(pg, f"{pid}.{shape['id']}").inner_text() == "\u2713 right"
+            assert _feedback(pg, f"{pid}.{params['id']}").inner_text() == "\u2717 not yet"
+        finally:
+            browser.close()
 
 
 def test_print_layout_screenshot(page):

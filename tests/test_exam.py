@@ -123,7 +123,7 @@ def test_variant_code_format():
     ("id,name\n", r"no students"),
     ("id,name\ns1,A\ns1,B\n", r"row 3: id 's1' already used in row 2"),
     ("id,name\n,A\n", r"row 2: empty id"),
-    ("id,name\ns1,A,extra\n", r"row 2 has 3 fields"),
+    ("id,name\ns1,A,extra\n", r"line 2: 3 cells, but the header has 2"),
 ])
 def test_bad_rosters(tmp_path, content, message):
     path = tmp_path / "r.csv"

@@ -70,3 +70,28 @@ def test_example_specs_verify(verify):
     for name in ("seed_mnist.yaml", "seed_mnist.py", "advanced.yaml"):
         summary = analyze(load_spec(f"examples/{name}"))
         assert verify.compare(summary) == []
+
+
+def test_activation_names_are_keras_own(verify):
+    from generator.spec import ACTIVATIONS
+
+    activations = verify.keras_module().activations
+    for name in sorted(ACTIVATIONS):
+        assert callable(activations.get(name)), name
+    from keras.src.activations import ALL_OBJECTS_DICT
+
+    assert set(ALL_OBJECTS_DICT) == set(ACTIVATIONS)
+    with pytest.raises(ValueError):
+        activations.get("nonsense")
+
+
+def test_trainable_false_and_given_names_agree_with_keras(verify):
+    from generator.spec import parse_python
+
+    spec = parse_python(
+        "model = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(32, 3, trainable=False, name='stem'),"
+        " layers.BatchNormalization(trainable=False), layers.Flatten(name='flat'), layers.Dense(10)])\n"
+    )
+    summary = analyze(spec)
+    assert verify.compare(summary) == []
+    assert [r.name for r in summary.records][:1] == ["stem"] and summary.records[1].trainable == 0

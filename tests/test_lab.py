@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from generator import output
 from generator.errors import UserError
 from generator.lab import config as lab_config
 from generator.lab import data, model, notebook, plots, run, train
@@ -438,23 +439,26 @@ def test_plots_write_deterministic_pngs(tmp_path):
 
 def test_output_folder_is_replaced_whole_or_not_at_all(tmp_path):
     out = tmp_path / "lab"
+    def names(folder):
+        return sorted(p.name for p in folder.iterdir() if p.name != output.MANIFEST)
+
     with run.replacing_folder(out) as tmp:
         (tmp / run.RESULTS).write_text(json.dumps({"generator": run.MARKER}))
         (tmp / "first.txt").write_text("1")
-    assert sorted(p.name for p in out.iterdir()) == ["first.txt", run.RESULTS]
+    assert names(out) == ["first.txt", run.RESULTS]
 
     with pytest.raises(RuntimeError), run.replacing_folder(out) as tmp:
         (tmp / "half.txt").write_text("half")
         raise RuntimeError("training crashed")
-    assert sorted(p.name for p in out.iterdir()) == ["first.txt", run.RESULTS]
+    assert names(out) == ["first.txt", run.RESULTS]
 
     with run.replacing_folder(out) as tmp:
         (tmp / run.RESULTS).write_text(json.dumps({"generator": run.MARKER}))
-    assert [p.name for p in out.iterdir()] == [run.RESULTS]
+    assert names(out) == [run.RESULTS]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lab"]  # no temporary folders left
 
 
-@pytest.mark.parametrize("kind", ["plain-folder", "file", "other-results"])
+@pytest.mark.parametrize("kind", ["plain-folder", "file", "other-results", "earlier-lab-with-notes"])
 def test_output_refuses_to_replace_what_is_not_a_lab_folder(tmp_path, kind):
     out = tmp_path / "precious"
     if kind == "file":
@@ -463,8 +467,22 @@ def test_output_refuses_to_replace_what_is_not_a_lab_folder(tmp_path, kind):
         out.mkdir()
         name = run.RESULTS if kind == "other-results" else "notes.txt"
         (out / name).write_text('{"generator": "something else"}')
-    with pytest.raises(UserError, match="not a lab output folder.*Received: .*precious"):
+        if kind == "earlier-lab-with-notes":
+            (out / run.RESULTS).write_text(json.dumps({"generator": run.MARKER}))
+    message = "exists and is not a folder" if kind == "file" else "not replaced, because it is not a lab output folder"
+    with pytest.raises(UserError, match=f"--out .*precious: {message}"):
         run.check_replaceable(out)
+
+
+def test_output_replaces_a_lab_folder_written_before_manifests(tmp_path):
+    out = tmp_path / "lab"
+    out.mkdir()
+    (out / run.RESULTS).write_text(json.dumps({"generator": run.MARKER}))
+    (out / run.CURVES).write_bytes(b"png")
+    with run.replacing_folder(out) as tmp:
+        (tmp / run.RESULTS).write_text(json.dumps({"generator": run.MARKER, "new": True}))
+    assert json.loads((out / run.RESULTS).read_text())["new"] is True
+    assert not (out / run.CURVES).exists()
 
 
 # --- CLI ----------------------------------------------------------------------------------------
@@ -490,7 +508,7 @@ def lab_cli(run_cli, monkeypatch):
         (["lab", "--data", "{npz}", "--subset", "21", "--out", "{tmp}/lab"],
          "error: --subset must be between 1 and 20 (the training images in {npz}). "
          "Received: subset=21"),
-        (["lab", "--out", "{tmp}"], "error: --out exists and is not a lab output folder"),
+        (["lab", "--out", "{tmp}"], "error: --out {tmp}: not replaced, because it is not a lab output folder"),
         (["mnist", "--wheel", "{tmp}/nope.whl", "--out", "{tmp}/m.npz"],
          "error: --wheel: no such file. Received: {tmp}/nope.whl"),
     ],
@@ -552,7 +570,7 @@ def test_lab_smoke_run_learns_and_writes_every_output(lab_cli, tmp_path, monkeyp
     assert code == 0, err
     assert f"epoch {epochs}/{epochs}: loss" in stdout  # one line an epoch when not a terminal
 
-    assert sorted(p.name for p in out.iterdir()) == sorted(run.OUTPUT_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*run.OUTPUT_FILES, output.MANIFEST])
     results = json.loads((out / run.RESULTS).read_text())
     assert results["test_accuracy"] > 0.8, results
     assert 0 < results["test_loss"] < 1

@@ -66,7 +66,7 @@ def test_python_arguments_must_be_literals(tmp_path):
         tmp_path, "dyn.py",
         "model = models.Sequential()\nmodel.add(layers.Conv2D(__import__('os').getpid(), 3, input_shape=(8, 8, 1)))\n",
     )
-    with pytest.raises(SpecError, match=r"dyn.py:2: layer 0: only literal values"):
+    with pytest.raises(SpecError, match=r"dyn.py:2: layer 0 \(Conv2D\): only literal values"):
         load_spec(path)
 
 

@@ -21,6 +21,14 @@ from generator.errors import GeometryError
 Shape = tuple[int, ...]
 Pair = tuple[int, int]
 
+MAX_VALUE = 10**15
+"""The largest size, count or cost the engine computes: beyond it a model is a typo (or a
+chain of upsampling layers), not teaching material, and Keras could not hold its weights."""
+
+
+def _too_large(quantity: str, work: str, result: int) -> GeometryError:
+    return GeometryError(f"{quantity} would be {result:,}: {work} = {result:,}, more than 10^15 (too large to teach with)")
+
 
 class Padding(StrEnum):
     """Keras' padding modes for convolution and pooling."""
@@ -77,6 +85,8 @@ class Tracer:
     def apply(self, quantity: str, formula: F.Formula, *values: int) -> int:
         """Evaluates ``formula`` on ``values``; records the step when explaining."""
         result = formula.value(*values)
+        if result > MAX_VALUE:
+            raise _too_large(quantity, formula.work(*values).text, result)
         if self.explain:
             self.record(quantity, formula, formula.work(*values), result)
         return result
@@ -87,6 +97,8 @@ class Tracer:
         if result <= 0:
             work = formula.work(*values).text
             raise GeometryError(f"{quantity} would be {result}: {work} = {result}")
+        if result > MAX_VALUE:
+            raise _too_large(quantity, formula.work(*values).text, result)
         if self.explain:
             self.record(quantity, formula, formula.work(*values), result)
         return result
@@ -123,8 +135,9 @@ def arg(kind: str, default: Any = None, *, keras_default: Any = None) -> Any:
     """A dataclass field that carries its argument kind for the spec parser.
 
     Kinds: ``pos_int``, ``pair`` (int or pair of positive ints), ``pair_or_none``, ``padding``,
-    ``bool``, ``rate`` (float in [0, 1)), ``name`` (str or None), ``pad2`` (ZeroPadding2D's int,
-    pair or pair of pairs), ``nonneg_pair_or_none`` (output_padding).
+    ``bool``, ``rate`` (float in [0, 1)), ``activation`` (a Keras activation name or None),
+    ``layer_name`` (a Keras layer name or None), ``pad2`` (ZeroPadding2D's int, pair or pair of
+    pairs), ``nonneg_pair_or_none`` (output_padding).
     """
     return field(default=default, metadata={"kind": kind, "keras_default": keras_default})
 
@@ -153,7 +166,14 @@ class Layer:
 
     type_name: ClassVar[str] = ""
     positional: ClassVar[tuple[str, ...]] = ()
+    """Keras' positional parameters in order (what the ``.py`` reader maps positional arguments
+    to); parameters that never change a shape are accepted and ignored."""
     doc: ClassVar[str] = ""
+
+    # Every Keras layer takes these as keywords (``Layer.__init__``): keyword-only here, so
+    # ``Conv2D(32, (3, 3))`` still means filters and kernel size.
+    name: str | None = field(default=None, kw_only=True, metadata={"kind": "layer_name"})
+    trainable: bool = field(default=True, kw_only=True, metadata={"kind": "bool"})
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -166,7 +186,7 @@ class Layer:
     def keras_kwargs(self) -> dict[str, Any]:
         """The arguments that differ from Keras' defaults, in Keras' names and types."""
         out: dict[str, Any] = {}
-        for f in fields(self):
+        for f in (*fields(self)[2:], *fields(self)[:2]):  # ``name`` and ``trainable`` last
             value = getattr(self, f.name)
             if f.metadata.get("required") or f.metadata.get("emit") or value != f.default:
                 out[f.name] = value.value if isinstance(value, StrEnum) else value
@@ -218,7 +238,8 @@ class Conv2D(Layer):
     type_name: ClassVar[str] = "Conv2D"
     positional: ClassVar[tuple[str, ...]] = (
         "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups",
-        "activation", "use_bias",
+        "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+        "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint",
     )
     filters: int = field(default=0, metadata={"kind": "pos_int", "required": True})
     kernel_size: Pair = field(default=(1, 1), metadata={"kind": "pair", "required": True})
@@ -227,7 +248,7 @@ class Conv2D(Layer):
     dilation_rate: Pair = arg("pair", (1, 1))
     groups: int = arg("pos_int", 1)
     use_bias: bool = arg("bool", True)
-    activation: str | None = arg("name", None)
+    activation: str | None = arg("activation", None)
 
     def __post_init__(self) -> None:
         _check_stride_dilation(self.strides, self.dilation_rate)
@@ -269,7 +290,9 @@ class Conv2DTranspose(Layer):
     type_name: ClassVar[str] = "Conv2DTranspose"
     positional: ClassVar[tuple[str, ...]] = (
         "filters", "kernel_size", "strides", "padding", "output_padding", "data_format",
-        "dilation_rate", "activation", "use_bias",
+        "dilation_rate", "activation", "use_bias", "kernel_initializer", "bias_initializer",
+        "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+        "bias_constraint",
     )
     filters: int = field(default=0, metadata={"kind": "pos_int", "required": True})
     kernel_size: Pair = field(default=(1, 1), metadata={"kind": "pair", "required": True})
@@ -278,7 +301,7 @@ class Conv2DTranspose(Layer):
     output_padding: Pair | None = arg("nonneg_pair_or_none", None)
     dilation_rate: Pair = arg("pair", (1, 1))
     use_bias: bool = arg("bool", True)
-    activation: str | None = arg("name", None)
+    activation: str | None = arg("activation", None)
 
     def __post_init__(self) -> None:
         _check_stride_dilation(self.strides, self.dilation_rate)
@@ -319,7 +342,9 @@ class DepthwiseConv2D(Layer):
     type_name: ClassVar[str] = "DepthwiseConv2D"
     positional: ClassVar[tuple[str, ...]] = (
         "kernel_size", "strides", "padding", "depth_multiplier", "data_format", "dilation_rate",
-        "activation", "use_bias",
+        "activation", "use_bias", "depthwise_initializer", "bias_initializer",
+        "depthwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint",
+        "bias_constraint",
     )
     kernel_size: Pair = field(default=(1, 1), metadata={"kind": "pair", "required": True})
     strides: Pair = arg("pair", (1, 1))
@@ -327,7 +352,7 @@ class DepthwiseConv2D(Layer):
     depth_multiplier: int = arg("pos_int", 1)
     dilation_rate: Pair = arg("pair", (1, 1))
     use_bias: bool = arg("bool", True)
-    activation: str | None = arg("name", None)
+    activation: str | None = arg("activation", None)
 
     def window(self) -> tuple[Pair, Pair] | None:
         k = self.kernel_size
@@ -354,7 +379,10 @@ class SeparableConv2D(Layer):
     type_name: ClassVar[str] = "SeparableConv2D"
     positional: ClassVar[tuple[str, ...]] = (
         "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
-        "depth_multiplier", "activation", "use_bias",
+        "depth_multiplier", "activation", "use_bias", "depthwise_initializer",
+        "pointwise_initializer", "bias_initializer", "depthwise_regularizer",
+        "pointwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint",
+        "pointwise_constraint", "bias_constraint",
     )
     filters: int = field(default=0, metadata={"kind": "pos_int", "required": True})
     kernel_size: Pair = field(default=(1, 1), metadata={"kind": "pair", "required": True})
@@ -363,7 +391,7 @@ class SeparableConv2D(Layer):
     depth_multiplier: int = arg("pos_int", 1)
     dilation_rate: Pair = arg("pair", (1, 1))
     use_bias: bool = arg("bool", True)
-    activation: str | None = arg("name", None)
+    activation: str | None = arg("activation", None)
 
     def window(self) -> tuple[Pair, Pair] | None:
         k = self.kernel_size
@@ -388,7 +416,7 @@ class SeparableConv2D(Layer):
 class _Pooling2D(Layer):
     """Shared by max and average pooling: no parameters, strides default to pool_size."""
 
-    positional: ClassVar[tuple[str, ...]] = ("pool_size", "strides", "padding")
+    positional: ClassVar[tuple[str, ...]] = ("pool_size", "strides", "padding", "data_format", "name")
     # Always written out: Keras 3's AveragePooling2D has no default pool_size.
     pool_size: Pair = field(default=(2, 2), metadata={"kind": "pair", "emit": True})
     strides: Pair | None = arg("pair_or_none", None)
@@ -457,6 +485,7 @@ class Flatten(Layer):
     """Unrolls everything but the batch axis into one vector."""
 
     type_name: ClassVar[str] = "Flatten"
+    positional: ClassVar[tuple[str, ...]] = ("data_format",)
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         if len(shape) == 1:
@@ -473,10 +502,14 @@ class Dense(Layer):
     """Fully connected layer, applied to the last axis (also of a 3-D H x W x C input)."""
 
     type_name: ClassVar[str] = "Dense"
-    positional: ClassVar[tuple[str, ...]] = ("units", "activation", "use_bias")
+    positional: ClassVar[tuple[str, ...]] = (
+        "units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
+        "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+        "bias_constraint", "lora_rank", "lora_alpha",
+    )
     units: int = field(default=0, metadata={"kind": "pos_int", "required": True})
     use_bias: bool = arg("bool", True)
-    activation: str | None = arg("name", None)
+    activation: str | None = arg("activation", None)
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         cin = shape[-1]
@@ -491,7 +524,7 @@ class Dropout(Layer):
     """Zeroes a random fraction of inputs during training; shape and parameters unchanged."""
 
     type_name: ClassVar[str] = "Dropout"
-    positional: ClassVar[tuple[str, ...]] = ("rate",)
+    positional: ClassVar[tuple[str, ...]] = ("rate", "noise_shape", "seed")
     rate: float = field(default=0.0, metadata={"kind": "rate", "required": True})
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
@@ -505,7 +538,7 @@ class Activation(Layer):
 
     type_name: ClassVar[str] = "Activation"
     positional: ClassVar[tuple[str, ...]] = ("activation",)
-    activation: str = field(default="relu", metadata={"kind": "name", "required": True})
+    activation: str = field(default="relu", metadata={"kind": "activation", "required": True})
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         t.note("parameters", "(an element-wise function)", 0)
@@ -517,7 +550,11 @@ class BatchNormalization(Layer):
     """Per-channel normalization: gamma and beta learned, moving mean and variance tracked."""
 
     type_name: ClassVar[str] = "BatchNormalization"
-    positional: ClassVar[tuple[str, ...]] = ("axis", "momentum", "epsilon", "center", "scale")
+    positional: ClassVar[tuple[str, ...]] = (
+        "axis", "momentum", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
+        "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer",
+        "gamma_regularizer", "beta_constraint", "gamma_constraint",
+    )
     center: bool = arg("bool", True)
     scale: bool = arg("bool", True)
 
@@ -534,7 +571,7 @@ class ZeroPadding2D(Layer):
     """Adds rows and columns of zeros around the image."""
 
     type_name: ClassVar[str] = "ZeroPadding2D"
-    positional: ClassVar[tuple[str, ...]] = ("padding",)
+    positional: ClassVar[tuple[str, ...]] = ("padding", "data_format")
     padding: tuple[Pair, Pair] = arg("pad2", ((1, 1), (1, 1)))
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
@@ -551,7 +588,7 @@ class UpSampling2D(Layer):
     """Repeats rows and columns ``size`` times."""
 
     type_name: ClassVar[str] = "UpSampling2D"
-    positional: ClassVar[tuple[str, ...]] = ("size",)
+    positional: ClassVar[tuple[str, ...]] = ("size", "data_format", "interpolation")
     size: Pair = arg("pair", (2, 2))
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:

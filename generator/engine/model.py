@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from generator.engine.layers import Layer, Shape, Step, Tracer, shape_str
-from generator.errors import GeometryError
+from generator.engine.layers import MAX_VALUE, Layer, Shape, Step, Tracer, shape_str
+from generator.errors import GeometryError, SpecError
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,8 @@ class Summary:
 
 
 def keras_layer_names(layers: tuple[Layer, ...]) -> list[str]:
-    """Keras' automatic names in a fresh session: ``conv2d``, ``conv2d_1``, ``max_pooling2d`` ...
+    """Keras' automatic names in a fresh session: ``conv2d``, ``conv2d_1``, ``max_pooling2d`` ...;
+    a layer given a ``name`` keeps it.
 
     >>> from generator.engine.layers import Conv2D, Flatten
     >>> keras_layer_names((Conv2D(8, (3, 3)), Conv2D(8, (3, 3)), Flatten()))
@@ -137,8 +138,9 @@ def keras_layer_names(layers: tuple[Layer, ...]) -> list[str]:
     for layer in layers:
         base = _snake_case(layer.type_name)
         n = seen.get(base, 0)
-        names.append(f"{base}_{n}" if n else base)
-        seen[base] = n + 1
+        names.append(layer.name or (f"{base}_{n}" if n else base))
+        if not layer.name:
+            seen[base] = n + 1
     return names
 
 
@@ -166,11 +168,18 @@ def analyze(spec: ModelSpec, explain: bool = False) -> Summary:
     records = []
     rf: ReceptiveField | None = ReceptiveField((1, 1), (1, 1))
     names = keras_layer_names(spec.layers)
+    if len(set(names)) != len(names):
+        _duplicate_names(names)
     tracer = Tracer(explain)
     for index, layer in enumerate(spec.layers):
         tracer.steps = []
         try:
             result = layer.analyze(shape, tracer)
+            if result.macs > MAX_VALUE:
+                raise GeometryError(f"multiply-adds would be {result.macs:,}, more than 10^15 (too large to teach with)")
+            if not layer.trainable and result.trainable:
+                tracer.note("non-trainable", "every weight, because trainable=False", result.params)
+                result = result._replace(trainable=0, non_trainable=result.params)
         except GeometryError as exc:
             raise GeometryError(
                 f"layer {index} ({layer.type_name}) with input shape {shape_str(shape)}: {exc}"
@@ -183,6 +192,16 @@ def analyze(spec: ModelSpec, explain: bool = False) -> Summary:
         ))
         shape = result.output_shape
     return Summary(spec, tuple(records))
+
+
+def _duplicate_names(names: list[str]) -> None:
+    first: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name in first:
+            raise SpecError(
+                f"layers {first[name]} and {index} are both named {name!r}; Keras requires unique layer names"
+            )
+        first[name] = index
 
 
 def _next_receptive_field(

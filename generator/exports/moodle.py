@@ -16,8 +16,12 @@ Then a subcategory ``.../multiple choice`` with a ``multichoice`` question per b
 answer, shuffled by Moodle, each distractor's mistake in its ``<feedback>``): the same exam as
 multiple choice, for a teacher who prefers it.
 
-Texts are HTML in CDATA (a ``]]>`` inside is split across two sections); the worked solution is
-the ``<generalfeedback>``. ``<idnumber>`` holds the grading id (``q1``, or ``q1.l0_shape`` for a
+Texts are HTML in CDATA (a ``]]>`` inside is split across two sections), and so are question
+names and category paths: outside CDATA Moodle's XML reader drops a lone space between two
+escaped characters (``<lt> & amp`` would come back as ``<lt>& amp``). In a cloze question, every
+``{`` of the text around the fields is written ``&#123;`` (``{1:`` would start a field), and
+option text inside a field is entity-encoded so Moodle's splitting and un-escaping give it back
+exactly (:func:`_cloze_text`). The worked solution is the ``<generalfeedback>``. ``<idnumber>`` holds the grading id (``q1``, or ``q1.l0_shape`` for a
 multiple-choice version), unique within its category.
 """
 
@@ -44,8 +48,6 @@ from generator.exports.content import (
     xml_text,
 )
 
-_CLOZE_SPECIAL = ("\\", "}", "#", "~", "/", '"')
-
 
 def _cdata(text: str) -> str:
     """``text`` as CDATA; a ``]]>`` inside ends one section and starts the next.
@@ -68,7 +70,7 @@ def _header(qtype: str, name: str, text: str, feedback: str, idnumber: str) -> l
     return [
         f'  <question type="{qtype}">',
         "    <name>",
-        f"      <text>{_plain(name)}</text>",
+        f"      <text>{_cdata(name)}</text>",
         "    </name>",
         *_html("questiontext", text),
         *_html("generalfeedback", feedback),
@@ -83,7 +85,7 @@ def _category(path: str, info: str) -> list[str]:
     return [
         '  <question type="category">',
         "    <category>",
-        f"      <text>{_plain(path)}</text>",
+        f"      <text>{_cdata(path)}</text>",
         "    </category>",
         *_html("info", info),
         "  </question>",
@@ -131,16 +133,43 @@ def _cloze(name: str, text: str, feedback: str, idnumber: str) -> list[str]:
     return [*_header("cloze", name, text, feedback, idnumber), "  </question>"]
 
 
-def _cloze_text(text: str) -> str:
-    """An option inside a cloze field: HTML-escaped, with the field's syntax characters escaped.
+_CLOZE_ENTITIES = {"~": "&#126;", "}": "&#125;", "#": "&#35;", "{": "&#123;", "=": "&#61;", "%": "&#37;", "\\": "&#92;"}
 
-    >>> _cloze_text("a}b")
-    'a\\\\}b'
+
+def _cloze_text(text: str) -> str:
+    r"""An option inside a cloze field, written so that Moodle reads back exactly ``text``.
+
+    Moodle (``qtype_multianswer``) splits a field's options at ``~``, ``#`` and ``}`` unless the
+    character follows ``\`` or ``&``, reads a leading ``=`` or ``%50%`` as a grade, then
+    decodes HTML entities and un-escapes only ``\}`` and ``\#``. So every special character
+    (``~ } # { = % \``) is written as a numeric entity (the ``#`` inside one follows ``&``),
+    ``& < >`` as HTML entities, and nothing is backslash-escaped; a backslash right before a
+    ``}`` or ``#`` is written twice, because the un-escaping eats one.
+
+    >>> _cloze_text("a~b}c#d")
+    'a&#126;b&#125;c&#35;d'
+    >>> _cloze_text("\\}"), _cloze_text("a\\")
+    ('&#92;&#92;&#125;', 'a&#92;')
     """
-    text = html.escape(text, quote=False)
-    for char in _CLOZE_SPECIAL:
-        text = text.replace(char, "\\" + char)
-    return text
+    out = []
+    for i, char in enumerate(text):
+        if char == "\\" and text[i + 1:i + 2] in ("}", "#"):
+            out.append("&#92;&#92;")
+        elif char in _CLOZE_ENTITIES:
+            out.append(_CLOZE_ENTITIES[char])
+        else:
+            out.append(html.escape(char, quote=False))
+    return "".join(out)
+
+
+def cloze_prose(text: str) -> str:
+    """HTML around the fields of a cloze question: every ``{`` written ``&#123;``, because
+    ``{1:...`` or ``{:...`` anywhere in the text starts a field in Moodle.
+
+    >>> cloze_prose("<p>{1:NUMERICAL:=3}</p>")
+    '<p>&#123;1:NUMERICAL:=3}</p>'
+    """
+    return text.replace("{", "&#123;")
 
 
 def cloze_field(box: Box, mc: MultipleChoice | None) -> str:
@@ -169,10 +198,10 @@ def cloze_html(problem: dict[str, Any], salt: str) -> str:
     fields, every other blank as a ``label: field`` line."""
     fields = {b["id"]: _blank_field(problem, b, salt) for b in problem["blanks"]}
     labels = {b["id"]: b["label"] for b in problem["blanks"]}
-    parts, used = [problem_html(problem)], set()
+    parts, used = [cloze_prose(problem_html(problem))], set()
     rows = []
     for row in problem.get("table", []):
-        cells = [f"<td>{html.escape(row['layer'], quote=False)}</td>"]
+        cells = [f"<td>{cloze_prose(html.escape(row['layer'], quote=False))}</td>"]
         for column in ("shape", "params"):
             bid = row.get(column)
             used.add(bid)
@@ -181,7 +210,8 @@ def cloze_html(problem: dict[str, Any], salt: str) -> str:
     if rows:
         parts.append("<table>\n<thead><tr><th>Layer (type)</th><th>Output Shape</th><th>Param #</th></tr></thead>\n"
                      "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>")
-    parts += [f"<p>{html.escape(labels[bid], quote=False)}: {field}</p>" for bid, field in fields.items() if bid not in used]
+    parts += [f"<p>{cloze_prose(html.escape(labels[bid], quote=False))}: {field}</p>"
+              for bid, field in fields.items() if bid not in used]
     return "\n".join(parts)
 
 

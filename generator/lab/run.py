@@ -15,11 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from generator.errors import UserError
+from generator import output
 from generator.lab.config import LabConfig
 from generator.lab.data import Mnist, load_mnist
 from generator.lab.train import Trained, train
-from generator.output import atomic_dir
 
 MARKER = "cnn-worksheets lab"
 """``results.json``'s ``generator`` value; only a folder holding it is ever replaced."""
@@ -123,32 +122,35 @@ def versions() -> dict[str, str]:
 
 
 def check_replaceable(out: Path) -> None:
-    """Refuse an output path that exists and is not a lab output folder.
+    """Refuse an output path that a lab run may not replace.
 
-    A lab output folder holds a ``results.json`` whose ``generator`` is :data:`MARKER`; any
-    other existing path (a file, the repository, a home folder) is left alone.
+    A folder is replaced when it is new, empty, or holds only what an earlier run of this tool
+    wrote there (see :func:`generator.output.check_replaceable`); a lab folder written before
+    output manifests existed is recognised by its ``results.json`` (``generator`` is
+    :data:`MARKER`) and holds nothing but the lab's own files.
 
     Raises:
-        UserError: ``out`` exists and is not a lab output folder.
+        UserError: ``out`` is a file, or a folder holding anything else.
     """
-    if not out.exists():
-        return
-    results = out / RESULTS
+    output.check_replaceable(out, "--out", "a lab output folder", legacy=_earlier_lab_folder)
+
+
+def _earlier_lab_folder(folder: Path) -> bool:
+    """A lab folder from before output manifests: its ``results.json`` says it is, and every
+    entry in it is one of the lab's own files."""
     try:
-        marker = json.loads(results.read_text(encoding="utf-8")).get("generator")
+        marker = json.loads((folder / RESULTS).read_text(encoding="utf-8")).get("generator")
+        names = {p.name for p in folder.iterdir()}
     except (OSError, ValueError, AttributeError):
-        marker = None
-    if not out.is_dir() or marker != MARKER:
-        raise UserError(
-            f"--out exists and is not a lab output folder (no {RESULTS} written by this lab), "
-            f"so it is not replaced; remove it or choose another. Received: {out}"
-        )
+        return False
+    return marker == MARKER and all(
+        name in OUTPUT_FILES or name in output.CLUTTER for name in names
+    ) and all((folder / name).is_file() and not (folder / name).is_symlink() for name in names)
 
 
 @contextmanager
 def replacing_folder(out: Path) -> Iterator[Path]:
     """A temporary folder beside ``out`` that replaces ``out`` only if the block succeeds, and
-    only when ``out`` is a lab output folder (or does not exist)."""
-    check_replaceable(out)
-    with atomic_dir(out) as tmp:
+    only when ``out`` may be replaced (see :func:`check_replaceable`)."""
+    with output.atomic_dir(out, "lab", "--out", "a lab output folder", legacy=_earlier_lab_folder) as tmp:
         yield tmp
