@@ -20,8 +20,11 @@ A question id is ``{problem id}.{blank id}``, e.g. ``q1.l0_shape``.
 Answer files are CSV in UTF-8 (a byte-order mark is accepted; so are ``;`` and tab as the
 delimiter when the header uses them) with the columns ``student_id``, ``question_id`` and
 ``answer`` in any order; header names ignore case and surrounding spaces, other columns are
-ignored, blank lines are skipped. ``student_id`` may hold a student's id or the variant code
-printed on their paper (case, spaces and dashes ignored); both name the same student.
+ignored, blank lines are skipped. A row with more cells than the header is an error naming its
+line (an unquoted ``26,26,32`` would otherwise lose its last axes); quote such answers.
+``student_id`` may hold a student's id or the variant code printed on their paper (compared by
+:func:`generator.roster.id_key`: case, spaces, dashes and underscores ignored); both name the
+same student. Files are read by :mod:`generator.userfiles` (size limits, UTF-8, bounded JSON).
 
 Normalization (the one rule set of :mod:`generator.answers`, shared with the HTML self-check):
 an answer is right when ``normalize(answer, blank.kind)`` is one of the blank's ``accepted``

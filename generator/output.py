@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import stat
 import sys
 import tempfile
@@ -165,16 +166,46 @@ def atomic_dir(out: str | Path, command: str = "build", option: str = "--out",
         _write_manifest(tmp, command)
         tmp.chmod(0o755)  # mkdtemp makes it private; the result is ordinary output
         check_replaceable(out, option, what, legacy)
-        old = None
-        if real.exists():
-            old = real.with_name(f".{real.name}.old-{os.getpid()}")
-            real.rename(old)
-        tmp.rename(real)
+        old = real.with_name(f".{real.name}.old-{os.getpid()}") if real.exists() else None
+        with _signals_held():
+            _swap(tmp, real, old, f"{option} {out}")
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _swap(new: Path, target: Path, old: Path | None, where: str) -> None:
+    """Moves ``target`` aside to ``old`` (when it exists) and ``new`` into its place; if the
+    second move fails, the first is undone."""
+    try:
+        if old is not None:
+            target.rename(old)
+        try:
+            new.rename(target)
+        except OSError:
+            if old is not None:
+                old.rename(target)
+            raise
+    except OSError as exc:
+        raise UserError(f"{where}: cannot replace the folder: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Holds Ctrl-C, SIGTERM and SIGHUP back for the two renames of a swap, so an interrupt never
+    lands between them (it is delivered right after)."""
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - not POSIX
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def write_file(path: str | Path, data: bytes, option: str = "--out") -> None:

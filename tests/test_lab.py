@@ -17,6 +17,7 @@ import pickle
 import struct
 import subprocess
 import sys
+import threading
 import zipfile
 from pathlib import Path
 
@@ -533,6 +534,31 @@ def test_cli_mnist_converts_a_given_wheel_then_is_a_no_op(lab_cli, tmp_path, mon
     assert lab_cli("mnist", "--wheel", str(wheel), "--out", str(out))[:2] == (0, f"wrote {out}\n")
     assert data.load_npz(out).x_train.shape == (8, 28, 28)
     assert lab_cli("mnist", "--out", str(out))[:2] == (0, f"up to date: {out}\n")
+
+
+def test_cli_mnist_out_follows_a_symlink_and_writes_into_a_fifo(lab_cli, tmp_path, monkeypatch, fake_wheel):
+    wheel, wheel_sha, pickle_sha = fake_wheel
+    real_convert = data.convert_wheel
+    monkeypatch.setattr(data, "convert_wheel", lambda w, o: real_convert(
+        w, o, wheel_sha256=wheel_sha, pickle_sha256=pickle_sha))
+    target = tmp_path / "store" / "mnist.npz"
+    target.parent.mkdir()
+    target.write_bytes(b"old")
+    link = tmp_path / "mnist-link.npz"
+    link.symlink_to(target)
+    assert lab_cli("mnist", "--wheel", str(wheel), "--out", str(link))[0] == 0
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert data.load_npz(target).x_train.shape == (8, 28, 28)
+    assert [p.name for p in target.parent.iterdir()] == ["mnist.npz"]  # no temporary file left
+
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    assert lab_cli("mnist", "--wheel", str(wheel), "--out", str(fifo))[0] == 0
+    reader.join(timeout=30)
+    assert not fifo.is_file() and received and received[0] == target.read_bytes()
 
 
 def test_importing_the_cli_does_not_import_tensorflow():
