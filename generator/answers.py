@@ -7,7 +7,8 @@ Answer kinds and what students may type:
 * ``shape``: ``(None, 26, 26, 32)``, ``(26, 26, 32)``, ``26x26x32``, ``26 x 26 x 32``,
   ``26,26,32``, ``[26, 26, 32]``, ``26*26*32`` -> canonical ``26x26x32``. A leading ``None`` or
   ``?`` (the batch axis) is dropped; ``(None, 576)`` and ``576`` are both ``576``.
-* ``int``: ``18496``, ``18,496``, ``18 496``, ``18_496``, ``18496.0`` -> ``18496``.
+* ``int``: ``18496``, ``18,496``, ``18 496``, ``18_496``, ``18496.0`` -> ``18496``; ``18.496``
+  and ``18.000`` are ambiguous (a decimal point, or Europe's thousands separator?) and not read.
 * ``choice``: a word such as ``same`` or ``valid``, or a multiple-choice letter: case and
   surrounding spaces and quotes are ignored -> ``same``.
 
@@ -38,6 +39,7 @@ MAX_DIGITS = 30
 worksheets' JavaScript applies the same limit."""
 
 _DIGIT_GROUPS = re.compile(r"^[+]?[0-9]{1,3}([,\s_][0-9]{3})+$")
+_DOT_GROUPS = re.compile(r"[+]?[0-9]{1,3}(\.[0-9]{3})+")
 _SHAPE_SPLIT = re.compile(r"\s*(?:[x×*,;]|\s)\s*")
 
 
@@ -48,6 +50,8 @@ def _clean(text: str) -> str:
 
 def _int(text: str) -> int | None:
     text = text.strip()
+    if _DOT_GROUPS.fullmatch(text):  # 18.000: 18 or (written in much of Europe) 18,000?
+        return None
     if _DIGIT_GROUPS.match(text):
         text = re.sub(r"[,\s_]", "", text)
     text = re.sub(r"\.0+$", "", text)

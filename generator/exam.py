@@ -163,8 +163,11 @@ def build_master(config: ExamConfig, seed: int, students: list[Student],
     for student in students:
         problems = student_problems(config, seed, student, slots)
         fp = _fingerprint(problems)
-        if fp in fingerprints:  # pragma: no cover - astronomically unlikely; never silent
-            raise UserError(f"students {fingerprints[fp]!r} and {student.id!r} drew the same exam; use another --seed")
+        if fp in fingerprints:  # small configs and large classes; never silent
+            raise UserError(
+                f"students {brief(fingerprints[fp])} and {brief(student.id)} drew the same exam: the config "
+                "leaves too few different exams for this class; add problems (or kinds of problems)"
+            )
         fingerprints[fp] = student.id
         variants.append(problems)
         code = codes[student.id]

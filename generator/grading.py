@@ -83,6 +83,10 @@ from generator.userfiles import column_name, load_json, paused_gc, read_csv, rea
 COLUMNS = ("student_id", "question_id", "answer")
 GRADEBOOK_COLUMNS = ("student_id", "name", "variant", "score", "points", "max_points")
 
+MAX_ANSWER = 1_000_000
+"""The longest answer cell, in characters: anything shorter that cannot be read is graded
+"unreadable" like any other wrong answer; a longer cell makes the file not an answer file."""
+
 _KIND_HINT = {
     "shape": "a shape such as (None, 26, 26, 32)",
     "int": "a whole number such as 18,496",
@@ -192,13 +196,22 @@ class AnswerKey:
     def find_student(self, ref: str) -> KeyStudent | None:
         """The paper an answer file's ``student_id`` cell names, or None.
 
-        For a worksheet key every non-empty text names a paper of its own. Otherwise ``ref``
-        may be a student id or a variant code; case, spaces and dashes are ignored.
+        For a worksheet key every non-empty text names a paper of its own (compared as ids are:
+        ``Ana`` and ``ana`` are one student, shown as first written). Otherwise ``ref`` may be a
+        student id or a variant code; case, spaces, dashes and underscores are ignored.
         """
         ref = ref.strip()
         if self.kind is KeyKind.WORKSHEET:
-            return replace(self.students[0], id=ref) if ref else None
+            if not ref:
+                return None
+            spelled = self._worksheet_ids.setdefault(id_key(ref) or ref, ref)  # Ana and ana: one paper
+            return replace(self.students[0], id=spelled)
         return self._by_code.get(id_key(ref))
+
+    @functools.cached_property
+    def _worksheet_ids(self) -> dict[str, str]:
+        """For a worksheet key: each student's first spelling, by :func:`id_key`."""
+        return {}
 
     @functools.cached_property
     def _by_code(self) -> dict[str, KeyStudent]:
@@ -281,6 +294,7 @@ def _questions(name: str, problems: Any, where: str) -> tuple[KeyQuestion, ...]:
     if not isinstance(problems, list) or not problems:
         raise UserError(f"{name}: {where} must be a non-empty list of problems; got {brief(problems)}")
     questions: dict[str, KeyQuestion] = {}
+    lowered: set[str] = set()
     for i, problem in enumerate(problems):
         at = f"{where}[{i}]"
         if not isinstance(problem, dict):
@@ -294,8 +308,9 @@ def _questions(name: str, problems: Any, where: str) -> tuple[KeyQuestion, ...]:
         for j, data in enumerate(blanks):
             b = _blank(name, data, f"{at}.blanks[{j}]")
             qid = f"{pid}.{b.id}"
-            if qid in questions:
-                raise UserError(f"{name}: question id {qid!r} appears twice in {where}")
+            if qid.lower() in lowered:
+                raise UserError(f"{name}: question id {qid!r} appears twice in {where} (ids are matched ignoring case)")
+            lowered.add(qid.lower())
             shown = data.get("shown") if isinstance(data.get("shown"), str) else b.shown
             questions[qid] = KeyQuestion(qid, str(problem.get("title") or pid), b, shown)
     return tuple(questions.values())
@@ -323,6 +338,8 @@ def _blank(name: str, data: Any, at: str) -> Blank:
     if not isinstance(steps, list):
         raise UserError(f"{name}: {at} (blank {bid}) has 'steps' that are not a list; got {brief(steps)}")
     distractors = []
+    if not isinstance(data.get("distractors") or [], list):
+        raise UserError(f"{name}: {at} (blank {bid}) has 'distractors' that are not a list; got {brief(data.get('distractors'))}")
     for d in data.get("distractors") or []:
         wrong = normalize(str(d.get("answer", "")), kind) if isinstance(d, dict) else None
         if wrong is None or not d.get("mistake"):
@@ -377,7 +394,7 @@ def read_answers(path: str | os.PathLike[str]) -> AnswerSheet:
             a row with an empty id, or has no answer rows.
     """
     name = str(path)
-    table = read_csv(read_text(path, "answer file"), name)
+    table = read_csv(read_text(path, "answer file"), name, max_field=MAX_ANSWER)
     columns = _header(name, table.header, table.header_line)
     rows: list[AnswerRow] = []
     for row in table.rows:
@@ -389,10 +406,23 @@ def read_answers(path: str | os.PathLike[str]) -> AnswerSheet:
         for col in ("student_id", "question_id"):
             if not values[col].strip():
                 raise UserError(f"{name} line {row.line}: empty {col}")
+        after = columns["answer"] + 1
+        if (after < len(row.cells) and values["answer"].strip() and _CUT_START.match(values["answer"])
+                and _CUT_REST.match(row.cells[after])):
+            raise UserError(
+                f"{name} line {row.line}: the answer {brief(values['answer'], 30)} is followed by "
+                f"{brief(row.cells[after], 30)} in the next column ({cut(table.header[after], 30) or 'no name'}): "
+                "an unquoted 26,26,32 or 18,496? Quote the answer, or put other columns before 'answer'"
+            )
         rows.append(AnswerRow(row.line, values["student_id"].strip(), values["question_id"].strip(), values["answer"]))
     if not rows:
         raise UserError(f"{name}: no answer rows after the header")
     return AnswerSheet(name, tuple(rows))
+
+
+_CUT_START = re.compile(r"\s*[(\[]?\s*(?:none|\?)?\s*[0-9 _]*\s*$", re.IGNORECASE)
+_CUT_REST = re.compile(r"\s*[0-9][0-9 _]*\s*[)\]]?\s*$")
+"""An answer cell and the next cell that look like one answer cut at an unquoted comma."""
 
 
 def _header(name: str, cells: Sequence[str], line: int = 1) -> dict[str, int]:
@@ -791,7 +821,7 @@ def step_values(step: str) -> tuple[int, ...]:
     >>> step_values("total = 256 + 256 = 512")
     (512,)
     """
-    return tuple(int(m.group(1)) for m in _RESULT.finditer(step))
+    return tuple(int(m.group(1)) for m in _RESULT.finditer(step) if len(m.group(1)) <= MAX_DIGITS)
 
 
 def _quantity(step: str) -> str:
@@ -990,8 +1020,7 @@ def write_output(text: str, out: str | os.PathLike[str] | None, inputs: Sequence
     if out is None:
         sys.stdout.write(text)
         return
-    target = Path(out)
     for path in inputs:
-        if Path(path).exists() and target.exists() and target.resolve() == Path(path).resolve():
+        if os.path.realpath(out) == os.path.realpath(path):
             raise UserError(f"--out {out} is an input file; refusing to overwrite it")
-    write_file(target, text.encode("utf-8"))
+    write_file(out, text.encode("utf-8"))

@@ -42,7 +42,10 @@ def _refuse_special(out: Path, option: str) -> None:
     raw = str(out)
     real = Path(os.path.realpath(out))
     cwd = Path.cwd().resolve()
-    home = Path.home().resolve()
+    try:
+        home: Path | None = Path.home().resolve()
+    except (RuntimeError, KeyError):  # no home folder known
+        home = None
     if out.name in ("", ".", "..") or real == Path(real.anchor) or real in (cwd, *cwd.parents, home):
         raise UserError(
             f"{option} {raw}: refusing to write into the current folder, one above it, the home "
@@ -92,10 +95,13 @@ def foreign_entry(folder: Path) -> str | None:
                 listed = files
         except (ValueError, OSError, RecursionError):
             listed = None
+    folders = {"/".join(parts[:i]) for parts in (rel.split("/") for rel in listed or ()) for i in range(1, len(parts))}
     for rel, entry in _walk(folder):
         if entry.is_symlink():
             return f"{rel} (a link, not written by cnn-worksheets)"
         if entry.is_dir(follow_symlinks=False):
+            if rel not in folders:
+                return f"{rel}/ (a folder cnn-worksheets did not write)"
             continue
         if not entry.is_file(follow_symlinks=False):
             return f"{rel} (not a regular file)"
@@ -128,9 +134,13 @@ def check_replaceable(out: str | Path, option: str = "--out", what: str = "an ou
     out = Path(out)
     _refuse_special(out, option)
     real = Path(os.path.realpath(out))
-    if not real.exists():
+    try:
+        st = real.stat()
+    except FileNotFoundError:
         return real
-    if not real.is_dir():
+    except OSError as exc:
+        raise UserError(f"{option} {out}: {exc.strerror or exc}") from None
+    if not stat.S_ISDIR(st.st_mode):
         raise UserError(f"{option} {out}: exists and is not a folder; not replaced")
     try:
         foreign = foreign_entry(real)
@@ -162,15 +172,18 @@ def atomic_dir(out: str | Path, command: str = "build", option: str = "--out",
     except OSError as exc:
         raise UserError(f"{option} {out}: cannot create the folder: {exc.strerror or exc}") from None
     try:
-        yield tmp
+        try:
+            yield tmp
+        except OSError as exc:  # a full disk, a quota, a name too long: the user's to fix
+            raise UserError(f"{option} {out}: cannot write the output: {exc.strerror or exc}") from None
         _write_manifest(tmp, command)
         tmp.chmod(0o755)  # mkdtemp makes it private; the result is ordinary output
         check_replaceable(out, option, what, legacy)
         old = real.with_name(f".{real.name}.old-{os.getpid()}") if real.exists() else None
-        with _signals_held():
+        with _signals_held():  # an interrupt lands before the swap or after the old folder is gone
             _swap(tmp, real, old, f"{option} {out}")
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -219,6 +232,8 @@ def write_file(path: str | Path, data: bytes, option: str = "--out") -> None:
     Raises:
         UserError: ``path`` is a folder, its folder does not exist, or it cannot be written.
     """
+    if str(path).endswith(("/", os.sep)):
+        raise UserError(f"{option} {path} names a folder; give a file name")
     real = Path(os.path.realpath(path))
     try:
         st = real.stat()

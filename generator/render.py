@@ -18,11 +18,14 @@ naming the template and the line.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import os
 import re
-from collections.abc import Callable, Mapping
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -59,14 +62,25 @@ def md_subset(value: Any) -> Markup:
     """Instructions a config writes, made safe: a small Markdown subset (code spans, emphasis,
     paragraphs, lists) is kept; HTML, links, images and attribute lists are shown as text.
 
+    Every backslash and backtick outside the code spans found here is escaped, so Markdown finds
+    the same spans (an escaped backtick cannot turn a code span into raw HTML). A span between
+    single backticks is kept as written; any other becomes a ``<code>`` element whose content is
+    escaped for HTML and Markdown alike.
+
     >>> str(md_subset("Use `(None, 26, 26, 32)` & *no* <script>x</script> [a](javascript:x)"))
     'Use `(None, 26, 26, 32)` &amp; *no* &lt;script&gt;x&lt;/script&gt; \\\\[a\\\\](javascript:x)'
+    >>> str(md_subset("\\\\`<img src=x>` ``[a](b)``"))
+    '\\\\\\\\`<img src=x>` <code>\\\\[a\\\\]\\\\(b\\\\)</code>'
     """
     text = str(value)
     parts, last = [], 0
     for match in _CODE_SPAN.finditer(text):
         parts.append(_subset_text(text[last:match.start()]))
-        parts.append(match.group(0))  # a code span: Markdown shows its content literally
+        delimiter, code = match.group(1), match.group(2)
+        if delimiter == "`" and "`" not in code:
+            parts.append(match.group(0))  # Markdown reads it as this same code span: kept as written
+        else:
+            parts.append(f"<code>{md_text(code.strip())}</code>")  # no Markdown inside
         last = match.end()
     parts.append(_subset_text(text[last:]))
     return Markup("".join(parts))
@@ -74,7 +88,7 @@ def md_subset(value: Any) -> Markup:
 
 def _subset_text(text: str) -> str:
     escaped = html.escape(text, quote=False)
-    return re.sub(r"([\[\]{}])", r"\\\1", escaped)
+    return re.sub(r"([\\`\[\]{}])", r"\\\1", escaped)
 
 
 def md_cell(value: Any) -> str:
@@ -99,7 +113,11 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
     sandbox, so a template can only read the data it is given."""
     loaders: list[jinja2.BaseLoader] = []
     if templates is not None:
-        if not Path(templates).is_dir():
+        try:
+            is_dir = Path(templates).is_dir()
+        except OSError as exc:
+            raise UserError(f"--templates {templates}: {exc.strerror or exc}") from None
+        if not is_dir:
             raise UserError(f"--templates {templates}: not a directory")
         loaders.append(_Loader(str(templates)))
     loaders.append(_Loader(str(DEFAULT_TEMPLATES)))
@@ -124,9 +142,12 @@ def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> st
     TypeError, endless recursion, bytes that are not UTF-8) becomes one UserError line naming
     the template and, where known, the line."""
     try:
-        return env.get_template(name).render(**context)
+        with _time_limit(RENDER_SECONDS):
+            return env.get_template(name).render(**context)
     except UserError:
         raise
+    except _TooSlow:
+        raise UserError(f"template {name}: still rendering after {RENDER_SECONDS} s (a loop that never ends?)") from None
     except jinja2.TemplateNotFound as exc:
         raise UserError(f"template {exc.name!r} not found") from None
     except jinja2.TemplateSyntaxError as exc:
@@ -139,8 +160,36 @@ def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> st
         raise UserError(f"template {name}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})") from None
     except RecursionError:
         raise UserError(f"template {_where(None, name)}: recursion too deep (a macro or include that calls itself?)") from None
-    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, OverflowError, MemoryError) as exc:
+    except (Exception, MemoryError) as exc:  # a template is the user's code: whatever it raises
         raise UserError(f"template {_where(exc, name)}: {type(exc).__name__}: {cut(str(exc), 160)}") from None
+
+
+RENDER_SECONDS = 60
+"""The longest one template may take to render (a whole class's bundle takes well under 1 s)."""
+
+
+class _TooSlow(BaseException):
+    """Raised into a template that renders for longer than :data:`RENDER_SECONDS`."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: int) -> Iterator[None]:
+    """Interrupts the block with :class:`_TooSlow` after ``seconds`` (main thread, POSIX only;
+    elsewhere no limit)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def too_slow(signum: int, frame: object) -> None:
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _where(exc: BaseException | None, name: str) -> str:

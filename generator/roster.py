@@ -81,6 +81,7 @@ def read_roster(path: str | Path) -> list[Student]:
             raise UserError(f"{where}: the header has {header.count(column)} '{column}' columns; keep one")
     id_col = header.index("id")
     name_col = header.index("name") if "name" in header else None
+    email_col = header.index("email") if "email" in header else None
     students: list[Student] = []
     seen: dict[str, tuple[int, str]] = {}
     for row in table.rows:
@@ -92,6 +93,12 @@ def read_roster(path: str | Path) -> list[Student]:
             raise UserError(f"{where}: row {row.line}: empty id")
         if len(sid) > MAX_ID or "\n" in sid or "\r" in sid:
             raise UserError(f"{where}: row {row.line}: an id is one line of at most {MAX_ID} characters. Received: {brief(sid)}")
+        email = row.cells[email_col].strip() if email_col is not None else ""
+        if email and "@" not in email:
+            raise UserError(
+                f"{where}: row {row.line}: email {brief(email, 40)} is not an address; a name holding a "
+                f"'{table.delimiter}' must be quoted (\"O'Brien{table.delimiter} Siobhán\")"
+            )
         if len(name) > MAX_NAME:
             raise UserError(f"{where}: row {row.line}: a name is at most {MAX_NAME} characters. Received: {brief(name)}")
         key = id_key(sid)

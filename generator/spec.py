@@ -74,8 +74,7 @@ def _data_format(value: Any) -> bool:
 # Arguments accepted only with the values our engine models, and how to say so.
 _FIXED: dict[str, tuple[Any, str]] = {
     "data_format": (_data_format, "'channels_last' (the engine reads H, W, C inputs)"),
-    "axis": (lambda v: v in (-1, 3) and not isinstance(v, bool), "-1 (the channel axis)"),
-    "dtype": (lambda v: v is None or v in DTYPES, f"one of {', '.join(sorted(DTYPES))}"),
+    "dtype": (lambda v: v is None or (isinstance(v, str) and v in DTYPES), f"one of {', '.join(sorted(DTYPES))}"),
     "lora_rank": (lambda v: v is None, "None (LoRA adds weights and freezes the kernel)"),
 }
 
@@ -153,6 +152,12 @@ def _rate(value: Any) -> float:
     return float(value)
 
 
+def _channel_axis(value: Any) -> int:
+    if not _is_int(value) or value not in (-1, 1, 2, 3):
+        raise ValueError("expected -1 or the index of the last axis (3 for an H, W, C input)")
+    return value
+
+
 def _activation(value: Any) -> str | None:
     if value is None:
         return None
@@ -178,6 +183,7 @@ _COERCE = {
     "bool": _bool,
     "rate": _rate,
     "activation": _activation,
+    "channel_axis": _channel_axis,
     "layer_name": _layer_name,
     "pad2": _pad2,
 }
@@ -217,7 +223,7 @@ def build_layer(type_name: Any, args: Any, where: str) -> Layer:
         if key in known:
             try:
                 values[key] = _COERCE[known[key].metadata["kind"]](raw)
-            except ValueError as exc:
+            except (ValueError, TypeError) as exc:
                 raise SpecError(f"{where}: argument '{key}': {exc}. Received: {key}={brief(raw)}") from None
         elif key in _FIXED:
             accepts, description = _FIXED[key]
@@ -368,6 +374,11 @@ class _ModelBuilder:
         if shape is not None:
             if self.layers:
                 raise SpecError(f"{where} ({type_name}): input_shape is allowed on the first layer only")
+            if self.input_shape is not None:
+                raise SpecError(
+                    f"{where} ({type_name}): input_shape after keras.Input(...), which Keras ignores (with a "
+                    "warning); keep one of the two"
+                )
             self.input_shape = _input_shape(shape, where)
         self.layers.append(build_layer(type_name, kwargs, where))
 
@@ -457,7 +468,19 @@ def _layer_call(node: ast.AST) -> bool:
 
 
 def _stored_names(targets: list[ast.expr]) -> list[str]:
-    return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    """The plain names an assignment binds (``a, *b = ...`` binds a and b; ``x.y = ...`` and
+    ``x[0] = ...`` bind nothing)."""
+    names: list[str] = []
+    stack = list(targets)
+    while stack:
+        target = stack.pop(0)
+        if isinstance(target, ast.Name):
+            names.append(target.id)
+        elif isinstance(target, ast.Tuple | ast.List):
+            stack.extend(target.elts)
+        elif isinstance(target, ast.Starred):
+            stack.append(target.value)
+    return names
 
 
 def _parse_tree(text: str, source: str) -> ast.Module:
@@ -484,8 +507,8 @@ def _parse_tree(text: str, source: str) -> ast.Module:
 
 def _statements(tree: ast.Module, source: str) -> list[_Statement]:
     """The model-building statements, checked: every ``Sequential(...)``, ``model.add(...)`` and
-    ``model.pop()`` must be a top-level statement of a form read; anything else is an error
-    naming the line and where it is."""
+    ``model.pop()`` must be a top-level statement of a form read, and a model's variable may be
+    bound only by top-level assignments; anything else is an error naming the line."""
     assignments = [
         (node.value, _stored_names(node.targets if isinstance(node, ast.Assign) else [node.target]))
         for node in ast.walk(tree) if isinstance(node, ast.Assign | ast.AnnAssign)
@@ -503,32 +526,74 @@ def _statements(tree: ast.Module, source: str) -> list[_Statement]:
         value = getattr(stmt, "value", None)
         if isinstance(stmt, ast.AnnAssign) and stmt.value is None:
             continue  # ``model: keras.Sequential`` only annotates
-        if isinstance(stmt, ast.Assign | ast.AnnAssign):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Delete):
+            targets = (stmt.targets if isinstance(stmt, ast.Assign | ast.Delete) else [stmt.target])
             names = tuple(_stored_names(targets))
+            allowed.update(id(n) for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
             plain = all(isinstance(t, ast.Name) for t in targets)
-            if _sequential(value) and plain:
+            if isinstance(stmt, ast.Assign | ast.AnnAssign) and _sequential(value) and plain:
                 read.append(_Statement("new", names, value, stmt.lineno))
                 allowed.add(id(value))
-            elif isinstance(value, ast.Name) and plain:
+            elif isinstance(stmt, ast.Assign | ast.AnnAssign) and isinstance(value, ast.Name) and plain:
                 read.append(_Statement("alias", (*names, value.id), value, stmt.lineno))
-            else:
+            elif names:
                 read.append(_Statement("forget", names, stmt, stmt.lineno))
-        elif isinstance(stmt, ast.AugAssign | ast.Delete):
-            targets = [stmt.target] if isinstance(stmt, ast.AugAssign) else stmt.targets
-            read.append(_Statement("forget", tuple(_stored_names(targets)), stmt, stmt.lineno))
         elif isinstance(stmt, ast.Expr) and _method(value) is not None:
             receiver, method = _method(value)  # type: ignore[misc]
             if receiver in model_names or (method == "add" and any(_layer_call(a) for a in value.args)):  # type: ignore[union-attr]
                 read.append(_Statement(method, (receiver,), value, stmt.lineno))  # type: ignore[arg-type]
                 allowed.add(id(value))
+                allowed.add(id(value.func))  # type: ignore[union-attr]
     _refuse_hidden_building(tree, source, model_names, allowed)
     return read
 
 
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _bindings(tree: ast.Module) -> list[tuple[str, ast.AST, str]]:
+    """Every place a name is bound, with the name and what binds it: assignments (``for``,
+    ``with ... as``, ``:=``, ``del`` too), imports, ``def``/``class``, ``except ... as`` and
+    ``match`` patterns."""
+    found: list[tuple[str, ast.AST, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            found.append((node.id, node, "an assignment"))
+        elif isinstance(node, ast.alias):
+            found.append(((node.asname or node.name).split(".")[0], node, "an import"))
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.append((node.name, node, "a def" if not isinstance(node, ast.ClassDef) else "a class"))
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            found.append((node.name, node, "an except ... as"))
+        elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+            found.append((node.name, node, "a match pattern"))
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            found.append((node.rest, node, "a match pattern"))
+    return found
+
+
+def _binds_module_name(name: str, node: ast.AST, parents: dict[int, ast.AST]) -> bool:
+    """Whether a binding of ``name`` at ``node`` binds the script's own (module-level) variable:
+    not inside a function (unless it declares the name ``global``), a class body or a
+    comprehension's own ``for`` (``:=`` in a comprehension binds outside it)."""
+    parent = parents.get(id(node))  # for a def or class: bound where it stands
+    walrus = isinstance(parents.get(id(node)), ast.NamedExpr)
+    while parent is not None and not isinstance(parent, ast.Module):
+        if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            declared = {n for g in ast.walk(parent) if isinstance(g, ast.Global) for n in g.names}
+            return name in declared
+        if isinstance(parent, ast.ClassDef):
+            return False
+        if isinstance(parent, _COMPREHENSIONS) and not walrus:
+            return False
+        parent = parents.get(id(parent))
+    return True
+
+
 def _refuse_hidden_building(tree: ast.Module, source: str, model_names: set[str], allowed: set[int]) -> None:
-    """Raises for the first model-building call that is not a top-level statement read, and for
-    ``.trainable`` set after building (both would need running the code to read right)."""
+    """Raises for the first model-building call that is not a top-level statement read, for a
+    model's variable bound any other way than by a top-level assignment, for ``model.add`` used
+    as a value, and for ``.trainable`` set after building (all would need running the code)."""
     parents: dict[int, ast.AST] = {}
     for node in ast.walk(tree):
         for child in ast.iter_child_nodes(node):
@@ -542,61 +607,51 @@ def _refuse_hidden_building(tree: ast.Module, source: str, model_names: set[str]
             method[0] in model_names or (method[1] == "add" and any(_layer_call(a) for a in node.args))  # type: ignore[attr-defined]
         ):
             found.append((node.lineno, f"{method[0]}.{method[1]}(...)", node))  # type: ignore[attr-defined]
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add"
+              and not isinstance(node.func.value, ast.Name) and any(_layer_call(a) for a in node.args)):
+            found.append((node.lineno, f"{cut(_source_of(node.func), 40)}(...) adds to something other than a model's variable", node))
+        elif (isinstance(node, ast.Attribute) and node.attr in ("add", "pop") and isinstance(node.value, ast.Name)
+              and node.value.id in model_names and id(node) not in allowed
+              and not (isinstance(parents.get(id(node)), ast.Call) and parents[id(node)].func is node)):  # type: ignore[attr-defined]
+            found.append((node.lineno, f"{node.value.id}.{node.attr} used as a value", node))
         elif isinstance(node, ast.Attribute) and node.attr == "trainable" and isinstance(node.ctx, ast.Store):
             found.append((node.lineno, f"{brief(_source_of(node), 40)} = ...", node))
-        elif (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in model_names
-              and not isinstance(parents.get(id(node)), ast.Module) and _rebinds_global(node, parents, tree)):
-            found.append((node.lineno, f"{node.id} = ...", node))
+    for name, node, how in _bindings(tree):
+        if name in model_names and id(node) not in allowed and _binds_module_name(name, node, parents):
+            found.append((getattr(node, "lineno", 0), f"'{name}' bound by {how}", node))
     if not found:
         return
     line, what, node = min(found, key=lambda f: f[0])
-    if isinstance(node, ast.Name):
-        where = _where(node, parents, line)
+    if " bound by " in what:
         raise SpecError(
-            f"{source}:{line}: '{node.id}' is assigned inside {where}, so which model it holds at the end "
-            "depends on running the code; assign it at the top level only"
+            f"{source}:{line}: {what} {_where(node, parents, line, 'at the top level')}, so which model it holds at "
+            "the end depends on running the code; a model's variable is read only from top-level assignments"
         )
+    if what.endswith(" model's variable"):
+        raise SpecError(f"{source}:{line}: {what}, which is not read; write model.add(...) at the top level")
     if what.endswith(" = ..."):
         raise SpecError(
             f"{source}:{line}: {what} changes layers after they are built, which is not read; "
             "give trainable=False to the layer call instead"
         )
     raise SpecError(
-        f"{source}:{line}: {what} inside {_where(node, parents, line)}: the source is read without running it, so only "
+        f"{source}:{line}: {what} {_where(node, parents, line)}: the source is read without running it, so only "
         "top-level statements build the model (model = keras.Sequential(...), model.add(...)); "
         "write the layers out at the top level"
     )
 
 
-def _where(node: ast.AST, parents: dict[int, ast.AST], line: int) -> str:
-    """The innermost loop, branch, block, function or expression around ``node``, in words."""
+def _where(node: ast.AST, parents: dict[int, ast.AST], line: int, outside: str = "inside an expression") -> str:
+    """``inside`` the innermost loop, branch, block, function or expression around ``node``."""
     parent = parents.get(id(node))
     while parent is not None and not isinstance(parent, ast.Module):
         if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            return f"the {'class' if isinstance(parent, ast.ClassDef) else 'function'} '{parent.name}' (line {parent.lineno})"
+            return f"inside the {'class' if isinstance(parent, ast.ClassDef) else 'function'} '{parent.name}' (line {parent.lineno})"
         kind = _CONTEXT.get(type(parent))
         if kind is not None:
-            return f"{kind} (line {getattr(parent, 'lineno', line)})"
+            return f"inside {kind} (line {getattr(parent, 'lineno', line)})"
         parent = parents.get(id(parent))
-    return "an expression"
-
-
-def _rebinds_global(node: ast.Name, parents: dict[int, ast.AST], tree: ast.Module) -> bool:
-    """Whether storing to ``node`` (below the top level) can change the script's own variable:
-    it is not a top-level assignment target, and no function, class or comprehension between
-    it and the module makes it a local (a function's ``global`` declaration does not)."""
-    parent = parents.get(id(node))
-    while parent is not None and not isinstance(parent, ast.Module):
-        if isinstance(parent, ast.Assign | ast.AnnAssign | ast.AugAssign) and parents.get(id(parent)) is tree:
-            return False
-        if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            declared = {n for g in ast.walk(parent) if isinstance(g, ast.Global) for n in g.names}
-            if node.id not in declared:
-                return False
-        if isinstance(parent, ast.ClassDef | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
-            return False
-        parent = parents.get(id(parent))
-    return True
+    return outside
 
 
 def _build(text: str, source: str) -> tuple[list[_ModelBuilder], dict[str, _ModelBuilder]]:
@@ -608,18 +663,8 @@ def _build(text: str, source: str) -> tuple[list[_ModelBuilder], dict[str, _Mode
         if st.kind == "new":
             call = st.node
             assert isinstance(call, ast.Call)
-            name = st.names[0]
-            for kw in call.keywords:
-                if kw.arg == "name":
-                    given = _literal(kw.value, f"{source}:{st.line}")
-                    name = given if isinstance(given, str) and given.strip() else name
-            builder = _ModelBuilder(source, st.line, name)
-            items = call.args[0] if call.args else None
-            for kw in call.keywords:
-                if kw.arg == "layers":
-                    items = kw.value
-            if items is not None and not isinstance(items, ast.List | ast.Tuple):
-                raise SpecError(f"{source}:{st.line}: Sequential's layers must be written out as a list [...]")
+            builder = _ModelBuilder(source, st.line, _sequential_name(call, st, source))
+            items = _sequential_layers(call, st.line, source)
             for item in items.elts if items is not None else ():
                 builder.add(item)
             builders.append(builder)
@@ -644,12 +689,50 @@ def _build(text: str, source: str) -> tuple[list[_ModelBuilder], dict[str, _Mode
             call = st.node
             assert isinstance(call, ast.Call)
             if st.kind == "pop":
+                if call.args or call.keywords:
+                    raise SpecError(f"{source}:{st.line}: {receiver}.pop() takes no arguments")
                 holds[receiver].pop(st.line)
-            elif len(call.args) != 1 or call.keywords:
-                raise SpecError(f"{source}:{st.line}: {receiver}.add(...) takes exactly one layer")
+            elif len(call.args) != 1 or any(kw.arg != "rebuild" for kw in call.keywords):
+                raise SpecError(f"{source}:{st.line}: {receiver}.add(...) takes exactly one layer (and rebuild=)")
             else:
                 holds[receiver].add(call.args[0])
     return builders, holds
+
+
+def _sequential_layers(call: ast.Call, line: int, source: str) -> ast.List | ast.Tuple | None:
+    """The layer list of ``Sequential(layers, trainable, name)``, checked as Python and Keras
+    would check the call."""
+    where = f"{source}:{line}: Sequential"
+    if len(call.args) > 3:
+        raise SpecError(f"{where}: too many positional arguments ({len(call.args)}; it takes layers, trainable, name)")
+    given = dict(zip(("layers", "trainable", "name"), call.args, strict=False))
+    for kw in call.keywords:
+        if kw.arg not in ("layers", "trainable", "name"):
+            raise SpecError(f"{where}: unknown argument {brief(kw.arg)}; Sequential takes layers, trainable, name")
+        if kw.arg in given:
+            raise SpecError(f"{where}: argument '{kw.arg}' is given twice, which Python refuses (TypeError)")
+        given[kw.arg] = kw.value
+    if "trainable" in given and _literal(given["trainable"], where) is not True:
+        raise SpecError(
+            f"{where}: trainable=False freezes the model as a whole, which is not read; give trainable=False "
+            "to each layer instead"
+        )
+    items = given.get("layers")
+    if items is None or (isinstance(items, ast.Constant) and items.value is None):
+        return None
+    if not isinstance(items, ast.List | ast.Tuple):
+        raise SpecError(f"{where}: the layers must be written out as a list [...]")
+    return items
+
+
+def _sequential_name(call: ast.Call, st: _Statement, source: str) -> str:
+    """The model's name: Sequential's ``name`` when given as text, else the variable's."""
+    node = next((kw.value for kw in call.keywords if kw.arg == "name"), call.args[2] if len(call.args) > 2 else None)
+    if node is not None:
+        given = _literal(node, f"{source}:{st.line}: Sequential")
+        if isinstance(given, str) and given.strip() and len(given) <= 100:
+            return given
+    return st.names[0]
 
 
 def parse_python_models(text: str, source: str = "<source>") -> list[ModelSpec]:

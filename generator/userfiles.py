@@ -123,14 +123,23 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the key {brief(key, 40)} appears twice in one object")
+        out[key] = value
+    return out
+
+
 def _json_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
 _DEPTH_CHECKED = 4 * MiB
-"""JSON texts up to this size get the :data:`MAX_DEPTH` check (specs and configs); larger ones
-(keys, which this tool writes) rely on the decoder's own recursion limit, which stops a deep
-file cleanly, and are never walked recursively here."""
+"""JSON texts up to this size get the :data:`MAX_DEPTH` check and refuse a key repeated in one
+object (specs and configs); larger ones (keys, which this tool writes) rely on the decoder's own
+recursion limit, which stops a deep file cleanly, and are never walked recursively here."""
 
 
 def load_json(text: str, source: str, what: str = "") -> Any:
@@ -145,9 +154,10 @@ def load_json(text: str, source: str, what: str = "") -> Any:
     generator.errors.UserError: x.json: invalid JSON: nested more than 50 levels deep
     """
     problem = f"not a JSON {what}" if what else "invalid JSON"
+    hook = _unique_keys if len(text) <= _DEPTH_CHECKED else None
     try:
         with paused_gc():
-            data = json.loads(text, parse_constant=_json_constant)
+            data = json.loads(text, parse_constant=_json_constant, object_pairs_hook=hook)
     except RecursionError:
         raise UserError(f"{source}: {problem}: nested more than {MAX_DEPTH} levels deep") from None
     except json.JSONDecodeError as exc:
@@ -210,6 +220,22 @@ def _yaml_loader() -> type:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"a number {len(node.value):,} characters long", node.start_mark)
             return super().construct_yaml_float(node)
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            if isinstance(node, yaml.MappingNode):
+                self.flatten_mapping(node)
+                seen: dict[Any, int] = {}
+                for key_node, _ in node.value:
+                    key = self.construct_object(key_node, deep=deep)
+                    try:
+                        if key in seen:
+                            raise yaml.constructor.ConstructorError(
+                                None, None, f"the key {brief(key, 40)} appears twice (first on line {seen[key] + 1})",
+                                key_node.start_mark)
+                        seen[key] = key_node.start_mark.line
+                    except TypeError:  # unhashable: the base class says so
+                        continue
+            return super().construct_mapping(node, deep=deep)
 
     Loader.add_constructor("tag:yaml.org,2002:int", Loader.construct_yaml_int)
     Loader.add_constructor("tag:yaml.org,2002:float", Loader.construct_yaml_float)
@@ -294,9 +320,10 @@ class CsvTable:
     header: tuple[str, ...]
     rows: tuple[CsvRow, ...]
     header_line: int = 1
+    delimiter: str = ","
 
 
-def read_csv(text: str, source: str) -> CsvTable:
+def read_csv(text: str, source: str, max_field: int = MAX_FIELD) -> CsvTable:
     """Splits CSV text into a header and rows.
 
     The delimiter is ``,``, or ``;`` or a tab when the header uses one instead (spreadsheets in
@@ -310,7 +337,7 @@ def read_csv(text: str, source: str) -> CsvTable:
     """
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = next((d for d in ",;\t" if d in first), ",")
-    csv.field_size_limit(MAX_FIELD)
+    csv.field_size_limit(max_field)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header: tuple[str, ...] | None = None
     header_line = 1
@@ -333,11 +360,11 @@ def read_csv(text: str, source: str) -> CsvTable:
     except csv.Error as exc:
         message = str(exc)
         if "field larger than field limit" in message:
-            message = f"a field longer than {MAX_FIELD:,} characters"
+            message = f"a field longer than {max_field:,} characters"
         raise UserError(f"{source} line {reader.line_num}: not valid CSV: {message}") from None
     if header is None:
         raise UserError(f"{source}: the file is empty")
-    return CsvTable(source, header, tuple(rows), header_line)
+    return CsvTable(source, header, tuple(rows), header_line, delimiter)
 
 
 def column_name(cell: str) -> str:

@@ -54,7 +54,7 @@ LAYER_ARGS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "Dropout": st.fixed_dictionaries({"rate": st.sampled_from([0.0, 0.25, 0.5])}),
     "Activation": st.fixed_dictionaries({"activation": st.sampled_from(["relu", "tanh"])}),
     "BatchNormalization": st.fixed_dictionaries(
-        {}, optional={"center": st.booleans(), "scale": st.booleans()}
+        {}, optional={"center": st.booleans(), "scale": st.booleans(), "axis": st.sampled_from([-1, 3])}
     ),
     "ZeroPadding2D": st.one_of(
         st.fixed_dictionaries({"padding": st.integers(0, 3)}),

@@ -183,9 +183,36 @@ PY_ERRORS = {
     "while": ("model = Sequential([Input((8, 8, 1))])\nwhile len(model.layers) < 3:\n    model.add(Dense(3))\n",
               r"m.py:3: model.add\(...\) inside a while loop"),
     "try": ("try:\n    model = Sequential([Input((8, 8, 1)), Flatten()])\nexcept Exception:\n    pass\n",
-            r"m.py:2: 'model' is assigned inside a try block"),
+            r"m.py:2: Sequential\(...\) inside a try block \(line 1\)"),
     "with": ("with strategy.scope():\n    model = Sequential([Input((8, 8, 1)), Flatten()])\n",
-             r"m.py:2: 'model' is assigned inside a with block"),
+             r"m.py:2: Sequential\(...\) inside a with block \(line 1\)"),
+    "rebound under if": ("model = Sequential([Input((8, 8, 1)), Flatten()])\nif x:\n    model = load_model('x')\n",
+                         r"m.py:3: 'model' bound by an assignment inside an if/else block \(line 2\)"),
+    "match capture": ("model = Sequential([Input((8, 8, 1)), Flatten()])\nnet = Sequential([Input((4,)), Dense(2)])\n"
+                      "match net:\n    case model:\n        pass\n",
+                      r"m.py:4: 'model' bound by a match pattern inside a match block"),
+    "walrus in a comprehension": ("model = Sequential([Input((8, 8, 1)), Flatten()])\nnet = Sequential([Input((4,)), Dense(2)])\n"
+                                  "_ = [(model := net) for _ in range(1)]\n",
+                                  r"m.py:3: 'model' bound by an assignment inside a comprehension"),
+    "import as model": ("model = Sequential([Input((8, 8, 1)), Flatten()])\nfrom os import path as model\n",
+                        r"m.py:2: 'model' bound by an import at the top level"),
+    "def model": ("model = Sequential([Input((8, 8, 1)), Flatten()])\ndef model():\n    pass\n",
+                  r"m.py:2: 'model' bound by a def at the top level"),
+    "for model in": ("model = Sequential([Input((8, 8, 1)), Flatten()])\nfor model in []:\n    pass\n",
+                     r"m.py:2: 'model' bound by an assignment inside a for loop"),
+    "add through a list": ("model = Sequential([Input((8,))])\nms = [model]\nms[0].add(Dense(10))\n",
+                           r"m.py:3: ms\[0\].add\(...\) adds to something other than a model's variable"),
+    "add as a value": ("model = Sequential([Input((8,))])\nadd = model.add\nadd(Dense(10))\n",
+                       r"m.py:2: model.add used as a value inside an expression"),
+    "decorator": ("model = Sequential([Input((8,))])\n@model.add\ndef f():\n    pass\n",
+                  r"m.py:2: model.add used as a value"),
+    "frozen model": ("model = keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(10)], trainable=False)\n",
+                     r"m.py:1: Sequential: trainable=False freezes the model as a whole"),
+    "frozen model, positional": ("model = keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten()], False)\n",
+                                 r"trainable=False freezes the model as a whole"),
+    "layers twice": ("model = Sequential([Input((8,))], layers=[Dense(2)])\n", r"argument 'layers' is given twice"),
+    "input_shape after Input": ("model = Sequential([keras.Input((28, 28, 1))])\nmodel.add(layers.Conv2D(4, 3, input_shape=(10, 10, 1)))\n",
+                                r"input_shape after keras.Input\(...\), which Keras ignores"),
     "def": ("def build():\n    model = Sequential()\n    model.add(Conv2D(8, 3, input_shape=(8, 8, 1)))\n    return model\nmodel = build()\n",
             r"m.py:2: Sequential\(...\) inside the function 'build' \(line 1\)"),
     "comprehension": ("model = Sequential([Input((8, 8, 1))])\n[model.add(Dense(3)) for _ in range(2)]\n",
@@ -221,6 +248,12 @@ def test_keras_source_the_variable_rule_and_optional_positionals():
     assert [r.output_shape for r in analyze(spec).records] == [(16, 16, 1), (256,), (256,)]
     spec = parse_python("s = set()\ns.add(3)\nmodel = Sequential([Input((8, 8, 1)), Flatten()])\ndef f():\n    model = 3\n")
     assert spec.input_shape == (8, 8, 1)  # a set's add and a function's own local are not the model
+    spec = parse_python("model = Sequential([Input((8,)), Dense(2)])\ndef f():\n    def model():\n        pass\n"
+                        "class C:\n    model = 3\n_ = [model for model in range(3)]\n")
+    assert spec.input_shape == (8,)  # a nested def, a class attribute and a comprehension's own name
+    spec = parse_python("model = Sequential([Input((8,)), Dense(2)])\nnet = Sequential([Input((4,)), Dense(3)])\n"
+                        "model.stop_training = False\ncache = {}\ncache[model] = net\nmodel.add(Dense(5), rebuild=False)\n")
+    assert spec.input_shape == (8,) and len(spec.layers) == 2  # attribute and item stores leave `model` alone
 
 
 def test_trainable_false_moves_weights_to_non_trainable():
@@ -500,3 +533,160 @@ def test_spec_errors_are_spec_errors(tmp_path):
         load_spec(tmp_path / "none.yaml")
     with pytest.raises(UserError):
         read_roster(tmp_path / "none.csv")
+
+
+# ---------------------------------------------------------------- found by a hostile review
+
+
+@pytest.mark.parametrize("text, message", [
+    ("input_shape: [8]\nlayers:\n  - Dense: {units: 2, dtype: [float32]}\n", r"argument 'dtype' is supported only as one of"),
+    ("input_shape: [8]\nlayers:\n  - Dense: {units: 2, units: 3}\n", r"invalid YAML at line 3 column 23: the key 'units' appears twice"),
+    ("input_shape: [8]\ninput_shape: [9]\nlayers: [Flatten]\n", r"the key 'input_shape' appears twice \(first on line 1\)"),
+    ("input_shape: [8]\nlayers:\n  - BatchNormalization: {axis: 3}\n", r"axis=3 is not the last axis of a rank-2 input"),
+])
+def test_odd_specs(text, message, tmp_path):
+    line = one_line_error(*cli("explain", str(_write(tmp_path / "m.yaml", text)))[::2])
+    assert re.search(message, line), line
+
+
+def test_duplicate_json_keys_are_refused(tmp_path):
+    spec = _write(tmp_path / "m.json", '{"input_shape": [8], "layers": [{"Dense": {"units": 2, "units": 3}}]}')
+    assert one_line_error(*cli("explain", str(spec))[::2]).endswith("invalid JSON: the key 'units' appears twice in one object")
+
+
+@pytest.mark.parametrize("template", [
+    '{{ "abcdef" | truncate(2) }}', '{% extends "key.md.j2" %}{% extends "macros.md.j2" %}',
+    "{% set x = 1 %}{% set x.y = 2 %}", '{{ [1] | map("nonexistent_filter") | list }}', "{{ 1 is nonexistent_test }}",
+    '{{ doc | dictsort(by="x") }}',
+])
+def test_templates_that_break_in_jinja_are_one_line(template, tmp_path):
+    templates = tmp_path / "tpl"
+    templates.mkdir()
+    _write(templates / "key.md.j2", template)
+    line = one_line_error(*cli("worksheet", "--config", str(_config(tmp_path)), "--seed", "1",
+                               "--out", str(tmp_path / "out"), "--templates", str(templates), "--no-verify")[::2])
+    assert line.startswith("error: template ")
+
+
+def test_a_template_that_never_ends_is_stopped(tmp_path, monkeypatch):
+    import generator.render as render
+
+    monkeypatch.setattr(render, "RENDER_SECONDS", 1)
+    templates = tmp_path / "tpl"
+    templates.mkdir()
+    _write(templates / "key.md.j2", "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}")
+    line = one_line_error(*cli("worksheet", "--config", str(_config(tmp_path)), "--seed", "1",
+                               "--out", str(tmp_path / "out"), "--templates", str(templates), "--no-verify")[::2])
+    assert line == "error: template key.md.j2: still rendering after 1 s (a loop that never ends?)"
+
+
+def test_names_too_long_for_the_file_system_are_one_line(worksheet_key, tmp_path):
+    key, problem = worksheet_key
+    long = tmp_path / ("a" * 300)
+    answers = _write(tmp_path / "a.csv", f"student_id,question_id,answer\ns,{problem['id']}.total,1\n")
+    for argv in (["worksheet", "--config", str(_config(tmp_path)), "--seed", "1", "--out", str(long), "--no-verify"],
+                 ["check", "--key", str(key), str(answers), "--out", str(long)],
+                 ["worksheet", "--config", str(_config(tmp_path)), "--seed", "1", "--out", str(tmp_path / "o"),
+                  "--templates", str(long), "--no-verify"]):
+        assert "File name too long" in one_line_error(*cli(*argv)[::2])
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
+    import errno
+
+    import generator.output as output
+
+    calls = []
+
+    def full(path: Path, text: str) -> None:
+        calls.append(path)
+        if len(calls) > 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(text)
+
+    monkeypatch.setattr("generator.worksheet.write_text", full)
+    line = one_line_error(*cli("worksheet", "--config", str(_config(tmp_path)), "--seed", "1", "--out",
+                               str(tmp_path / "out"), "--no-verify")[::2])
+    assert line == f"error: --out {tmp_path / 'out'}: cannot write the output: No space left on device"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ws.yaml"]
+    assert output.MANIFEST
+
+
+def test_a_console_that_cannot_show_a_name_gets_escapes(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    key = _write(tmp_path / "key.json", json.dumps({"students": [{"id": "s1", "name": "李雷", "variant": "AAA-BBB",
+        "problems": [{"id": "q1", "blanks": [{"id": "b", "kind": "int", "accepted": ["1"]}]}]}]}))
+    answers = _write(tmp_path / "a.csv", "student_id,question_id,answer\ns1,q1.b,1\n")
+    proc = subprocess.run([sys.executable, "-m", "generator", "check", "--key", str(key), str(answers)],
+                          capture_output=True, cwd=REPO, env={**os.environ, "PYTHONIOENCODING": "cp1252"})
+    assert proc.returncode == 0, proc.stderr
+    assert b"\\u674e\\u96f7" in proc.stdout
+
+
+def test_an_answer_cut_by_an_extra_column_is_an_error(worksheet_key, tmp_path):
+    key, problem = worksheet_key
+    answers = _write(tmp_path / "a.csv", f"student_id,question_id,answer,comment\ns001,{problem['id']}.total,50,240\n")
+    line = one_line_error(*cli("check", "--key", str(key), str(answers))[::2])
+    assert line == (f"error: {answers} line 2: the answer '50' is followed by '240' in the next column (comment): "
+                    "an unquoted 26,26,32 or 18,496? Quote the answer, or put other columns before 'answer'")
+    fine = _write(tmp_path / "b.csv", f"student_id,question_id,answer,comment\ns001,{problem['id']}.total,50,late\n")
+    assert cli("check", "--key", str(key), str(fine))[0] == 0
+
+
+def test_a_roster_name_cut_by_a_comma_is_an_error(tmp_path):
+    roster = _write(tmp_path / "r.csv", "id,name,email\ns001,Ada,ada@x.edu\ns002,O'Brien, Siobhán\n")
+    line = one_line_error(*cli("exam", "--roster", str(roster), "--seed", "1", "--out", str(tmp_path / "o"), "--no-verify")[::2])
+    assert line == (f"error: --roster {roster}: row 3: email 'Siobhán' is not an address; a name holding a ',' "
+                    "must be quoted (\"O'Brien, Siobhán\")")
+
+
+def test_check_out_with_a_trailing_slash_is_refused(worksheet_key, tmp_path):
+    key, problem = worksheet_key
+    answers = _write(tmp_path / "a.csv", f"student_id,question_id,answer\ns,{problem['id']}.total,1\n")
+    line = one_line_error(*cli("check", "--key", str(key), str(answers), "--out", str(tmp_path / "newdir") + "/")[::2])
+    assert line.endswith("newdir/ names a folder; give a file name")
+    assert not (tmp_path / "newdir").exists()
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda b: b.update(distractors=5), r"has 'distractors' that are not a list"),
+    (lambda b: b.update(id=b["id"].upper()), None),
+])
+def test_almost_valid_keys(change, message, worksheet_key, tmp_path):
+    key, problem = worksheet_key
+    data = json.loads(key.read_text())
+    blank = data["problems"][0]["blanks"][0]
+    if message is None:  # two blanks whose ids differ only in case would share the answers
+        twin = dict(blank)
+        change(twin)
+        data["problems"][0]["blanks"].append(twin)
+        message = r"question id '.*' appears twice in problems \(ids are matched ignoring case\)"
+    else:
+        change(blank)
+    bad = _write(tmp_path / "bad.json", json.dumps(data))
+    answers = _write(tmp_path / "a.csv", f"student_id,question_id,answer\ns,{problem['id']}.total,1\n")
+    line = one_line_error(*cli("check", "--key", str(bad), str(answers))[::2])
+    assert re.search(message, line), line
+
+
+def test_a_step_holding_a_huge_number_does_not_stop_feedback(worksheet_key, tmp_path):
+    key, problem = worksheet_key
+    data = json.loads(key.read_text())
+    blank = next(b for b in data["problems"][0]["blanks"] if b["id"] == "total")
+    blank["steps"] = ["total = " + "9" * 5000, *blank["steps"]]
+    edited = _write(tmp_path / "k.json", json.dumps(data))
+    answers = _write(tmp_path / "a.csv", f"student_id,question_id,answer\ns,{problem['id']}.total,{int(blank['answer']) + 1}\n")
+    assert cli("check", "--key", str(edited), str(answers))[0] == 0
+
+
+def test_worksheet_students_are_matched_like_exam_students(worksheet_key, tmp_path):
+    key, problem = worksheet_key
+    answers = _write(tmp_path / "a.csv", f"student_id,question_id,answer\nAna,{problem['id']}.total,1\nana,{problem['id']}.trainable,1\n")
+    report = check(key, answers)
+    assert [s.id for s in report.students] == ["Ana"]

@@ -136,6 +136,7 @@ def arg(kind: str, default: Any = None, *, keras_default: Any = None) -> Any:
 
     Kinds: ``pos_int``, ``pair`` (int or pair of positive ints), ``pair_or_none``, ``padding``,
     ``bool``, ``rate`` (float in [0, 1)), ``activation`` (a Keras activation name or None),
+    ``channel_axis`` (-1, or the last axis counted with the batch axis),
     ``layer_name`` (a Keras layer name or None), ``pad2`` (ZeroPadding2D's int, pair or pair of
     pairs), ``nonneg_pair_or_none`` (output_padding).
     """
@@ -555,10 +556,16 @@ class BatchNormalization(Layer):
         "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer",
         "gamma_regularizer", "beta_constraint", "gamma_constraint",
     )
+    axis: int = arg("channel_axis", -1)
     center: bool = arg("bool", True)
     scale: bool = arg("bool", True)
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        if self.axis not in (-1, len(shape)):
+            raise GeometryError(
+                f"axis={self.axis} is not the last axis of a rank-{len(shape) + 1} input; the engine "
+                "normalizes over the channel axis only (axis=-1)"
+            )
         c = shape[-1]
         learned = int(self.center) + int(self.scale)
         trainable = t.apply("trainable (gamma, beta)", F.PER_CHANNEL, c, learned)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from generator.errors import UserError
+from generator.errors import UserError, cut
 from generator.output import write_file
 
 KERAS_KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -169,8 +169,10 @@ def load_npz(path: Path) -> Mnist:
                     f"Received keys: {', '.join(npz.files) or 'none'}"
                 )
             arrays = {key: npz[key] for key in KERAS_KEYS}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise UserError(f"--data {path}: not a readable .npz file ({_one_line(exc)})") from exc
+    except UserError:
+        raise
+    except (Exception, MemoryError) as exc:  # a user's file: whatever breaks reading it
+        raise UserError(f"--data {path}: not a readable .npz file ({type(exc).__name__}: {cut(_one_line(exc), 120)})") from None
     return _checked(arrays, str(path), sha256_file(path))
 
 

@@ -141,7 +141,7 @@ def _earlier_lab_folder(folder: Path) -> bool:
     try:
         marker = json.loads((folder / RESULTS).read_text(encoding="utf-8")).get("generator")
         names = {p.name for p in folder.iterdir()}
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return False
     return marker == MARKER and all(
         name in OUTPUT_FILES or name in output.CLUTTER for name in names
