@@ -524,6 +524,38 @@ def test_cli_errors_exit_2_with_one_line(lab_cli, tmp_path, argv, message):
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
+@pytest.mark.parametrize("kind", ["members-not-npy", "huge-header", "corrupt-deflate"])
+def test_garbage_data_files_are_one_line_errors(lab_cli, tmp_path, kind):
+    path = tmp_path / "garbage.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for key in data.KERAS_KEYS:
+            if kind == "members-not-npy":
+                zf.writestr(f"{key}.npy", b"not an array at all")
+            elif kind == "huge-header":
+                header = io.BytesIO()
+                np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False,
+                                                              "shape": (10**12, 28, 28)})
+                zf.writestr(f"{key}.npy", header.getvalue())
+            else:
+                zf.writestr(f"{key}.npy", b"\x93NUMPY" + b"x" * 100)
+    if kind == "corrupt-deflate":
+        raw = bytearray(path.read_bytes())
+        raw[60:90] = b"\xff" * 30
+        path.write_bytes(bytes(raw))
+    code, _, err = lab_cli("lab", "--data", str(path), "--out", str(tmp_path / "lab"))
+    assert code == 2 and err.count("\n") == 1 and err.startswith(f"error: --data {path}: not a readable .npz file")
+    assert not (tmp_path / "lab").exists()
+
+
+def test_a_deeply_nested_results_json_is_not_a_lab_folder(lab_cli, tmp_path):
+    out = tmp_path / "labdeep"
+    out.mkdir()
+    (out / run.RESULTS).write_text("[" * 100_000)
+    code, _, err = lab_cli("lab", "--out", str(out))
+    assert code == 2 and err.count("\n") == 1
+    assert "not replaced, because it is not a lab output folder" in err
+
+
 def test_cli_mnist_converts_a_given_wheel_then_is_a_no_op(lab_cli, tmp_path, monkeypatch,
                                                           fake_wheel):
     wheel, wheel_sha, pickle_sha = fake_wheel

@@ -169,6 +169,9 @@ def load_npz(path: Path) -> Mnist:
                     f"Received keys: {', '.join(npz.files) or 'none'}"
                 )
             arrays = {key: npz[key] for key in KERAS_KEYS}
+            not_arrays = [key for key, value in arrays.items() if not isinstance(value, np.ndarray)]
+            if not_arrays:
+                raise UserError(f"--data {path}: not a readable .npz file ({', '.join(not_arrays)} not NumPy arrays)")
     except UserError:
         raise
     except (Exception, MemoryError) as exc:  # a user's file: whatever breaks reading it
