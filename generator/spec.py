@@ -654,11 +654,13 @@ def _where(node: ast.AST, parents: dict[int, ast.AST], line: int, outside: str =
     return outside
 
 
-def _build(text: str, source: str) -> tuple[list[_ModelBuilder], dict[str, _ModelBuilder]]:
-    """Every model the script builds, in order, and the model each variable holds at the end."""
+def _build(text: str, source: str) -> tuple[list[_ModelBuilder], dict[str, _ModelBuilder], dict[str, int]]:
+    """Every model the script builds, in order; the model each variable holds at the end; and
+    the line where each other variable was last given something that is not such a model."""
     tree = _parse_tree(text, source)
     builders: list[_ModelBuilder] = []
     holds: dict[str, _ModelBuilder] = {}
+    lost: dict[str, int] = {}
     for st in _statements(tree, source):
         if st.kind == "new":
             call = st.node
@@ -669,16 +671,21 @@ def _build(text: str, source: str) -> tuple[list[_ModelBuilder], dict[str, _Mode
                 builder.add(item)
             builders.append(builder)
             holds.update(dict.fromkeys(st.names, builder))
+            for target in st.names:
+                lost.pop(target, None)
         elif st.kind == "alias":
             *targets, value = st.names
             for target in targets:
                 if value in holds:
                     holds[target] = holds[value]
+                    lost.pop(target, None)
                 else:
                     holds.pop(target, None)
+                    lost[target] = st.line
         elif st.kind == "forget":
             for target in st.names:
                 holds.pop(target, None)
+                lost[target] = st.line
         else:
             (receiver,) = st.names
             if receiver not in holds:
@@ -696,7 +703,7 @@ def _build(text: str, source: str) -> tuple[list[_ModelBuilder], dict[str, _Mode
                 raise SpecError(f"{source}:{st.line}: {receiver}.add(...) takes exactly one layer (and rebuild=)")
             else:
                 holds[receiver].add(call.args[0])
-    return builders, holds
+    return builders, holds, lost
 
 
 def _sequential_layers(call: ast.Call, line: int, source: str) -> ast.List | ast.Tuple | None:
@@ -737,16 +744,21 @@ def _sequential_name(call: ast.Call, st: _Statement, source: str) -> str:
 
 def parse_python_models(text: str, source: str = "<source>") -> list[ModelSpec]:
     """Every Sequential model a Keras script builds, in order, without executing anything."""
-    builders, _ = _build(text, source)
+    builders, _, _ = _build(text, source)
     return [b.spec() for b in builders]
 
 
 def parse_python(text: str, source: str = "<source>") -> ModelSpec:
     """The model a Keras script leaves behind: the one the variable ``model`` holds at the end;
     when no variable is called ``model``, the one model some variable holds at the end."""
-    builders, holds = _build(text, source)
+    builders, holds, lost = _build(text, source)
     if "model" in holds:
         return holds["model"].spec()
+    if "model" in lost and builders:
+        raise SpecError(
+            f"{source}:{lost['model']}: 'model' is last given something other than a Sequential model built "
+            "in the script, so the model it holds at the end is not known without running it"
+        )
     held = list(dict.fromkeys(holds.values()))
     if len(held) == 1:
         return held[0].spec()

@@ -226,6 +226,8 @@ PY_ERRORS = {
     "two models, none named model": ("a = Sequential([Input((4, 4, 1)), Flatten()])\nb = Sequential([Input((8, 8, 1)), Flatten()])\n",
                                      r"several variables hold models at the end \(a, b\) and none is called 'model'"),
     "add to a non-model": ("net.add(Dense(3))\n", r"m.py:1: net.add\(...\): 'net' does not hold a Sequential model"),
+    "model replaced by something unread": ("net = Sequential([Input((4,)), Dense(2)])\nmodel = keras.models.load_model('x.keras')\n",
+                                           r"m.py:2: 'model' is last given something other than a Sequential model"),
 }
 
 
