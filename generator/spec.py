@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.engine.layers import LAYER_TYPES, Layer, Padding
-from generator.engine.model import ModelSpec, keras_layer_names
+from generator.engine.model import ModelSpec, check_unique_names
 from generator.errors import SpecError, UserError, brief, cut
 from generator.userfiles import load_json, load_yaml, read_text
 
@@ -243,17 +243,6 @@ def build_layer(type_name: Any, args: Any, where: str) -> Layer:
         raise SpecError(f"{where}: {exc}") from None
 
 
-def check_names(layers: list[Layer], where: str) -> None:
-    """Keras refuses two layers of one model with the same name (a given ``name`` can clash
-    with another or with an automatic one)."""
-    names = keras_layer_names(tuple(layers))
-    first: dict[str, int] = {}
-    for index, name in enumerate(names):
-        if name in first:
-            raise SpecError(f"{where}: layers {first[name]} and {index} are both named {brief(name)}; Keras requires unique layer names")
-        first[name] = index
-
-
 def _input_shape(value: Any, where: str) -> tuple[int, ...]:
     if not isinstance(value, list | tuple) or len(value) not in (1, 3):
         raise SpecError(
@@ -287,7 +276,7 @@ def spec_from_dict(data: Any, source: str = "spec") -> ModelSpec:
             raise SpecError(f"{where}: expected a one-key mapping like {{Conv2D: {{filters: 32, kernel_size: 3}}}}. Received: {brief(entry)}")
         ((type_name, args),) = entry.items()
         layers.append(build_layer(type_name, args, where))
-    check_names(layers, source)
+    check_unique_names(tuple(layers), source)
     name = data.get("name", "model")
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
         raise SpecError(f"{source}: 'name' must be a short text. Received: {brief(name)}")
@@ -405,7 +394,7 @@ class _ModelBuilder:
             )
         if not self.layers:
             raise SpecError(f"{self.source}:{self.line}: the model has no layers")
-        check_names(self.layers, f"{self.source}:{self.line}")
+        check_unique_names(tuple(self.layers), f"{self.source}:{self.line}")
         return ModelSpec(self.input_shape, tuple(self.layers), self.name)
 
 

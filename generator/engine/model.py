@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from generator.engine.layers import MAX_VALUE, Layer, Shape, Step, Tracer, shape_str
-from generator.errors import GeometryError, SpecError
+from generator.errors import GeometryError, SpecError, brief
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def analyze(spec: ModelSpec, explain: bool = False) -> Summary:
     rf: ReceptiveField | None = ReceptiveField((1, 1), (1, 1))
     names = keras_layer_names(spec.layers)
     if len(set(names)) != len(names):
-        _duplicate_names(names)
+        check_unique_names(spec.layers)
     tracer = Tracer(explain)
     for index, layer in enumerate(spec.layers):
         tracer.steps = []
@@ -194,12 +194,19 @@ def analyze(spec: ModelSpec, explain: bool = False) -> Summary:
     return Summary(spec, tuple(records))
 
 
-def _duplicate_names(names: list[str]) -> None:
+def check_unique_names(layers: tuple[Layer, ...], where: str = "") -> None:
+    """Keras refuses two layers of one model with the same name (a given ``name`` can clash
+    with another or with an automatic one).
+
+    Raises:
+        SpecError: naming both layers, after ``where`` (e.g. the file) when given.
+    """
     first: dict[str, int] = {}
-    for index, name in enumerate(names):
+    for index, name in enumerate(keras_layer_names(layers)):
         if name in first:
             raise SpecError(
-                f"layers {first[name]} and {index} are both named {name!r}; Keras requires unique layer names"
+                f"{where + ': ' if where else ''}layers {first[name]} and {index} are both named "
+                f"{brief(name)}; Keras requires unique layer names"
             )
         first[name] = index
 

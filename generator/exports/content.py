@@ -33,7 +33,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from generator.answers import KINDS, display
-from generator.errors import UserError
+from generator.errors import UserError, brief
 from generator.render import markdown_to_html
 
 T = TypeVar("T")
@@ -125,14 +125,9 @@ class Exam:
     students: tuple[Student, ...]
 
 
-def _brief(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _need(ok: bool, where: str, what: str, value: Any) -> None:
     if not ok:
-        raise UserError(f"master key: {where} {what}; got {_brief(value)}")
+        raise UserError(f"master key: {where} {what}; got {brief(value, 60)}")
 
 
 def _texts(value: Any) -> bool:

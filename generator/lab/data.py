@@ -378,8 +378,7 @@ def _write_npz(out: Path, arrays: dict[str, np.ndarray]) -> str:
                 np.lib.format.write_array(member, np.ascontiguousarray(arrays[key]),
                                           allow_pickle=False)
     payload = buffer.getvalue()
-    if not Path(os.path.realpath(out)).exists():
-        Path(os.path.realpath(out)).parent.mkdir(parents=True, exist_ok=True)
+    Path(os.path.realpath(out)).parent.mkdir(parents=True, exist_ok=True)  # build/data/ on first use
     write_file(out, payload)
     return hashlib.sha256(payload).hexdigest()
 
