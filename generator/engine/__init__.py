@@ -7,8 +7,9 @@
 [(26, 26, 32), (13, 13, 32)]
 """
 
-from generator.engine.layers import LAYER_TYPES, Layer, Padding, Shape, Step
+from generator.engine.layers import LAYER_TYPES, Layer, Padding
 from generator.engine.model import LayerRecord, ModelSpec, Summary, analyze
+from generator.engine.steps import Quantity, Shape, Step
 
 __all__ = [
     "LAYER_TYPES",
@@ -16,6 +17,7 @@ __all__ = [
     "LayerRecord",
     "ModelSpec",
     "Padding",
+    "Quantity",
     "Shape",
     "Step",
     "Summary",

@@ -75,7 +75,7 @@ def to_latex(summary: Summary) -> str:
     for r in summary.records:
         out.append(f"% [{r.index}] {r.name} ({r.type_name})")
         out.append(r"\begin{align*}")
-        body = [rf"\text{{{s.quantity}}} &= {s.latex}" for s in r.steps]
+        body = [rf"\text{{{s.label}}} &= {s.latex}" for s in r.steps]
         out.append(" \\\\\n".join(body))
         out.append(r"\end{align*}")
     return "\n".join(out) + "\n"

@@ -13,21 +13,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 from generator.engine import formulas as F
+from generator.engine.steps import Analysis, Quantity, Shape, Tracer
 from generator.errors import GeometryError
 
-Shape = tuple[int, ...]
 Pair = tuple[int, int]
-
-MAX_VALUE = 10**15
-"""The largest size, count or cost the engine computes: beyond it a model is a typo (or a
-chain of upsampling layers), not teaching material, and Keras could not hold its weights."""
-
-
-def _too_large(quantity: str, work: str, result: int) -> GeometryError:
-    return GeometryError(f"{quantity} would be {result:,}: {work} = {result:,}, more than 10^15 (too large to teach with)")
 
 
 class Padding(StrEnum):
@@ -35,100 +27,6 @@ class Padding(StrEnum):
 
     VALID = "valid"
     SAME = "same"
-
-
-@dataclass(frozen=True)
-class Step:
-    """One line of a worked derivation: ``quantity = formula = work = value``."""
-
-    quantity: str
-    formula: str
-    work: str
-    value: int
-    latex: str
-    formula_name: str
-
-    @property
-    def text(self) -> str:
-        """``output height: (28 - 3)/1 + 1 = 26``; ``output channels = filters = 32``;
-        ``parameters = 0 (pooling has nothing to learn)``."""
-        worked = self.value if self.work == str(self.value) else f"{self.work} = {self.value}"
-        if self.formula_name != "given":
-            return f"{self.quantity}: {worked}"
-        if self.formula.startswith("("):
-            return f"{self.quantity} = {worked} {self.formula}"
-        return f"{self.quantity} = {self.formula} = {worked}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-serializable data."""
-        return {
-            "quantity": self.quantity,
-            "formula": self.formula,
-            "formula_name": self.formula_name,
-            "work": self.work,
-            "latex": self.latex,
-            "value": self.value,
-        }
-
-
-class Tracer:
-    """Applies formulas; when ``explain`` is set, records each application as a :class:`Step`."""
-
-    __slots__ = ("explain", "steps")
-
-    def __init__(self, explain: bool = False) -> None:
-        self.explain = explain
-        self.steps: list[Step] = []
-
-    # Values are passed positionally, in the order of the formula's parameters: this is the
-    # engine's hot path, and keyword packing would double its cost.
-    def apply(self, quantity: str, formula: F.Formula, *values: int) -> int:
-        """Evaluates ``formula`` on ``values``; records the step when explaining."""
-        result = formula.value(*values)
-        if result > MAX_VALUE:
-            raise _too_large(quantity, formula.work(*values).text, result)
-        if self.explain:
-            self.record(quantity, formula, formula.work(*values), result)
-        return result
-
-    def dim(self, quantity: str, formula: F.Formula, *values: int) -> int:
-        """Like :meth:`apply`, for a dimension: a non-positive result is a GeometryError."""
-        result = formula.value(*values)
-        if result <= 0:
-            work = formula.work(*values).text
-            raise GeometryError(f"{quantity} would be {result}: {work} = {result}")
-        if result > MAX_VALUE:
-            raise _too_large(quantity, formula.work(*values).text, result)
-        if self.explain:
-            self.record(quantity, formula, formula.work(*values), result)
-        return result
-
-    def note(self, quantity: str, explanation: str, value: int, work: str | None = None) -> None:
-        """Records a step that needs no formula (``output channels = filters = 32``)."""
-        if self.explain:
-            shown = work or str(value)
-            latex = str(value) if work is None else work.replace("*", r" \cdot ") + f" = {value}"
-            self.steps.append(Step(quantity, explanation, shown, value, latex, "given"))
-
-    def record(self, quantity: str, formula: F.Formula, work: F.Work, value: int) -> None:
-        """Appends one step."""
-        self.steps.append(
-            Step(quantity, formula.symbolic, work.text, value, f"{work.latex} = {value}", formula.name)
-        )
-
-
-class Analysis(NamedTuple):
-    """What one layer does to one input shape."""
-
-    output_shape: Shape
-    trainable: int
-    non_trainable: int
-    macs: int = 0
-
-    @property
-    def params(self) -> int:
-        """Total parameters, trainable and not."""
-        return self.trainable + self.non_trainable
 
 
 def arg(kind: str, default: Any = None, *, keras_default: Any = None) -> Any:
@@ -214,16 +112,16 @@ def _spatial(
     When height and width use the same numbers the derivation shows one line for both.
     """
     if h == w and kernel[0] == kernel[1] and strides[0] == strides[1] and dilation[0] == dilation[1]:
-        side = _side(t, "output height = width", h, kernel[0], strides[0], dilation[0], padding, pooling)
+        side = _side(t, Quantity.OUTPUT_HEIGHT_WIDTH, h, kernel[0], strides[0], dilation[0], padding, pooling)
         return side, side
     return (
-        _side(t, "output height", h, kernel[0], strides[0], dilation[0], padding, pooling),
-        _side(t, "output width", w, kernel[1], strides[1], dilation[1], padding, pooling),
+        _side(t, Quantity.OUTPUT_HEIGHT, h, kernel[0], strides[0], dilation[0], padding, pooling),
+        _side(t, Quantity.OUTPUT_WIDTH, w, kernel[1], strides[1], dilation[1], padding, pooling),
     )
 
 
 def _side(
-    t: Tracer, name: str, n: int, k: int, s: int, d: int, padding: Padding, pooling: bool
+    t: Tracer, name: Quantity, n: int, k: int, s: int, d: int, padding: Padding, pooling: bool
 ) -> int:
     if padding is Padding.SAME:
         return t.dim(name, F.CONV_SAME, n, s)
@@ -266,10 +164,10 @@ class Conv2D(Layer):
                 f"groups={self.groups} must divide both the input channels ({c}) and filters ({self.filters})"
             )
         ho, wo = _spatial(t, h, w, self.kernel_size, self.strides, self.padding, self.dilation_rate)
-        t.note("output channels", "filters", self.filters)
+        t.note(Quantity.OUTPUT_CHANNELS, "filters", self.filters)
         kh, kw = self.kernel_size
         params = t.apply(
-            "parameters", F.CONV_PARAMS, kh, kw, c, self.filters, self.groups,
+            Quantity.PARAMS, F.CONV_PARAMS, kh, kw, c, self.filters, self.groups,
             int(self.use_bias),
         )
         macs = ho * wo * kh * kw * (c // self.groups) * self.filters
@@ -320,17 +218,17 @@ class Conv2DTranspose(Layer):
         same = int(self.padding is Padding.SAME)
         out = []
         for axis, n in enumerate((h, w)):
-            name = ("output height", "output width")[axis]
+            name = (Quantity.OUTPUT_HEIGHT, Quantity.OUTPUT_WIDTH)[axis]
             out.append(
                 t.dim(
                     name, F.DECONV, n, self.kernel_size[axis], self.strides[axis],
                     self.dilation_rate[axis], same, ops[axis],
                 )
             )
-        t.note("output channels", "filters", self.filters)
+        t.note(Quantity.OUTPUT_CHANNELS, "filters", self.filters)
         kh, kw = self.kernel_size
         params = t.apply(
-            "parameters", F.CONV_PARAMS, kh, kw, c, self.filters, 1,
+            Quantity.PARAMS, F.CONV_PARAMS, kh, kw, c, self.filters, 1,
             int(self.use_bias),
         )
         return Analysis((out[0], out[1], self.filters), params, 0, h * w * kh * kw * c * self.filters)
@@ -365,10 +263,10 @@ class DepthwiseConv2D(Layer):
         ho, wo = _spatial(t, h, w, self.kernel_size, self.strides, self.padding, self.dilation_rate)
         m = self.depth_multiplier
         co = c * m
-        t.note("output channels", "C_in*depth_multiplier", co, f"{c}*{m}")
+        t.note(Quantity.OUTPUT_CHANNELS, "C_in*depth_multiplier", co, f"{c}*{m}")
         kh, kw = self.kernel_size
         params = t.apply(
-            "parameters", F.DEPTHWISE_PARAMS, kh, kw, c, m, int(self.use_bias)
+            Quantity.PARAMS, F.DEPTHWISE_PARAMS, kh, kw, c, m, int(self.use_bias)
         )
         return Analysis((ho, wo, co), params, 0, ho * wo * kh * kw * co)
 
@@ -402,11 +300,11 @@ class SeparableConv2D(Layer):
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         h, w, c = _channels(shape, self)
         ho, wo = _spatial(t, h, w, self.kernel_size, self.strides, self.padding, self.dilation_rate)
-        t.note("output channels", "filters", self.filters)
+        t.note(Quantity.OUTPUT_CHANNELS, "filters", self.filters)
         kh, kw = self.kernel_size
         m = self.depth_multiplier
         params = t.apply(
-            "parameters", F.SEPARABLE_PARAMS, kh, kw, c, m, self.filters,
+            Quantity.PARAMS, F.SEPARABLE_PARAMS, kh, kw, c, m, self.filters,
             int(self.use_bias),
         )
         macs = ho * wo * (kh * kw * c * m + c * m * self.filters)
@@ -434,10 +332,10 @@ class _Pooling2D(Layer):
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         h, w, c = _channels(shape, self)
         if t.explain and self.strides is None:
-            t.note("strides", "pool_size (Keras' default when strides is not given)", self.pool_size[0])
+            t.note(Quantity.STRIDES, "pool_size (Keras' default when strides is not given)", self.pool_size[0])
         ho, wo = _spatial(t, h, w, self.pool_size, self.effective_strides, self.padding, pooling=True)
-        t.note("output channels", "C_in (pooling works on each channel alone)", c)
-        t.note("parameters", "(pooling has nothing to learn)", 0)
+        t.note(Quantity.OUTPUT_CHANNELS, "C_in (pooling works on each channel alone)", c)
+        t.note(Quantity.PARAMS, "(pooling has nothing to learn)", 0)
         return Analysis((ho, wo, c), 0, 0)
 
 
@@ -462,8 +360,8 @@ class _GlobalPooling2D(Layer):
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         _h, _w, c = _channels(shape, self)
-        t.note("output size", "C_in (one value per channel)", c)
-        t.note("parameters", "(pooling has nothing to learn)", 0)
+        t.note(Quantity.OUTPUT_SIZE, "C_in (one value per channel)", c)
+        t.note(Quantity.PARAMS, "(pooling has nothing to learn)", 0)
         return Analysis((1, 1, c) if self.keepdims else (c,), 0, 0)
 
 
@@ -490,11 +388,11 @@ class Flatten(Layer):
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         if len(shape) == 1:
-            t.note("output size", "unchanged (already flat)", shape[0])
+            t.note(Quantity.OUTPUT_SIZE, "unchanged (already flat)", shape[0])
             return Analysis(shape, 0, 0)
         h, w, c = _channels(shape, self)
-        n = t.apply("output size", F.FLATTEN, h, w, c)
-        t.note("parameters", "(Flatten only reshapes)", 0)
+        n = t.apply(Quantity.OUTPUT_SIZE, F.FLATTEN, h, w, c)
+        t.note(Quantity.PARAMS, "(Flatten only reshapes)", 0)
         return Analysis((n,), 0, 0)
 
 
@@ -514,8 +412,8 @@ class Dense(Layer):
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         cin = shape[-1]
-        t.note("output size (last axis)", "units", self.units)
-        params = t.apply("parameters", F.DENSE_PARAMS, cin, self.units, int(self.use_bias))
+        t.note(Quantity.OUTPUT_SIZE, "units", self.units, label="output size (last axis)")
+        params = t.apply(Quantity.PARAMS, F.DENSE_PARAMS, cin, self.units, int(self.use_bias))
         positions = math.prod(shape[:-1])
         return Analysis((*shape[:-1], self.units), params, 0, positions * cin * self.units)
 
@@ -529,7 +427,7 @@ class Dropout(Layer):
     rate: float = field(default=0.0, metadata={"kind": "rate", "required": True})
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
-        t.note("parameters", "(dropout has nothing to learn)", 0)
+        t.note(Quantity.PARAMS, "(dropout has nothing to learn)", 0)
         return Analysis(shape, 0, 0)
 
 
@@ -542,7 +440,7 @@ class Activation(Layer):
     activation: str = field(default="relu", metadata={"kind": "activation", "required": True})
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
-        t.note("parameters", "(an element-wise function)", 0)
+        t.note(Quantity.PARAMS, "(an element-wise function)", 0)
         return Analysis(shape, 0, 0)
 
 
@@ -568,8 +466,10 @@ class BatchNormalization(Layer):
             )
         c = shape[-1]
         learned = int(self.center) + int(self.scale)
-        trainable = t.apply("trainable (gamma, beta)", F.PER_CHANNEL, c, learned)
-        tracked = t.apply("non-trainable (moving mean, moving variance)", F.PER_CHANNEL, c, 2)
+        trainable = t.apply(Quantity.TRAINABLE, F.PER_CHANNEL, c, learned, label="trainable (gamma, beta)")
+        tracked = t.apply(
+            Quantity.NON_TRAINABLE, F.PER_CHANNEL, c, 2, label="non-trainable (moving mean, moving variance)"
+        )
         return Analysis(shape, trainable, tracked, math.prod(shape))
 
 
@@ -584,9 +484,9 @@ class ZeroPadding2D(Layer):
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         h, w, c = _channels(shape, self)
         (top, bottom), (left, right) = self.padding
-        ho = t.dim("output height", F.ZERO_PAD, h, top, bottom)
-        wo = t.dim("output width", F.ZERO_PAD, w, left, right)
-        t.note("parameters", "(zeros are not learned)", 0)
+        ho = t.dim(Quantity.OUTPUT_HEIGHT, F.ZERO_PAD, h, top, bottom)
+        wo = t.dim(Quantity.OUTPUT_WIDTH, F.ZERO_PAD, w, left, right)
+        t.note(Quantity.PARAMS, "(zeros are not learned)", 0)
         return Analysis((ho, wo, c), 0, 0)
 
 
@@ -600,9 +500,9 @@ class UpSampling2D(Layer):
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         h, w, c = _channels(shape, self)
-        ho = t.dim("output height", F.UPSAMPLE, h, self.size[0])
-        wo = t.dim("output width", F.UPSAMPLE, w, self.size[1])
-        t.note("parameters", "(repeating is not learned)", 0)
+        ho = t.dim(Quantity.OUTPUT_HEIGHT, F.UPSAMPLE, h, self.size[0])
+        wo = t.dim(Quantity.OUTPUT_WIDTH, F.UPSAMPLE, w, self.size[1])
+        t.note(Quantity.PARAMS, "(repeating is not learned)", 0)
         return Analysis((ho, wo, c), 0, 0)
 
 

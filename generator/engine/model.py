@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from generator.engine.layers import MAX_VALUE, Layer, Shape, Step, Tracer, shape_str
+from generator.engine.layers import Layer, shape_str
+from generator.engine.steps import MAX_VALUE, Quantity, Shape, Step, Tracer
 from generator.errors import GeometryError, SpecError, brief
 
 
@@ -178,7 +179,7 @@ def analyze(spec: ModelSpec, explain: bool = False) -> Summary:
             if result.macs > MAX_VALUE:
                 raise GeometryError(f"multiply-adds would be {result.macs:,}, more than 10^15 (too large to teach with)")
             if not layer.trainable and result.trainable:
-                tracer.note("non-trainable", "every weight, because trainable=False", result.params)
+                tracer.note(Quantity.NON_TRAINABLE, "every weight, because trainable=False", result.params)
                 result = result._replace(trainable=0, non_trainable=result.params)
         except GeometryError as exc:
             raise GeometryError(

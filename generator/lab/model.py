@@ -16,6 +16,7 @@ from generator.engine import ModelSpec, Shape, analyze
 from generator.engine.formatting import layer_call
 from generator.engine.layers import Conv2D, Dense, Flatten, Layer, MaxPooling2D
 from generator.engine.model import keras_layer_names
+from generator.engine.steps import Quantity
 
 SPEC = ModelSpec(
     (28, 28, 1),
@@ -84,12 +85,12 @@ def param_lines(spec: ModelSpec = SPEC) -> list[ParamLine]:
     counts: dict[str, int] = {}
     kinds = [keras_layer_names((layer,))[0] for layer in spec.layers]  # conv2d, dense ...
     for record, kind in zip(analyze(spec, explain=True).records, kinds, strict=True):
-        step = next((s for s in record.steps if s.quantity == "parameters" and s.formula_name != "given"), None)
+        step = next((s for s in record.steps if s.quantity is Quantity.PARAMS and s.formula_name != "given"), None)
         if step is None or step.value == 0:
             continue
         counts[kind] = counts.get(kind, 0) + 1
         comment = _COMMENTS.get(record.type_name, step.formula)
-        lines.append(ParamLine(f"{kind} ({counts[kind]})", step.work.replace(" ", ""), step.value, comment))
+        lines.append(ParamLine(f"{kind} ({counts[kind]})", step.substituted.replace(" ", ""), step.value, comment))
     return lines
 
 

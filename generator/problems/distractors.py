@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from generator.engine import formulas as F
-from generator.engine.layers import Layer, Padding, Shape
+from generator.engine.layers import Layer, Padding
+from generator.engine.steps import Shape
 
 Wrong = list[tuple[object, str]]
 

@@ -24,12 +24,11 @@ from generator.engine.layers import (
     Layer,
     MaxPooling2D,
     Padding,
-    Shape,
-    Step,
     ZeroPadding2D,
     shape_str,
 )
 from generator.engine.model import LayerRecord, Summary
+from generator.engine.steps import Shape, Step
 from generator.problems.base import Blank, Problem, ProblemType, blank
 from generator.problems.distractors import params_distractors, shape_distractors
 from generator.sampler import FILTERS, Difficulty, sample_input, sample_layer, sample_model
@@ -49,11 +48,8 @@ def _draw_until(draw: Callable[[], T], key: Callable[[T], str], variant: str | N
             return item, key(item)
     raise ValueError(f"no draw matched variant {variant!r}")
 
-_PARAM_QUANTITIES = ("parameters", "trainable (gamma, beta)", "non-trainable (moving mean, moving variance)")
-
-
 def _is_param_step(step: Step) -> bool:
-    return step.quantity in _PARAM_QUANTITIES
+    return step.quantity.counts_parameters
 
 
 def _shape_steps(record: LayerRecord) -> list[str]:

@@ -1,0 +1,210 @@
+"""Worked steps as data: what a step computes (a :class:`Quantity`), its formula, the formula
+with the numbers substituted, and the value. Text is rendered from these fields and never read
+back: grading, the lab and the exports compare the fields.
+
+>>> t = Tracer(explain=True)
+>>> from generator.engine import formulas as F
+>>> t.dim(Quantity.OUTPUT_HEIGHT_WIDTH, F.CONV_VALID, 28, 3, 1, 1)
+26
+>>> step = t.steps[0]
+>>> step.quantity.value, step.substituted, step.value, step.text
+('output_height_width', '(28 - 3)/1 + 1', 26, 'output height = width: (28 - 3)/1 + 1 = 26')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, NamedTuple
+
+from generator.engine import formulas as F
+from generator.errors import GeometryError
+
+Shape = tuple[int, ...]
+
+MAX_VALUE = 10**15
+"""The largest size, count or cost the engine computes: beyond it a model is a typo (or a
+chain of upsampling layers), not teaching material, and Keras could not hold its weights."""
+
+
+class Quantity(StrEnum):
+    """What a worked step computes. Shape quantities know which axes of the output they decide
+    (:meth:`axes`), so feedback can point at the step behind a wrong axis."""
+
+    OUTPUT_HEIGHT = "output_height"
+    OUTPUT_WIDTH = "output_width"
+    OUTPUT_HEIGHT_WIDTH = "output_height_width"
+    """One line for both, when height and width use the same numbers."""
+    OUTPUT_CHANNELS = "output_channels"
+    OUTPUT_SIZE = "output_size"
+    """The last (or only) axis: Flatten's length, Dense's units, global pooling's channels."""
+    OUTPUT_SHAPE = "output_shape"
+    STRIDES = "strides"
+    PARAMS = "params"
+    TRAINABLE = "trainable"
+    NON_TRAINABLE = "non_trainable"
+    TOTAL_PARAMS = "total_params"
+    MACS = "macs"
+    MACS_PER_OUTPUT = "macs_per_output"
+    RECEPTIVE_FIELD = "receptive_field"
+    KERNEL_SIZE = "kernel_size"
+    DILATION_RATE = "dilation_rate"
+    ZERO_PADDING = "zero_padding"
+    FILTERS = "filters"
+    PADDING = "padding"
+    """Which padding mode (a choice, worked out one option at a time)."""
+    CHECK = "check"
+    """Putting a found value back into the model."""
+    NOTE = "note"
+    """An explanation that computes nothing."""
+
+    @property
+    def label(self) -> str:
+        """How a derivation names it: ``output height = width``."""
+        return _LABELS.get(self, self.value.replace("_", " "))
+
+    def axes(self, rank: int) -> tuple[int, ...]:
+        """The axes of a shape of ``rank`` (batch axis excluded) that this quantity decides.
+
+        >>> Quantity.OUTPUT_HEIGHT_WIDTH.axes(3), Quantity.OUTPUT_SIZE.axes(1)
+        ((0, 1), (0,))
+        """
+        if self is Quantity.OUTPUT_SHAPE:
+            return tuple(range(rank))
+        if self is Quantity.OUTPUT_HEIGHT_WIDTH:
+            return (rank - 3, rank - 2) if rank >= 3 else ()
+        if self is Quantity.OUTPUT_HEIGHT:
+            return (rank - 3,) if rank >= 3 else ()
+        if self is Quantity.OUTPUT_WIDTH:
+            return (rank - 2,) if rank >= 2 else ()
+        if self in (Quantity.OUTPUT_CHANNELS, Quantity.OUTPUT_SIZE):
+            return (rank - 1,)
+        return ()
+
+    @property
+    def counts_parameters(self) -> bool:
+        """A parameter count (of a layer), as opposed to a size."""
+        return self in (Quantity.PARAMS, Quantity.TRAINABLE, Quantity.NON_TRAINABLE)
+
+
+_LABELS = {
+    Quantity.OUTPUT_HEIGHT_WIDTH: "output height = width",
+    Quantity.PARAMS: "parameters",
+    Quantity.NON_TRAINABLE: "non-trainable",
+    Quantity.MACS: "multiply-adds",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a worked derivation: ``label = formula = substituted = value``.
+
+    Attributes:
+        quantity: What the step computes.
+        label: How the derivation names it (``trainable (gamma, beta)``); usually
+            ``quantity.label``.
+        formula: The rule in symbols (``floor((n - d*(k - 1) - 1)/s) + 1``), or, for a given
+            value, where it comes from (``filters``).
+        substituted: The rule with the numbers put in (``(28 - 3)/1 + 1``).
+        value: The result.
+        latex: ``substituted = value`` as LaTeX.
+        formula_name: The :class:`~generator.engine.formulas.Formula`'s name, or ``given``.
+    """
+
+    quantity: Quantity
+    label: str
+    formula: str
+    substituted: str
+    value: int
+    latex: str
+    formula_name: str
+
+    @property
+    def text(self) -> str:
+        """``output height = width: (28 - 3)/1 + 1 = 26``; ``output channels = filters = 32``;
+        ``parameters = 0 (pooling has nothing to learn)``."""
+        worked = self.value if self.substituted == str(self.value) else f"{self.substituted} = {self.value}"
+        if self.formula_name != "given":
+            return f"{self.label}: {worked}"
+        if self.formula.startswith("("):
+            return f"{self.label} = {worked} {self.formula}"
+        return f"{self.label} = {self.formula} = {worked}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-serializable data (``explain --format json``)."""
+        return {
+            "quantity": self.quantity.value,
+            "label": self.label,
+            "formula": self.formula,
+            "formula_name": self.formula_name,
+            "substituted": self.substituted,
+            "latex": self.latex,
+            "value": self.value,
+            "text": self.text,
+        }
+
+
+def _too_large(label: str, work: str, result: int) -> GeometryError:
+    return GeometryError(f"{label} would be {result:,}: {work} = {result:,}, more than 10^15 (too large to teach with)")
+
+
+class Tracer:
+    """Applies formulas; when ``explain`` is set, records each application as a :class:`Step`."""
+
+    __slots__ = ("explain", "steps")
+
+    def __init__(self, explain: bool = False) -> None:
+        self.explain = explain
+        self.steps: list[Step] = []
+
+    # Values are passed positionally, in the order of the formula's parameters: this is the
+    # engine's hot path, and keyword packing would double its cost.
+    def apply(self, quantity: Quantity, formula: F.Formula, *values: int, label: str = "") -> int:
+        """Evaluates ``formula`` on ``values``; records the step when explaining."""
+        result = formula.value(*values)
+        if result > MAX_VALUE:
+            raise _too_large(label or quantity.label, formula.work(*values).text, result)
+        if self.explain:
+            self.record(quantity, formula, formula.work(*values), result, label)
+        return result
+
+    def dim(self, quantity: Quantity, formula: F.Formula, *values: int) -> int:
+        """Like :meth:`apply`, for a dimension: a non-positive result is a GeometryError."""
+        result = formula.value(*values)
+        if result <= 0:
+            work = formula.work(*values).text
+            raise GeometryError(f"{quantity.label} would be {result}: {work} = {result}")
+        if result > MAX_VALUE:
+            raise _too_large(quantity.label, formula.work(*values).text, result)
+        if self.explain:
+            self.record(quantity, formula, formula.work(*values), result)
+        return result
+
+    def note(self, quantity: Quantity, explanation: str, value: int, work: str | None = None,
+             label: str = "") -> None:
+        """Records a step that needs no formula (``output channels = filters = 32``)."""
+        if self.explain:
+            shown = work or str(value)
+            latex = str(value) if work is None else work.replace("*", r" \cdot ") + f" = {value}"
+            self.steps.append(Step(quantity, label or quantity.label, explanation, shown, value, latex, "given"))
+
+    def record(self, quantity: Quantity, formula: F.Formula, work: F.Work, value: int, label: str = "") -> None:
+        """Appends one step."""
+        self.steps.append(Step(
+            quantity, label or quantity.label, formula.symbolic, work.text, value,
+            f"{work.latex} = {value}", formula.name,
+        ))
+
+
+class Analysis(NamedTuple):
+    """What one layer does to one input shape."""
+
+    output_shape: Shape
+    trainable: int
+    non_trainable: int
+    macs: int = 0
+
+    @property
+    def params(self) -> int:
+        """Total parameters, trainable and not."""
+        return self.trainable + self.non_trainable
