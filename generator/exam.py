@@ -10,84 +10,25 @@ sub-type, same number of answers, hence the same number of layers in a summary t
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
+from generator.configs import ExamConfig, load_exam_config
+from generator.documents import document_context, render_documents, student_fields
 from generator.errors import UserError, brief
+from generator.key import Key, KeyKind, Paper, Problem
 from generator.output import Progress, atomic_dir, derive_seed, write_text
-from generator.problems import Problem, generate
+from generator.problems import generate
 from generator.render import environment, render
 from generator.roster import Student, first_clash, read_roster
-from generator.sampler import Difficulty
-from generator.userfiles import load_structured
-from generator.worksheet import (
-    ProblemRequest,
-    _expect,
-    _problem_list,
-    document_context,
-    render_documents,
-    verify_or_fail,
-)
+from generator.verify import verify_or_fail
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: readable from paper
-EXAM_INSTRUCTIONS = (
-    "Write every answer on its line. Shapes as Keras prints them, e.g. `(None, 26, 26, 32)`; "
-    "parameter counts as whole numbers. Your variant code identifies your exam: copy it onto "
-    "any extra sheet."
-)
-
-
-@dataclass(frozen=True)
-class ExamConfig:
-    """What every variant contains."""
-
-    title: str
-    difficulty: Difficulty
-    problems: tuple[ProblemRequest, ...]
-    instructions: str = EXAM_INSTRUCTIONS
-
-
-DEFAULT_EXAM = {
-    "title": "CNN shapes and parameters: exam",
-    "difficulty": "standard",
-    "problems": [
-        {"type": "summary_table", "count": 1},
-        {"type": "layer_shape", "count": 2},
-        {"type": "layer_params", "count": 2},
-        {"type": "inverse", "count": 1},
-        {"type": "concept", "count": 2},
-    ],
-}
-
-
-def exam_config_from_dict(data: Any, source: str) -> ExamConfig:
-    """Validates an exam config: ``title``, ``difficulty``, ``problems: [{type, count}]``."""
-    _expect(isinstance(data, dict), source, "expected a mapping with title, difficulty, problems", type(data).__name__)
-    unknown = set(data) - {"title", "difficulty", "problems", "instructions"}
-    _expect(not unknown, source, "unknown key(s); expected title, difficulty, problems, instructions", sorted(map(str, unknown)))
-    levels = [d.value for d in Difficulty]
-    level = data.get("difficulty", "standard")
-    _expect(level in levels, f"{source}: difficulty", f"expected one of {', '.join(levels)}", level)
-    title = data.get("title", DEFAULT_EXAM["title"])
-    _expect(isinstance(title, str), f"{source}: title", "expected text", title)
-    instructions = data.get("instructions", EXAM_INSTRUCTIONS)
-    _expect(isinstance(instructions, str), f"{source}: instructions", "expected text", instructions)
-    return ExamConfig(title, Difficulty(level), _problem_list(data.get("problems"), f"{source}: problems"), instructions)
-
-
-def load_exam_config(path: str | Path | None) -> ExamConfig:
-    """The exam config at ``path`` (YAML/JSON), or the default one."""
-    if path is None:
-        return exam_config_from_dict(DEFAULT_EXAM, "default exam config")
-    return exam_config_from_dict(load_structured(path, "config", "--config"), str(path))
-
-
 def variant_code(seed: int, student_id: str) -> str:
     """A short code from (seed, id), printed on the exam so a key can be found from paper.
 
@@ -125,8 +66,8 @@ def student_problems(config: ExamConfig, seed: int, student: Student, slots: lis
     ]
 
 
-def _fingerprint(problems: list[Problem]) -> str:
-    return hashlib.sha256(json.dumps([(p.spec, p.answers, p.prompt) for p in problems]).encode()).hexdigest()
+def _fingerprint(problems: list[Problem]) -> tuple[Any, ...]:
+    return tuple((p.model, tuple(p.answers.items()), p.prompt) for p in problems)
 
 
 def safe_name(student_id: str, taken: set[str]) -> str:
@@ -144,8 +85,8 @@ def safe_name(student_id: str, taken: set[str]) -> str:
 
 
 def build_master(config: ExamConfig, seed: int, students: list[Student],
-                 progress: Progress | None = None) -> tuple[dict[str, Any], list[list[Problem]]]:
-    """Every student's variant: the master key (plain data) and the problems, in roster order."""
+                 progress: Progress | None = None) -> Key:
+    """Every student's variant, in roster order: the master key (not yet verified)."""
     codes = {s.id: variant_code(seed, s.id) for s in students}
     clash = first_clash([*((s.id, s.id) for s in students), *codes.items()])
     if clash is not None:
@@ -156,10 +97,9 @@ def build_master(config: ExamConfig, seed: int, students: list[Student],
             "told apart; change an id or use another --seed"
         )
     slots = reference_slots(config, seed)
-    entries: list[dict[str, Any]] = []
-    fingerprints: dict[str, str] = {}
+    papers: list[Paper] = []
+    fingerprints: dict[tuple[Any, ...], str] = {}
     folders: set[str] = set()
-    variants = []
     for student in students:
         problems = student_problems(config, seed, student, slots)
         fp = _fingerprint(problems)
@@ -169,20 +109,12 @@ def build_master(config: ExamConfig, seed: int, students: list[Student],
                 "leaves too few different exams for this class; add problems (or kinds of problems)"
             )
         fingerprints[fp] = student.id
-        variants.append(problems)
         code = codes[student.id]
-        entries.append({
-            "id": student.id, "name": student.name, "variant": code,
-            "folder": f"students/{safe_name(student.id, folders)}",
-            "problems": [p.to_dict() for p in problems],
-        })
+        papers.append(Paper(student, code, f"students/{safe_name(student.id, folders)}", tuple(problems)))
         if progress is not None:
             progress.advance(1, f"variant {code}")
-    master = {
-        "title": config.title, "seed": seed, "difficulty": config.difficulty.value,
-        "question_types": [kind for kind, _ in slots], "students": entries,
-    }
-    return master, variants
+    return Key(KeyKind.MASTER, config.title, tuple(papers), seed, config.difficulty.value,
+               question_types=tuple(kind for kind, _ in slots))
 
 
 def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str | Path | None = None,
@@ -195,31 +127,27 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
     env = environment(Path(templates) if templates else None)
     per_student = sum(r.count for r in config.problems)
     progress = Progress(len(students) * (1 + (per_student if verify else 0)), "drawing variants")
-    master, variants = build_master(config, seed, students, progress)
-    verified = ""
-    if verify:
-        verified = verify_or_fail([p for s in master["students"] for p in s["problems"]], progress)
-    master["verified_with"] = verified
+    master = build_master(config, seed, students, progress)
+    verified = verify_or_fail(master.problems, progress) if verify else ""
+    master = replace(master, verified_with=verified)
     with atomic_dir(out, "exam") as tmp:
         bundle, key_bundle = [], []
-        for entry, problems in zip(master["students"], variants, strict=True):
-            folder = tmp / entry["folder"]
-            student = {"id": entry["id"], "name": entry["name"], "variant": entry["variant"]}
+        for paper in master.papers:
+            folder = tmp / paper.folder
             context = document_context(
-                config.title, "", config.difficulty.value, seed, "", problems, config.instructions,
-                student=student, verified=verified,
+                config.title, "", config.difficulty.value, seed, "", paper.problems, config.instructions,
+                student=student_fields(paper), verified=verified,
             )
-            docs = render_documents(env, context, "", f"{config.title} — {entry['variant']}", selfcheck=False)
+            docs = render_documents(env, context, "", f"{config.title} — {paper.variant}", selfcheck=False)
             write_text(folder / "exam.md", docs["worksheet.md"])
             write_text(folder / "exam.html", docs["worksheet.html"])
             write_text(folder / "key.md", docs["key.md"])
             write_text(folder / "key.html", docs["key.html"])
-            write_text(folder / "key.json", json.dumps(
-                {"title": config.title, "seed": seed, "verified_with": verified, "student": {**student, "problems": entry["problems"]}},
-                indent=1, ensure_ascii=False) + "\n")
+            write_text(folder / "key.json", Key(KeyKind.STUDENT, config.title, (paper,), seed,
+                                                verified_with=verified).to_json())
             bundle.append(docs["worksheet.body"])
             key_bundle.append(docs["key.body"])
-        write_text(tmp / "key.json", json.dumps(master, indent=1, ensure_ascii=False) + "\n")
+        write_text(tmp / "key.json", master.to_json())
         for name, parts, title in (("all-exams.html", bundle, config.title), ("all-keys.html", key_bundle, f"Answer keys: {config.title}")):
             body = "\n".join(
                 (f'<section class="student-break">{part}</section>' if i else f"<section>{part}</section>")
@@ -228,16 +156,16 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
             write_text(tmp / name, render(env, "page.html.j2", {"title": title, "body": Markup(body), "salt": "", "selfcheck": False}))
         lms = write_exports(master, tmp / "lms")
         rows = [{
-            "title": f"{s['name'] or s['id']} ({s['id']})", "note": f"variant {s['variant']}",
-            "links": [{"href": f"{s['folder']}/exam.html", "text": "exam HTML"},
-                      {"href": f"{s['folder']}/exam.md", "text": "exam Markdown"},
-                      {"href": f"{s['folder']}/key.html", "text": "key HTML"},
-                      {"href": f"{s['folder']}/key.json", "text": "key JSON"}],
-        } for s in master["students"]]
+            "title": f"{p.name or p.id} ({p.id})", "note": f"variant {p.variant}",
+            "links": [{"href": f"{p.folder}/exam.html", "text": "exam HTML"},
+                      {"href": f"{p.folder}/exam.md", "text": "exam Markdown"},
+                      {"href": f"{p.folder}/key.html", "text": "key HTML"},
+                      {"href": f"{p.folder}/key.json", "text": "key JSON"}],
+        } for p in master.papers]
         write_text(tmp / "index.html", render(env, "index.html.j2", {
             "title": config.title, "seed": seed, "rows": rows,
             "headers": ["Exam", "Markdown", "Key", "Key (JSON)"],
-            "summary": (f"{len(students)} students, {len(rows and master['students'][0]['problems'])} questions each, "
+            "summary": (f"{len(students)} students, {len(rows and master.papers[0].problems)} questions each, "
                         f"one variant per student; "
                         + (f"every answer verified against Keras {verified}." if verified else "not verified against Keras (--no-verify).")),
             "extra": [

@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
+from generator.engine.layers import Padding, ZeroPadding2D
 from generator.engine.model import ModelSpec, Summary
 from generator.errors import GeometryError, UserError, VerificationError, cut
+from generator.key import Blank, Problem, ProblemType
 
 
 def keras_module() -> Any:
@@ -154,10 +156,11 @@ class Mismatch:
         return f"{self.model}: layer {self.layer} {self.field}: engine {self.engine!r} != Keras {self.keras!r}"
 
 
-def compare(summary: Summary) -> list[Mismatch]:
-    """Every field where the engine's analysis of a model differs from Keras'."""
+def compare(summary: Summary, got: list[KerasLayer] | None = None) -> list[Mismatch]:
+    """Every field where the engine's analysis of a model differs from Keras' (``got``: Keras'
+    layers of ``summary.spec`` when already built)."""
     name = summary.spec.name
-    got = keras_layers(summary.spec)
+    got = keras_layers(summary.spec) if got is None else got
     if len(got) != len(summary.records):
         return [Mismatch(name, -1, "layer count", len(summary.records), len(got))]
     mismatches = []
@@ -196,85 +199,72 @@ def versions() -> dict[str, str]:
     return {"tensorflow": tf.__version__, "keras": keras.__version__}
 
 
-def verify_problem(problem: dict[str, Any]) -> list[str]:
-    """Checks one key entry against Keras: every layer of ``expected`` and every blank that asks
-    for a shape or a count Keras reports. Returns the disagreements (empty when all agree)."""
-    from generator.answers import canonical
-    from generator.spec import spec_from_dict
-
-    pid = problem["id"]
-    got = keras_layers(spec_from_dict(problem["spec"], pid))
-    errors: list[str] = []
-    expected = problem["expected"]["layers"]
-    if len(expected) != len(got):
-        return [f"{pid}: {len(expected)} layers in the key, Keras built {len(got)}"]
-    for exp, k in zip(expected, got, strict=True):
-        for field, theirs in (
-            ("output_shape", [None, *k.output_shape]),
-            ("trainable", k.trainable),
-            ("non_trainable", k.non_trainable),
-        ):
-            if exp[field] != theirs:
-                errors.append(f"{pid}: layer {exp['index']} {field}: key {exp[field]!r} != Keras {theirs!r}")
+def verify_problem(problem: Problem) -> list[str]:
+    """Checks one problem against Keras: every layer of its model (the engine's ``compare``) and
+    every blank that asks for a shape or a count Keras reports; an inverse question's accepted
+    answers are each put back into the model. Returns the disagreements (empty when all agree)."""
+    pid = problem.id
+    got = keras_layers(problem.model)
+    errors = [str(m) for m in compare(problem.summary, got)]
+    if errors:
+        return errors
     totals = {
         "total_params": sum(k.trainable + k.non_trainable for k in got),
         "trainable_params": sum(k.trainable for k in got),
         "non_trainable_params": sum(k.non_trainable for k in got),
     }
-    for blank in problem["blanks"]:
-        layer, field = blank.get("layer"), blank.get("field")
-        truth: str | None = None
-        if blank.get("spec") is not None:
-            own = keras_layers(spec_from_dict(blank["spec"], f"{pid}.{blank['id']}"))
-            if field == "output_shape" and canonical(own[layer].output_shape, "shape") != blank["answer"]:
-                errors.append(f"{pid}.{blank['id']}: key {blank['answer']!r} != Keras {own[layer].output_shape!r}")
-            continue
-        if field == "output_shape" and layer is not None:
-            truth = canonical(got[layer].output_shape, "shape")
-        elif field in ("params", "trainable", "non_trainable") and layer is not None:
-            k = got[layer]
-            truth = str({"params": k.trainable + k.non_trainable, "trainable": k.trainable,
-                         "non_trainable": k.non_trainable}[field])
-        elif field in totals:
-            truth = str(totals[field])
-        if truth is not None and truth != blank["answer"]:
-            errors.append(f"{pid}.{blank['id']}: key {blank['answer']!r} != Keras {truth!r}")
-        if problem["type"] == "inverse":
+    for blank in problem.blanks:
+        layers = got if blank.model is None else keras_layers(blank.model)
+        truth = _keras_answer(blank, layers, totals if blank.model is None else {})
+        if truth is not None and truth != blank.answer:
+            errors.append(f"{pid}.{blank.id}: key {blank.answer!r} != Keras {truth!r}")
+        if problem.type is ProblemType.INVERSE:
             errors += _verify_inverse(problem, blank)
     return errors
 
 
-def _verify_inverse(problem: dict[str, Any], blank: dict[str, Any]) -> list[str]:
+def _keras_answer(blank: Blank, layers: list[KerasLayer], totals: dict[str, int]) -> str | None:
+    """What Keras says the blank's answer is, when Keras reports that quantity."""
+    from generator.answers import canonical
+
+    if blank.layer is not None and blank.field == "output_shape":
+        return canonical(layers[blank.layer].output_shape, "shape")
+    if blank.layer is not None and blank.field in ("params", "trainable", "non_trainable"):
+        k = layers[blank.layer]
+        return str({"params": k.trainable + k.non_trainable, "trainable": k.trainable,
+                    "non_trainable": k.non_trainable}[blank.field])
+    if blank.field in totals:
+        return str(totals[blank.field])
+    return None
+
+
+def _verify_inverse(problem: Problem, blank: Blank) -> list[str]:
     """Every accepted answer of an inverse question, put back into the model, gives the output
     (and parameter count) the question states, in Keras."""
-    import copy
-
-    from generator.spec import spec_from_dict
-
-    field = blank["field"]
-    final = problem["expected"]["layers"][-1]
+    final = problem.summary.records[-1]
+    layers = problem.model.layers
     errors = []
-    for answer in blank["accepted"]:
-        spec = copy.deepcopy(problem["spec"])
-        layers = spec["layers"]
-        if field == "padding" and blank["kind"] == "int":
-            layers[0] = {"ZeroPadding2D": {"padding": [[int(answer)] * 2] * 2}}
+    for answer in blank.accepted:
+        if blank.field == "padding" and blank.kind == "int":
+            p = int(answer)
+            changed = (ZeroPadding2D(((p, p), (p, p))), *layers[1:])
         else:
-            ((_, args),) = layers[-1].items()
-            value: Any = answer if blank["kind"] == "choice" else int(answer)
-            args[field] = value if field in ("filters", "padding") else [value, value]
-        got = keras_layers(spec_from_dict(spec, problem["id"]))[-1]
-        if [None, *got.output_shape] != final["output_shape"] or (
-            field == "filters" and got.trainable + got.non_trainable != final["params"]
+            value: Any = Padding(answer) if blank.kind == "choice" else int(answer)
+            if blank.field != "filters" and blank.kind != "choice":
+                value = (value, value)
+            changed = (*layers[:-1], replace(layers[-1], **{blank.field: value}))
+        got = keras_layers(replace(problem.model, layers=changed))[-1]
+        if got.output_shape != final.output_shape or (
+            blank.field == "filters" and got.trainable + got.non_trainable != final.params
         ):
             errors.append(
-                f"{problem['id']}.{blank['id']}: accepted answer {answer!r} gives {got.output_shape} "
-                f"in Keras, not {final['output_shape'][1:]}"
+                f"{problem.id}.{blank.id}: accepted answer {answer!r} gives {got.output_shape} "
+                f"in Keras, not {final.output_shape}"
             )
     return errors
 
 
-def verify_problems(problems: list[dict[str, Any]], progress: Any = None) -> list[str]:
+def verify_problems(problems: Sequence[Problem], progress: Any = None) -> list[str]:
     """:func:`verify_problem` over many problems in one TensorFlow session."""
     keras = keras_module()
     errors: list[str] = []
@@ -283,5 +273,16 @@ def verify_problems(problems: list[dict[str, Any]], progress: Any = None) -> lis
         if i % 50 == 49:
             keras.backend.clear_session()
         if progress is not None:
-            progress.advance(1, f"verifying {problem['id']}")
+            progress.advance(1, f"verifying {problem.id}")
     return errors
+
+
+def verify_or_fail(problems: Sequence[Problem], progress: Any = None) -> str:
+    """Verifies every problem against Keras; raises VerificationError on any disagreement.
+    Returns the Keras version string for the keys."""
+    errors = verify_problems(problems, progress)
+    if errors:
+        shown = "; ".join(errors[:5]) + (f" (+{len(errors) - 5} more)" if len(errors) > 5 else "")
+        raise VerificationError(f"{len(errors)} answer(s) disagree with Keras: {shown}")
+    v = versions()
+    return f"{v['keras']} (TensorFlow {v['tensorflow']})"

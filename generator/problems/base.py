@@ -1,71 +1,30 @@
-"""The problem contract: a problem type is ``generate(rng, level, ctx) -> Problem``, and a
-Problem is plain, JSON-serializable data (PrairieLearn's generate/answer split): the question,
-the blanks with their computed answers, the worked steps, and the spec and engine output it was
-computed from. Templates and exports only read it.
+"""The problem contract: a problem type is ``generate(rng, level, pid, variant) -> Problem``
+(PrairieLearn's generate/answer split), and a :class:`~generator.key.Problem` is a typed record
+of the key: the question, the blanks with their computed answers, the worked steps as
+:class:`~generator.key.WorkedStep` records, and the model it was computed from. Templates,
+exports and grading only read it. This module holds what every problem type shares.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from enum import StrEnum
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
-from generator.answers import canonical, display
-from generator.problems.distractors import pad_int_distractors
+from generator.answers import canonical
+from generator.engine import ModelSpec, analyze
+from generator.engine.layers import shape_str
+from generator.engine.model import LayerRecord, Summary
+from generator.engine.steps import Quantity
+from generator.key import Blank, Distractor, Problem, ProblemType, WorkedStep
+from generator.problems.distractors import (
+    pad_int_distractors,
+    params_distractors,
+    shape_distractors,
+)
+from generator.sampler import Difficulty
 
-
-class ProblemType(StrEnum):
-    """The worksheet problem types."""
-
-    SUMMARY_TABLE = "summary_table"
-    LAYER_SHAPE = "layer_shape"
-    LAYER_PARAMS = "layer_params"
-    INVERSE = "inverse"
-    CONCEPT = "concept"
-
-
-@dataclass(frozen=True)
-class Distractor:
-    """A wrong answer a student really gives, and the mistake that produces it."""
-
-    answer: str
-    mistake: str
-
-
-@dataclass(frozen=True)
-class Blank:
-    """One answer box.
-
-    Attributes:
-        id: Unique within its problem (``b1`` ...); ``{problem id}.{blank id}`` is unique in a
-            document.
-        label: What to fill in, e.g. ``Output shape of conv2d_1``.
-        kind: ``shape``, ``int`` or ``choice`` (see :mod:`generator.answers`).
-        answer: The canonical answer (shown in keys via :func:`generator.answers.display`).
-        accepted: Every canonical answer that is right (inverse problems may have several).
-        steps: Worked steps for this blank, as plain text.
-        distractors: Wrong answers from typical mistakes, for multiple-choice versions.
-        layer: Index of the layer the blank is about (None for totals and concepts).
-        field: What it asks for: ``output_shape``, ``params``, ``total_params`` ...
-        spec: The model the blank is about when it is not the problem's own spec (e.g. the
-            ``same`` variant of a ``valid`` layer), so verification builds the right one.
-    """
-
-    id: str
-    label: str
-    kind: str
-    answer: str
-    accepted: tuple[str, ...]
-    steps: tuple[str, ...] = ()
-    distractors: tuple[Distractor, ...] = ()
-    layer: int | None = None
-    field: str = ""
-    spec: dict[str, Any] | None = None
-
-    @property
-    def shown(self) -> str:
-        """The answer as the key shows it."""
-        return " or ".join(display(a, self.kind) for a in self.accepted)
+T = TypeVar("T")
+MAX_DRAWS = 20_000
 
 
 def blank(
@@ -73,9 +32,9 @@ def blank(
     label: str,
     kind: str,
     value: Any,
-    steps: list[str] | tuple[str, ...] = (),
-    accepted: list[Any] | None = None,
-    distractors: list[tuple[Any, str]] = (),  # type: ignore[assignment]
+    steps: Sequence[WorkedStep] = (),
+    accepted: Sequence[Any] | None = None,
+    distractors: Sequence[tuple[Any, str]] = (),
     layer: int | None = None,
     field: str = "",
 ) -> Blank:
@@ -108,33 +67,68 @@ def _plausible(answer: str, kind: str) -> bool:
     return bool(answer)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One question with its blanks, worked solution and provenance."""
+def draw_until(draw: Callable[[], T], key: Callable[[T], str], variant: str | None) -> tuple[T, str]:
+    """Draws until ``key(item) == variant`` (any item when ``variant`` is None). Each draw is a
+    cheap spec-level sample, never a whole problem: exams use this to give every student the
+    same kind of question in a slot."""
+    for _ in range(MAX_DRAWS):
+        item = draw()
+        if variant is None or key(item) == variant:
+            return item, key(item)
+    raise ValueError(f"no draw matched variant {variant!r}")
 
-    id: str
-    type: ProblemType
-    difficulty: str
-    title: str
-    prompt: str
-    blanks: tuple[Blank, ...]
-    solution: tuple[str, ...]
-    spec: dict[str, Any]
-    expected: dict[str, Any]
-    code: str = ""
-    table: tuple[dict[str, Any], ...] = field(default=())
-    variant: str = ""
 
-    @property
-    def answers(self) -> dict[str, str]:
-        """Blank id -> canonical answer."""
-        return {b.id: b.answer for b in self.blanks}
+def step(quantity: Quantity, text: str, value: int | None = None, formula: str = "",
+         substituted: str = "", option: str | None = None) -> WorkedStep:
+    """A worked step that is not the engine's (a total, a solved equation, an explanation)."""
+    return WorkedStep(quantity, text, formula, substituted, value, option)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The key.json problem object: ``id``, ``type``, ``spec``, ``expected``, ``answers`` and
-        everything a renderer or grader needs."""
-        data = asdict(self)
-        data["type"] = self.type.value
-        data["answers"] = self.answers
-        data["blanks"] = [{**asdict(b), "shown": b.shown} for b in self.blanks]
-        return data
+
+def shape_steps(record: LayerRecord) -> list[WorkedStep]:
+    """The engine's steps for a layer's output shape, then the shape itself."""
+    steps = [WorkedStep.of(s) for s in record.steps if not s.quantity.counts_parameters]
+    return [*steps, step(Quantity.OUTPUT_SHAPE, f"output shape = {shape_str(record.output_shape)}")]
+
+
+def param_steps(record: LayerRecord) -> list[WorkedStep]:
+    """The engine's steps for a layer's parameters (and their total, when split)."""
+    steps = [WorkedStep.of(s) for s in record.steps if s.quantity.counts_parameters]
+    if len(steps) > 1:
+        work = f"{record.trainable} + {record.non_trainable}"
+        steps.append(step(Quantity.PARAMS, f"total = {work} = {record.params}", record.params,
+                          "trainable + non-trainable", work))
+    return steps
+
+
+def shape_blank(bid: str, record: LayerRecord, label: str) -> Blank:
+    """The blank for a layer's output shape, with its steps and distractors."""
+    return blank(
+        bid, label, "shape", record.output_shape, shape_steps(record),
+        distractors=shape_distractors(record.layer, record.input_shape, record.output_shape),
+        layer=record.index, field="output_shape",
+    )
+
+
+def params_blank(bid: str, record: LayerRecord, label: str) -> Blank:
+    """The blank for a layer's parameter count, with its steps and distractors."""
+    return blank(
+        bid, label, "int", record.params, param_steps(record),
+        distractors=params_distractors(record.layer, record.input_shape, record.trainable, record.non_trainable),
+        layer=record.index, field="params",
+    )
+
+
+def single(spec: ModelSpec) -> tuple[Summary, LayerRecord]:
+    """The explained analysis of a one-layer model, and its layer."""
+    summary = analyze(spec, explain=True)
+    return summary, summary.records[0]
+
+
+def make_problem(pid: str, kind: ProblemType, level: Difficulty, title: str, prompt: str,
+                 blanks: list[Blank], model: ModelSpec, solution: list[str] | None = None,
+                 code: str = "", table: tuple[dict[str, str], ...] = (), variant: str = "") -> Problem:
+    """A problem; without ``solution``, the blanks' steps (labelled when there are several)."""
+    if solution is None:
+        solution = [s.text if len(blanks) == 1 else f"{b.label}: {s.text}" for b in blanks for s in b.steps]
+    return Problem(pid, kind, level.value, title, prompt, tuple(blanks), tuple(solution), model,
+                   code, table, variant)

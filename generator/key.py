@@ -1,0 +1,534 @@
+"""The answer key: one typed model for every key file the tool writes and reads.
+
+Builders (worksheets, exams, the lab handout) produce a :class:`Key`; the documents, the LMS
+exports, verification and ``check`` consume it. :meth:`Key.to_json` is the only writer and
+:meth:`Key.load` the only reader, with one set of rules; the format is documented in
+``docs/key-format.md`` and ``docs/key.schema.json``.
+
+A key is a list of :class:`Paper` s (one per student of an exam; a worksheet key has one paper
+that every self-checking student shares), each a list of :class:`Problem` s, each a list of
+:class:`Blank` s (answer boxes). A blank's worked steps are :class:`WorkedStep` records
+(quantity, formula, substitution, value), never text to be parsed back.
+
+>>> from generator.engine import ModelSpec
+>>> from generator.engine.layers import Conv2D
+>>> blank = Blank("b", "Param #", "int", "320", ("320",))
+>>> problem = Problem("p1", ProblemType.LAYER_PARAMS, "intro", "t", "", (blank,), (),
+...                   ModelSpec((28, 28, 1), (Conv2D(32, (3, 3)),)))
+>>> key = Key(KeyKind.WORKSHEET, "Sheet", (Paper.shared((problem,)),), seed=1)
+>>> Key.from_json(key.to_json(), "key.json") == key
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from generator.answers import KINDS, display, normalize
+from generator.engine import ModelSpec, Summary, analyze
+from generator.engine.steps import Quantity, Step
+from generator.errors import SpecError, UserError, brief, cut
+from generator.roster import Student, first_clash
+from generator.spec import spec_from_dict
+from generator.userfiles import load_json, read_text
+
+FORMAT = "cnn-worksheets-key/2"
+"""The ``format`` field of every key written; keys without it are read as version 1 (0.1's
+keys, whose steps are plain text)."""
+
+
+class ProblemType(StrEnum):
+    """The problem types."""
+
+    SUMMARY_TABLE = "summary_table"
+    LAYER_SHAPE = "layer_shape"
+    LAYER_PARAMS = "layer_params"
+    INVERSE = "inverse"
+    CONCEPT = "concept"
+
+
+class KeyKind(StrEnum):
+    """The three key files, told apart by their top-level field."""
+
+    WORKSHEET = "worksheet"
+    MASTER = "master"
+    STUDENT = "student"
+
+    @property
+    def description(self) -> str:
+        """How messages and reports name the kind."""
+        return {
+            KeyKind.WORKSHEET: "worksheet key",
+            KeyKind.MASTER: "exam master key",
+            KeyKind.STUDENT: "per-student exam key",
+        }[self]
+
+    @property
+    def field(self) -> str:
+        """The top-level JSON field holding the papers."""
+        return {KeyKind.WORKSHEET: "problems", KeyKind.MASTER: "students", KeyKind.STUDENT: "student"}[self]
+
+
+_BY_FIELD = {kind.field: kind for kind in KeyKind}
+
+
+@dataclass(frozen=True)
+class WorkedStep:
+    """One step of a blank's worked solution.
+
+    Attributes:
+        quantity: What it computes (its axes tell which part of a shape it decides).
+        text: The step as the key prints it.
+        formula: The rule in symbols, or where a given value comes from.
+        substituted: The rule with the numbers put in.
+        value: The number it arrives at (None for an explanation).
+        option: For a choice, the option this step works out (``valid``), else None.
+    """
+
+    quantity: Quantity
+    text: str
+    formula: str = ""
+    substituted: str = ""
+    value: int | None = None
+    option: str | None = None
+
+    @classmethod
+    def of(cls, step: Step) -> WorkedStep:
+        """The key's record of an engine step."""
+        return cls(step.quantity, step.text, step.formula, step.substituted, step.value)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The key.json step object."""
+        out: dict[str, Any] = {"quantity": self.quantity.value, "formula": self.formula,
+                               "substituted": self.substituted, "value": self.value, "text": self.text}
+        if self.option is not None:
+            out["option"] = self.option
+        return out
+
+
+@dataclass(frozen=True)
+class Distractor:
+    """A wrong answer a student really gives, and the mistake that produces it."""
+
+    answer: str
+    mistake: str
+
+
+@dataclass(frozen=True)
+class Blank:
+    """One answer box.
+
+    Attributes:
+        id: Unique within its problem; ``{problem id}.{blank id}`` is the question id.
+        label: What to fill in, e.g. ``Output shape of conv2d_1 (Conv2D)``.
+        kind: ``shape``, ``int`` or ``choice`` (see :mod:`generator.answers`).
+        answer: The canonical answer.
+        accepted: Every canonical answer that is right (``answer`` first).
+        steps: The worked steps for this blank.
+        distractors: Wrong answers from typical mistakes.
+        layer: Index of the layer the blank is about (None for totals and concepts).
+        field: What it asks for: ``output_shape``, ``params``, ``total_params`` ...
+        model: The model the blank is about when it is not the problem's own (the ``same``
+            variant of a ``valid`` layer), so verification builds the right one.
+    """
+
+    id: str
+    label: str
+    kind: str
+    answer: str
+    accepted: tuple[str, ...]
+    steps: tuple[WorkedStep, ...] = ()
+    distractors: tuple[Distractor, ...] = ()
+    layer: int | None = None
+    field: str = ""
+    model: ModelSpec | None = None
+
+    @property
+    def shown(self) -> str:
+        """The right answers as the key shows them: ``(None, 26, 26, 32)``, ``3 or 5``."""
+        return " or ".join(display(a, self.kind) for a in self.accepted)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The key.json blank object."""
+        return {
+            "id": self.id, "label": self.label, "kind": self.kind, "answer": self.answer,
+            "accepted": list(self.accepted), "steps": [s.to_dict() for s in self.steps],
+            "distractors": [{"answer": d.answer, "mistake": d.mistake} for d in self.distractors],
+            "layer": self.layer, "field": self.field,
+            "spec": None if self.model is None else self.model.to_dict(), "shown": self.shown,
+        }
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One question: its statement, its blanks, its worked solution and the model it is about.
+
+    Attributes:
+        id: Unique within a paper (``q1``, ``w1p3``).
+        type: The problem type.
+        difficulty: ``intro``, ``standard`` or ``advanced``.
+        title: The heading.
+        prompt: The question, Markdown.
+        blanks: The answer boxes.
+        solution: The worked solution, one line each.
+        model: The model the answers are computed from.
+        code: Keras code shown with the question (may be empty).
+        table: Summary-table rows ``{layer, shape, params}`` naming blank ids.
+        variant: The sub-type exams match slots on (layer type, concept, layer count).
+    """
+
+    id: str
+    type: ProblemType
+    difficulty: str
+    title: str
+    prompt: str
+    blanks: tuple[Blank, ...]
+    solution: tuple[str, ...]
+    model: ModelSpec
+    code: str = ""
+    table: tuple[dict[str, str], ...] = ()
+    variant: str = ""
+
+    @functools.cached_property
+    def summary(self) -> Summary:
+        """The engine's analysis of :attr:`model` (computed on first use)."""
+        return analyze(self.model)
+
+    @property
+    def answers(self) -> dict[str, str]:
+        """Blank id -> canonical answer."""
+        return {b.id: b.answer for b in self.blanks}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The key.json problem object."""
+        expected = self.summary.to_dict()
+        return {
+            "id": self.id, "type": self.type.value, "difficulty": self.difficulty, "title": self.title,
+            "prompt": self.prompt, "blanks": [b.to_dict() for b in self.blanks],
+            "solution": list(self.solution), "spec": self.model.to_dict(), "expected": expected,
+            "code": self.code, "table": [dict(row) for row in self.table], "variant": self.variant,
+            "answers": self.answers,
+        }
+
+
+@dataclass(frozen=True)
+class Paper:
+    """The problems one student answers.
+
+    Attributes:
+        student: The roster's student; a worksheet's shared paper has an empty id.
+        variant: The variant code printed on an exam paper, or ``""``.
+        folder: Where the exam build wrote this student's files (``students/s001``), or ``""``.
+        problems: The problems, in order.
+    """
+
+    student: Student
+    variant: str
+    folder: str
+    problems: tuple[Problem, ...]
+
+    @classmethod
+    def shared(cls, problems: tuple[Problem, ...]) -> Paper:
+        """A worksheet's one paper."""
+        return cls(Student("", ""), "", "", problems)
+
+    @property
+    def id(self) -> str:
+        return self.student.id
+
+    @property
+    def name(self) -> str:
+        return self.student.name
+
+    def questions(self) -> Iterator[tuple[str, Problem, Blank]]:
+        """(question id, problem, blank) of every blank, in order."""
+        for problem in self.problems:
+            for blank in problem.blanks:
+                yield f"{problem.id}.{blank.id}", problem, blank
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "name": self.name, "variant": self.variant}
+        if self.folder:
+            out["folder"] = self.folder
+        out["problems"] = [p.to_dict() for p in self.problems]
+        return out
+
+
+@dataclass(frozen=True)
+class Key:
+    """A key file.
+
+    Attributes:
+        kind: Worksheet, exam master or per-student exam key.
+        title: The document title.
+        papers: The papers (exactly one for a worksheet or a per-student key).
+        seed: The seed it was generated with (None for the lab handout).
+        difficulty: The level, when the whole key has one.
+        verified_with: The Keras version every answer was checked against, ``""`` when not
+            verified, None when not recorded.
+        question_types: For an exam, the problem type of each slot.
+    """
+
+    kind: KeyKind
+    title: str
+    papers: tuple[Paper, ...]
+    seed: int | None = None
+    difficulty: str | None = None
+    verified_with: str | None = None
+    question_types: tuple[str, ...] | None = field(default=None)
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Every problem of every paper, in order."""
+        return tuple(p for paper in self.papers for p in paper.problems)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"format": FORMAT, "title": self.title}
+        for name in ("seed", "difficulty", "verified_with"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        if self.question_types is not None:
+            out["question_types"] = list(self.question_types)
+        if self.kind is KeyKind.WORKSHEET:
+            out["problems"] = [p.to_dict() for p in self.papers[0].problems]
+        elif self.kind is KeyKind.STUDENT:
+            out["student"] = self.papers[0].to_dict()
+        else:
+            out["students"] = [p.to_dict() for p in self.papers]
+        return out
+
+    def to_json(self) -> str:
+        """The key file's text (one-space indent, UTF-8 characters kept, a final newline)."""
+        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Key:
+        """Reads and validates a key file.
+
+        Raises:
+            UserError: naming the file, the place in it and what is wrong (one line).
+        """
+        name = str(path)
+        return cls.from_data(load_json(read_text(path, "key"), name, "key file"), name)
+
+    @classmethod
+    def from_json(cls, text: str, name: str) -> Key:
+        """Validates a key's JSON text (``name`` is used in messages)."""
+        return cls.from_data(load_json(text, name, "key file"), name)
+
+    @classmethod
+    def from_data(cls, data: Any, name: str) -> Key:
+        """Validates loaded JSON (see :meth:`load`)."""
+        return _Reader(name).key(data)
+
+
+# ---------------------------------------------------------------- reading
+
+
+class _Reader:
+    """Validation of one key file; every error names the file and the place."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def fail(self, where: str, what: str, value: Any = ...) -> UserError:
+        got = "" if value is ... else f"; got {brief(value, 60)}"
+        return UserError(f"{self.name}: {where}{' ' if where else ''}{what}{got}")
+
+    def key(self, data: Any) -> Key:
+        expected = "'problems' (worksheet key), 'students' (exam master key) or 'student' (per-student exam key)"
+        if not isinstance(data, dict):
+            raise self.fail("", f"not a key: expected a JSON object with {expected}; got a JSON {_json_type(data)}")
+        present = [f for f in _BY_FIELD if f in data]
+        if not present:
+            fields = ", ".join(map(repr, list(data)[:8])) or "no fields"
+            raise self.fail("", f"not a key: expected a JSON object with {expected}; it has {fields}")
+        if len(present) > 1:
+            raise self.fail("", f"not a key: it has both {present[0]!r} and {present[1]!r}; a key has exactly one of {expected}")
+        fmt = data.get("format", None)
+        if fmt is not None and fmt != FORMAT:
+            raise self.fail("", f"is a key of format {brief(fmt)}; this version reads {FORMAT!r} (and 0.1's keys)")
+        kind = _BY_FIELD[present[0]]
+        if kind is KeyKind.WORKSHEET:
+            papers: tuple[Paper, ...] = (Paper.shared(self.problems(data["problems"], "problems")),)
+        elif kind is KeyKind.STUDENT:
+            papers = (self.paper(data["student"], "student"),)
+        else:
+            roster = data["students"]
+            if not isinstance(roster, list) or not roster:
+                raise self.fail("", "'students' must be a non-empty list of students", roster)
+            papers = tuple(self.paper(s, f"students[{i}]") for i, s in enumerate(roster))
+            self.unique_codes(papers)
+        title = data.get("title", None)
+        if title is not None and not isinstance(title, str):
+            raise self.fail("", "'title' must be text", title)
+        seed = data.get("seed", None)
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+            raise self.fail("", "'seed' must be a whole number", seed)
+        texts = {}
+        for field_name in ("difficulty", "verified_with"):
+            value = data.get(field_name, None)
+            if value is not None and not isinstance(value, str):
+                raise self.fail("", f"{field_name!r} must be text", value)
+            texts[field_name] = value
+        types = data.get("question_types", None)
+        if types is not None and not (isinstance(types, list) and all(isinstance(t, str) for t in types)):
+            raise self.fail("", "'question_types' must be a list of text", types)
+        stem = os.path.splitext(os.path.basename(self.name))[0]
+        return Key(kind, title if title is not None else stem, papers, seed, texts["difficulty"],
+                   texts["verified_with"], None if types is None else tuple(types))
+
+    def unique_codes(self, papers: tuple[Paper, ...]) -> None:
+        """Ids and variant codes must each name one student, or an answer row would be ambiguous."""
+        clash = first_clash((p.id, text) for p in papers for text in (p.id, p.variant))
+        if clash is not None:
+            code, first, second = clash
+            raise self.fail("", f"the id or variant code {code!r} names both student {cut(first, 64)} and student {cut(second, 64)}")
+
+    def paper(self, data: Any, where: str) -> Paper:
+        if not isinstance(data, dict):
+            raise self.fail(where, "must be an object with 'id' and 'problems'", data)
+        sid = data.get("id")
+        if not isinstance(sid, str | int) or isinstance(sid, bool) or not str(sid).strip():
+            raise self.fail(where, "has no student 'id'", sid)
+        if "problems" not in data:
+            raise self.fail(where, f"(student {cut(str(sid), 64)}) has no 'problems'")
+        name, variant, folder = (data.get(f, "") for f in ("name", "variant", "folder"))
+        for label, value in (("name", name), ("variant", variant), ("folder", folder)):
+            if value is not None and not isinstance(value, str):
+                raise self.fail(where, f"has a {label!r} that is not text", value)
+        return Paper(Student(str(sid).strip(), name or ""), (variant or "").strip(), folder or "",
+                     self.problems(data["problems"], f"{where}.problems"))
+
+    def problems(self, data: Any, where: str) -> tuple[Problem, ...]:
+        if not isinstance(data, list) or not data:
+            raise self.fail(where, "must be a non-empty list of problems", data)
+        out, seen = [], set()
+        for i, item in enumerate(data):
+            problem = self.problem(item, f"{where}[{i}]")
+            for blank in problem.blanks:
+                qid = f"{problem.id}.{blank.id}".lower()
+                if qid in seen:
+                    raise self.fail("", f"question id {problem.id}.{blank.id!s} appears twice in {where} (ids are matched ignoring case)")
+                seen.add(qid)
+            out.append(problem)
+        return tuple(out)
+
+    def text(self, data: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
+        value = data.get(key, default)
+        if not isinstance(value, str) or (default is None and not value):
+            raise self.fail(where, f"needs a text {key!r}", value)
+        return value
+
+    def problem(self, data: Any, where: str) -> Problem:
+        if not isinstance(data, dict):
+            raise self.fail(where, "must be a problem object", data)
+        pid = data.get("id")
+        if not isinstance(pid, str) or not pid:
+            raise self.fail(where, "has no problem 'id'", pid)
+        at = f"{where} (problem {cut(pid, 40)})"
+        raw_blanks = data.get("blanks")
+        if not isinstance(raw_blanks, list) or not raw_blanks:
+            raise self.fail(at, "has no 'blanks' list", raw_blanks)
+        blanks = tuple(self.blank(b, f"{where}.blanks[{j}]") for j, b in enumerate(raw_blanks))
+        try:
+            kind = ProblemType(data.get("type"))
+        except ValueError:
+            raise self.fail(at, f"has a 'type' that is not one of {', '.join(ProblemType)}", data.get("type")) from None
+        solution = data.get("solution", [])
+        if not isinstance(solution, list) or not all(isinstance(s, str) for s in solution):
+            raise self.fail(at, "has a 'solution' that is not a list of text", solution)
+        table = data.get("table", [])
+        ids = {b.id for b in blanks}
+        if not isinstance(table, list):
+            raise self.fail(at, "has a 'table' that is not a list", table)
+        for row in table:
+            if not (isinstance(row, dict) and isinstance(row.get("layer"), str)
+                    and all(row.get(c) in (None, *ids) for c in ("shape", "params"))
+                    and all(isinstance(v, str) for v in row.values())):
+                raise self.fail(at, "has a table row that names no blank", row)
+        return Problem(
+            pid, kind, self.text(data, "difficulty", at, ""), self.text(data, "title", at, pid),
+            self.text(data, "prompt", at, ""), blanks, tuple(solution), self.model(data.get("spec"), f"{at}.spec"),
+            self.text(data, "code", at, ""), tuple(table), self.text(data, "variant", at, ""),
+        )
+
+    def model(self, data: Any, where: str) -> ModelSpec:
+        try:
+            return spec_from_dict(data, f"{self.name}: {where}")
+        except SpecError as exc:
+            raise UserError(str(exc)) from None
+
+    def blank(self, data: Any, where: str) -> Blank:
+        if not isinstance(data, dict):
+            raise self.fail(where, "must be a blank object", data)
+        bid, kind = data.get("id"), data.get("kind")
+        if not isinstance(bid, str) or not bid:
+            raise self.fail(where, "has no blank 'id'", bid)
+        at = f"{where} (blank {cut(bid, 40)})"
+        if kind not in KINDS:
+            raise self.fail(at, f"has kind {brief(kind)}; expected one of {', '.join(KINDS)}")
+        answer = data.get("answer")
+        accepted = data.get("accepted") or ([answer] if answer not in (None, "") else [])
+        if not isinstance(accepted, list) or not accepted:
+            raise self.fail(at, "has no 'accepted' answers")
+        canonical = tuple(dict.fromkeys(self.answer(a, kind, at) for a in accepted))
+        first = canonical[0] if answer in (None, "") else self.answer(answer, kind, at)
+        if first not in canonical:
+            raise self.fail(at, "has an 'answer' missing from 'accepted'", answer)
+        distractors = data.get("distractors") or []
+        if not isinstance(distractors, list):
+            raise self.fail(at, "has 'distractors' that are not a list", distractors)
+        wrong = []
+        for d in distractors:
+            if not (isinstance(d, dict) and isinstance(d.get("answer"), str) and isinstance(d.get("mistake"), str)):
+                raise self.fail(at, "has a distractor without a text 'answer' and 'mistake'", d)
+            wrong.append(Distractor(self.answer(d["answer"], kind, at), d["mistake"]))
+        steps = data.get("steps") or []
+        if not isinstance(steps, list):
+            raise self.fail(at, "has 'steps' that are not a list", steps)
+        layer = data.get("layer")
+        if layer is not None and (not isinstance(layer, int) or isinstance(layer, bool) or layer < 0):
+            raise self.fail(at, "has a 'layer' that is not a layer index", layer)
+        spec = data.get("spec")
+        return Blank(
+            bid, self.text(data, "label", at, bid), kind, first, canonical,
+            tuple(self.step(s, at) for s in steps), tuple(wrong), layer, self.text(data, "field", at, ""),
+            None if spec is None else self.model(spec, f"{at}.spec"),
+        )
+
+    def answer(self, value: Any, kind: str, where: str) -> str:
+        result = normalize(value, kind) if isinstance(value, str) else None
+        if result is None:
+            raise self.fail(where, f"has an answer that is not a {kind}", value)
+        return result
+
+    def step(self, data: Any, where: str) -> WorkedStep:
+        if isinstance(data, str):  # a 0.1 key: text only
+            return WorkedStep(Quantity.NOTE, data)
+        if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+            raise self.fail(where, "has a step that is not an object with a text 'text'", data)
+        try:
+            quantity = Quantity(data.get("quantity"))
+        except ValueError:
+            raise self.fail(where, "has a step whose 'quantity' is unknown", data.get("quantity")) from None
+        value, option = data.get("value"), data.get("option")
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise self.fail(where, "has a step whose 'value' is not a whole number", value)
+        if option is not None and not isinstance(option, str):
+            raise self.fail(where, "has a step whose 'option' is not text", option)
+        formula, substituted = data.get("formula", ""), data.get("substituted", "")
+        if not isinstance(formula, str) or not isinstance(substituted, str):
+            raise self.fail(where, "has a step whose 'formula' or 'substituted' is not text", data)
+        return WorkedStep(quantity, data["text"], formula, substituted, value, option)
+
+
+def _json_type(value: Any) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean",
+            type(None): "null"}.get(type(value), type(value).__name__)

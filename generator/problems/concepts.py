@@ -1,0 +1,167 @@
+"""Concept questions the seed teaches, each with computed answers: why pooling has no
+parameters, 'same' versus 'valid' padding, what Flatten produces, the cost of a convolution and
+the receptive field of a stack of layers.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import replace
+
+from generator.engine import ModelSpec, analyze
+from generator.engine import formulas as F
+from generator.engine.formatting import keras_source, layer_call
+from generator.engine.layers import Conv2D, Flatten, Layer, MaxPooling2D, Padding, shape_str
+from generator.engine.steps import Quantity
+from generator.key import Problem, ProblemType
+from generator.problems.base import blank, make_problem, shape_blank, shape_steps, single, step
+from generator.problems.distractors import params_distractors
+from generator.sampler import FILTERS, Difficulty, sample_input, sample_layer
+
+
+def concept(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None) -> Problem:
+    """Questions the seed teaches, with computed answers. Variant: which concept."""
+    if variant is None:
+        variant = rng.choice(list(_CONCEPTS))
+    return replace(_CONCEPTS[variant](rng, level, pid), variant=variant)
+
+
+def _concept_pool_params(rng: random.Random, level: Difficulty, pid: str) -> Problem:
+    shape = sample_input(rng, level)
+    layer = sample_layer(rng, level, shape, pooling=True)
+    summary, record = single(ModelSpec(shape, (layer,), pid))
+    prompt = (
+        f"How many trainable parameters does `layers.{layer_call(layer)}` have when applied to "
+        f"`{shape_str(shape)}`? (Think about what pooling computes.)"
+    )
+    why = ("Pooling takes the maximum or the mean of each window: a fixed function with no weights "
+           "and no bias, so nothing is learned, whatever the window and the number of channels.")
+    b = blank("params", "Param #", "int", record.params, [step(Quantity.NOTE, why)],
+              distractors=params_distractors(layer, shape, 0, 0), layer=0, field="params")
+    return make_problem(pid, ProblemType.CONCEPT, level, "Why pooling has no parameters", prompt, [b], summary.spec,
+                        solution=[why, *(s.text for s in shape_steps(record))])
+
+
+def _concept_same_vs_valid(rng: random.Random, level: Difficulty, pid: str) -> Problem:
+    n = rng.choice((28, 32, 27, 64))
+    k = rng.choice((3, 5, 7))
+    s = 1 if level is Difficulty.INTRO else rng.choice((1, 2))
+    c, f = rng.choice((1, 3)), rng.choice(FILTERS)
+    specs = {mode: ModelSpec((n, n, c), (Conv2D(f, (k, k), (s, s), Padding(mode)),), pid) for mode in ("valid", "same")}
+    records = {mode: single(spec)[1] for mode, spec in specs.items()}
+    prompt = (
+        f"`Conv2D({f}, ({k}, {k}), strides={s})` is applied to `{shape_str((n, n, c))}`. What is the output "
+        "shape with `padding=\"valid\"`, and with `padding=\"same\"`?"
+    )
+    blanks = [shape_blank("valid", records["valid"], "Output shape with padding='valid'"),
+              replace(shape_blank("same", records["same"], "Output shape with padding='same'"),
+                      model=specs["same"])]
+    lesson = (f"'valid' adds no padding, so each side shrinks by k - 1 = {k - 1} before the stride; 'same' pads "
+              f"so that the output is ceil(n/s): the kernel size no longer matters.")
+    return make_problem(pid, ProblemType.CONCEPT, level, "'same' versus 'valid' padding", prompt, blanks,
+                        specs["valid"], solution=[lesson, *(f"{b.label}: {st.text}" for b in blanks for st in b.steps)])
+
+
+def _concept_flatten(rng: random.Random, level: Difficulty, pid: str) -> Problem:
+    side = rng.choice((3, 4, 5, 6, 7, 12, 13))
+    shape = (side, side, rng.choice(FILTERS))
+    summary, record = single(ModelSpec(shape, (Flatten(),), pid))
+    h, w, c = shape
+    prompt = f"What is the output shape of `layers.Flatten()` applied to `{shape_str(shape)}`?"
+    b = blank("shape", "Output shape", "shape", record.output_shape, shape_steps(record),
+              distractors=[((h * w,), "forgot the channels"), ((h, w * c), "flattened only the last two axes"), ((h + w + c,), "added the axes instead of multiplying")],
+              layer=0, field="output_shape")
+    lesson = "Flatten keeps the batch axis and unrolls everything else into one vector: its length is H*W*C."
+    return make_problem(pid, ProblemType.CONCEPT, level, "What Flatten produces", prompt, [b], summary.spec,
+                        solution=[lesson, *(s.text for s in b.steps)])
+
+
+def _concept_macs(rng: random.Random, level: Difficulty, pid: str) -> Problem:
+    shape = sample_input(rng, Difficulty.INTRO if level is Difficulty.INTRO else level)
+    layer = Conv2D(rng.choice(FILTERS), rng.choice(((3, 3), (5, 5), (1, 1))),
+                   padding=rng.choice((Padding.VALID, Padding.SAME)))
+    return macs_problem(ModelSpec(shape, (layer,), pid), level, pid)
+
+
+def macs_problem(spec: ModelSpec, level: Difficulty, pid: str) -> Problem:
+    """Multiply-adds of a one-Conv2D model."""
+    summary, record = single(spec)
+    shape, layer = spec.input_shape, record.layer
+    assert isinstance(layer, Conv2D)
+    ho, wo, f = record.output_shape
+    kh, kw = layer.kernel_size
+    c = shape[-1]
+    work = F.MACS.work(h=ho, w=wo, k=kh * kw * c, f=f).text
+    per_output = f"{kh}*{kw}*{c}"
+    steps = [
+        *shape_steps(record),
+        step(Quantity.MACS_PER_OUTPUT, f"each output value needs k_h*k_w*C_in = {per_output} = {kh * kw * c} multiply-adds",
+             kh * kw * c, "k_h*k_w*C_in", per_output),
+        step(Quantity.MACS, f"multiply-adds = H_out*W_out*(k_h*k_w*C_in)*filters = {work} = {record.macs}",
+             record.macs, "H_out*W_out*(k_h*k_w*C_in)*filters", work),
+    ]
+    prompt = (
+        f"How many multiply-add operations does `layers.{layer_call(layer)}` perform on one input of shape "
+        f"`{shape_str(shape)}` (ignore the bias additions)?"
+    )
+    b = blank("macs", "Multiply-adds", "int", record.macs, steps, layer=0, field="macs",
+              distractors=[(record.params - (f if layer.use_bias else 0), "counted the weights instead of the operations"),
+                           (shape[0] * shape[1] * kh * kw * c * f, "used the input size instead of the output size"),
+                           (ho * wo * kh * kw * f, "forgot the input channels")])
+    return make_problem(pid, ProblemType.CONCEPT, level, "The cost of a convolution", prompt, [b], summary.spec)
+
+
+def _concept_receptive_field(rng: random.Random, level: Difficulty, pid: str) -> Problem:
+    depth = rng.randint(2, 4)
+    layers: list[Layer] = []
+    for _ in range(depth):
+        if layers and rng.random() < 0.35 and level is not Difficulty.INTRO:
+            layers.append(MaxPooling2D((2, 2)))
+        else:
+            layers.append(Conv2D(rng.choice(FILTERS), rng.choice(((3, 3), (3, 3), (5, 5))), activation="relu"))
+    return receptive_field_problem(ModelSpec((64, 64, 3), tuple(layers), pid), level, pid)
+
+
+def receptive_field_problem(spec: ModelSpec, level: Difficulty, pid: str) -> Problem:
+    """Receptive field of the last layer of a stack of convolutions and poolings."""
+    summary = analyze(spec, explain=True)
+    steps = [step(Quantity.RECEPTIVE_FIELD, "r_0 = 1, j_0 = 1 (one input pixel; neighbouring pixels are 1 apart)", 1)]
+    r_prev, j_prev = 1, 1
+    for rec in summary.records:
+        (k, _), (s, _) = _window(rec.layer)
+        rf = rec.receptive_field
+        assert rf is not None
+        work = f"{r_prev} + ({k} - 1)*{j_prev}"
+        steps.append(step(Quantity.RECEPTIVE_FIELD,
+                          f"after {rec.name}: r = {work} = {rf.size[0]}, j = {j_prev}*{s} = {rf.jump[0]}",
+                          rf.size[0], "r_in + (k - 1)*j_in", work))
+        r_prev, j_prev = rf.size[0], rf.jump[0]
+    final = summary.records[-1].receptive_field
+    assert final is not None
+    prompt = (
+        f"The layers below are stacked on a `{shape_str(spec.input_shape)}` input. How many input pixels "
+        "wide is the receptive field of one output value of the last layer?"
+    )
+    kernels = [_window(rec.layer)[0][0] for rec in summary.records]
+    naive = 1 + sum(k - 1 for k in kernels)
+    b = blank("rf", "Receptive field (pixels)", "int", final.size[0], steps, field="receptive_field",
+              distractors=[(naive, "ignored the pooling's stride"), (max(kernels), "took only the largest kernel")])
+    return make_problem(pid, ProblemType.CONCEPT, level, "Receptive field after several layers", prompt, [b],
+                        spec, code=keras_source(spec))
+
+
+def _window(layer: Layer) -> tuple[tuple[int, int], tuple[int, int]]:
+    window = layer.window()
+    if window is None:
+        raise ValueError(f"{layer.type_name} has no sliding window")
+    return window
+
+
+_CONCEPTS: dict[str, Callable[[random.Random, Difficulty, str], Problem]] = {
+    "pool_params": _concept_pool_params,
+    "same_vs_valid": _concept_same_vs_valid,
+    "flatten": _concept_flatten,
+    "macs": _concept_macs,
+    "receptive_field": _concept_receptive_field,
+}
