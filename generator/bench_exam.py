@@ -26,31 +26,30 @@ def check_seconds(students: int, seed: int) -> tuple[int, float]:
     config (built without documents) and an answer file with a row per blank, about a fifth of
     them wrong; returns (answer rows, seconds to load, grade and format the text report)."""
     import csv
-    import json
     import random
 
-    from generator.exam import build_master, load_exam_config
+    from generator.configs import load_exam_config
+    from generator.exam import build_master
     from generator.grading import check, format_report
     from generator.roster import Student
 
     config = Path(__file__).resolve().parent.parent / "configs" / "exam.yaml"
-    master, _ = build_master(load_exam_config(config if config.is_file() else None), seed,
-                             [Student(f"s{i:05d}", f"Student {i}") for i in range(students)])
+    master = build_master(load_exam_config(config if config.is_file() else None), seed,
+                          [Student(f"s{i:05d}", f"Student {i}") for i in range(students)])
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
         key, answers = Path(tmp) / "key.json", Path(tmp) / "answers.csv"
-        key.write_text(json.dumps(master), encoding="utf-8")
+        key.write_text(master.to_json(), encoding="utf-8")
         rows = 0
         with answers.open("w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f, lineterminator="\n")
             writer.writerow(["student_id", "question_id", "answer"])
-            for student in master["students"]:
-                for problem in student["problems"]:
-                    for blank in problem["blanks"]:
-                        wrong = rng.random() < 0.2 and blank["distractors"]
-                        answer = rng.choice(blank["distractors"])["answer"] if wrong else blank["answer"]
-                        writer.writerow([student["id"], f"{problem['id']}.{blank['id']}", answer])
-                        rows += 1
+            for paper in master.papers:
+                for qid, _, blank in paper.questions():
+                    wrong = rng.random() < 0.2 and blank.distractors
+                    answer = rng.choice(blank.distractors).answer if wrong else blank.answer
+                    writer.writerow([paper.id, qid, answer])
+                    rows += 1
         start = time.perf_counter()
         format_report(check(key, answers), "text")
         return rows, time.perf_counter() - start

@@ -7,22 +7,18 @@ its padding/stride examples), so every student's handout is the same and matches
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from generator.documents import document_context, render_documents
 from generator.engine import ModelSpec
 from generator.engine.layers import Conv2D, Layer, Padding
+from generator.key import Key, KeyKind, Paper
 from generator.output import derive_seed, write_text
 from generator.problems import Problem
-from generator.problems.types import (
-    layer_shape_problem,
-    macs_problem,
-    receptive_field_problem,
-    summary_problem,
-)
+from generator.problems.concepts import macs_problem, receptive_field_problem
+from generator.problems.types import layer_shape_problem, summary_problem
 from generator.render import environment
 from generator.sampler import Difficulty
-from generator.worksheet import document_context, render_documents
 
 TITLE = "Lab handout — the seed's MNIST network, layer by layer"
 INSTRUCTIONS = (
@@ -52,6 +48,11 @@ def handout_problems(spec: ModelSpec) -> list[Problem]:
     return problems
 
 
+def handout_key(problems: list[Problem]) -> Key:
+    """The handout's key (a worksheet key without a seed: nothing in it is random)."""
+    return Key(KeyKind.WORKSHEET, TITLE, (Paper.shared(tuple(problems)),))
+
+
 def write_handout(spec: ModelSpec, out: Path) -> list[Path]:
     """Writes ``handout.md``, ``handout.html`` (self-check), ``handout-key.md``,
     ``handout-key.html`` and ``handout-key.json`` into ``out``."""
@@ -64,9 +65,7 @@ def write_handout(spec: ModelSpec, out: Path) -> list[Path]:
         "handout.html": docs["worksheet.html"],
         "handout-key.md": docs["key.md"],
         "handout-key.html": docs["key.html"],
-        "handout-key.json": json.dumps(
-            {"title": TITLE, "problems": [p.to_dict() for p in problems]}, indent=1, ensure_ascii=False
-        ) + "\n",
+        "handout-key.json": handout_key(problems).to_json(),
     }
     for name, text in files.items():
         write_text(out / name, text)

@@ -1,0 +1,271 @@
+"""Grading: each typed answer against its blank, with feedback from the key's typed steps, and
+the class statistics (see :mod:`generator.grading` for the rules)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from generator.answers import MAX_DIGITS, display, normalize
+from generator.errors import UserError, brief
+from generator.grading.answers import AnswerRow, AnswerSheet, read_answers
+from generator.grading.report import (
+    ClassSummary,
+    QuestionResult,
+    QuestionStats,
+    Report,
+    Status,
+    StudentResult,
+    WrongAnswer,
+)
+from generator.key import Blank, Key, KeyKind, Paper, WorkedStep
+from generator.roster import Student, id_key
+from generator.userfiles import paused_gc
+
+_KIND_HINT = {
+    "shape": "a shape such as (None, 26, 26, 32)",
+    "int": "a whole number such as 18,496",
+    "choice": "one word",
+}
+_SAMPLE = 4  # how many ids an error message lists before "..."
+
+
+@dataclass(frozen=True)
+class KeyIndex:
+    """A key as ``check`` looks things up in it: papers by id or variant code, question ids.
+
+    Attributes:
+        key: The key.
+        path: The file it was read from, as given (for messages and the report).
+    """
+
+    key: Key
+    path: str
+
+    @functools.cached_property
+    def question_ids(self) -> tuple[str, ...]:
+        """Every question id of the key, in key order (the gradebook's columns)."""
+        return tuple(dict.fromkeys(qid for paper in self.key.papers for qid, _, _ in paper.questions()))
+
+    def find(self, ref: str) -> Paper | None:
+        """The paper an answer file's ``student_id`` cell names, or None.
+
+        For a worksheet key every non-empty text names a paper of its own (compared as ids are:
+        ``Ana`` and ``ana`` are one student, shown as first written). Otherwise ``ref`` may be a
+        student id or a variant code; case, spaces, dashes and underscores are ignored.
+        """
+        ref = ref.strip()
+        if self.key.kind is KeyKind.WORKSHEET:
+            if not ref:
+                return None
+            spelled = self._worksheet_ids.setdefault(id_key(ref) or ref, ref)  # Ana and ana: one paper
+            return replace(self.key.papers[0], student=Student(spelled, ""))
+        return self._by_code.get(id_key(ref))
+
+    @functools.cached_property
+    def _worksheet_ids(self) -> dict[str, str]:
+        """For a worksheet key: each student's first spelling, by :func:`id_key`."""
+        return {}
+
+    @functools.cached_property
+    def _by_code(self) -> dict[str, Paper]:
+        """Each paper by the :func:`~generator.roster.id_key` of its id and of its variant code,
+        built once: matching answer rows to students stays linear in the class size."""
+        index: dict[str, Paper] = {}
+        for paper in self.key.papers:
+            for text in (paper.id, paper.variant):
+                if id_key(text):
+                    index.setdefault(id_key(text), paper)
+        return index
+
+
+def grade(key: Key, sheet: AnswerSheet, key_path: str = "key") -> Report:
+    """Grades every student of an answer sheet against a key.
+
+    Args:
+        key: The validated key.
+        sheet: The validated answers.
+        key_path: The key's file, for messages and the report.
+
+    Returns:
+        The report.
+
+    Raises:
+        UserError: The answers do not belong to the key (no student or no question id of the
+            file is in it), a row names an unknown student or question (its line and value are
+            given), or a student answers a question twice.
+    """
+    index = KeyIndex(key, key_path)
+    answers = _match(index, sheet)
+    by_id = {p.id: p for p in key.papers}
+    papers = (
+        [index.find(ref) for ref in answers] if key.kind is KeyKind.WORKSHEET
+        else [by_id[sid] for sid in by_id if sid in answers]
+    )
+    students = tuple(_grade_paper(p, answers[p.id]) for p in papers if p is not None)
+    absent = () if key.kind is KeyKind.WORKSHEET else tuple(p.id for p in key.papers if p.id not in answers)
+    shared_numbers = len(key.papers) == 1
+    by_question: dict[str, list[QuestionResult]] = {qid: [] for qid in index.question_ids}
+    for student in students:
+        for q in student.questions:
+            by_question[q.question_id].append(q)
+    questions = tuple(_question_stats(qid, results, shared_numbers) for qid, results in by_question.items())
+    scores = [s.score for s in students]
+    mistakes = Counter(q.mistake for s in students for q in s.questions if q.mistake)
+    summary = ClassSummary(
+        len(students), round(statistics.fmean(scores), 2), round(statistics.median(scores), 2),
+        min(scores), max(scores), absent, tuple(mistakes.most_common(5)),
+    )
+    return Report(key.title, key_path, key.kind, sheet.path, index.question_ids, students, questions, summary)
+
+
+def check(key_path: str | os.PathLike[str], answers_path: str | os.PathLike[str]) -> Report:
+    """Loads a key and an answer file and grades them: the whole ``check`` pipeline."""
+    with paused_gc():
+        return grade(Key.load(key_path), read_answers(answers_path), str(key_path))
+
+
+def _sample(items: Iterable[str]) -> str:
+    items = list(dict.fromkeys(items))
+    shown = ", ".join(items[:_SAMPLE])
+    return shown + (f", ... ({len(items)} in all)" if len(items) > _SAMPLE else "")
+
+
+def _match(index: KeyIndex, sheet: AnswerSheet) -> dict[str, dict[str, AnswerRow]]:
+    """Student id -> question id -> row, after checking every row against the key."""
+    key = index.key
+    mismatch = f"{sheet.path} does not match {index.path} ({key.kind.description})"
+    if key.kind is not KeyKind.WORKSHEET and not any(index.find(r.student) for r in sheet.rows):
+        codes = [c for p in key.papers for c in (p.id, p.variant) if c]
+        raise UserError(
+            f"{mismatch}: none of its student ids ({_sample(r.student for r in sheet.rows)}) "
+            f"is a student id or variant code of the key ({_sample(codes)})"
+        )
+    all_ids = {qid.lower() for qid in index.question_ids}
+    if not any(r.question.lower() in all_ids for r in sheet.rows):
+        raise UserError(
+            f"{mismatch}: none of its question ids ({_sample(r.question for r in sheet.rows)}) "
+            f"is in the key, whose ids are {_sample(index.question_ids)}"
+        )
+    answers: dict[str, dict[str, AnswerRow]] = {}
+    lookup: dict[str, dict[str, str]] = {}
+    for row in sheet.rows:
+        paper = index.find(row.student)
+        if paper is None:
+            raise UserError(
+                f"{sheet.path} line {row.line}: unknown student {row.student!r}: not a student id "
+                f"or variant code in {index.path}"
+            )
+        ids = lookup.get(paper.id)
+        if ids is None:
+            ids = lookup[paper.id] = {qid.lower(): qid for qid, _, _ in paper.questions()}
+        qid = ids.get(row.question.lower())
+        if qid is None:
+            whose = "" if key.kind is KeyKind.WORKSHEET else f" on the paper of student {paper.id}"
+            raise UserError(
+                f"{sheet.path} line {row.line}: unknown question id {row.question!r}{whose}; "
+                f"the key's ids are {_sample(qid for qid, _, _ in paper.questions())}"
+            )
+        rows = answers.setdefault(paper.id, {})
+        if qid in rows:
+            raise UserError(
+                f"{sheet.path} line {row.line}: a second answer from student {paper.id} to {qid}; "
+                f"the first is on line {rows[qid].line}"
+            )
+        rows[qid] = row
+    return answers
+
+
+def _grade_paper(paper: Paper, rows: dict[str, AnswerRow]) -> StudentResult:
+    return StudentResult(
+        paper.id, paper.name, paper.variant,
+        tuple(grade_answer(qid, blank, rows.get(qid)) for qid, _, blank in paper.questions()),
+    )
+
+
+def grade_answer(qid: str, b: Blank, row: AnswerRow | None) -> QuestionResult:
+    """Grades one typed answer (None: the student has no row for the question).
+
+    Args:
+        qid: The question id, ``{problem id}.{blank id}``.
+        b: The key's blank.
+        row: The student's row, or None.
+
+    Returns:
+        The result, with feedback when it is not right (see the module docstring).
+    """
+    base = QuestionResult(
+        qid, b.label, b.kind, Status.UNANSWERED, row.answer if row else "", None,
+        b.shown, line=row.line if row else None,
+    )
+    if row is None or not row.answer.strip():
+        note = "no answer" if row else "no row for this question in the answer file"
+        return replace(base, note=note, steps=b.steps)
+    normalized = normalize(row.answer, b.kind)
+    if normalized is None:
+        return replace(
+            base, status=Status.UNREADABLE, steps=b.steps,
+            note=_unreadable(row.answer.strip(), b.kind),
+        )
+    if normalized in b.accepted:
+        return replace(base, status=Status.RIGHT, normalized=normalized)
+    mistake = next((d.mistake for d in b.distractors if d.answer == normalized), None)
+    steps, note = _feedback(b, normalized)
+    return replace(base, status=Status.WRONG, normalized=normalized, mistake=mistake, note=note, steps=steps)
+
+
+def _unreadable(answer: str, kind: str) -> str:
+    """Why a typed answer could not be read."""
+    longest = max((len(run) for run in re.findall(r"[0-9]+", answer[:100_000])), default=0)
+    if kind != "choice" and longest > MAX_DIGITS:
+        return f"not a number we can read: it has {longest:,} digits (at most {MAX_DIGITS})"
+    return f"could not read {brief(answer)} as {_KIND_HINT[kind]}"
+
+
+def _feedback(b: Blank, normalized: str) -> tuple[tuple[WorkedStep, ...], str | None]:
+    """The worked step(s) that differ from a readable wrong answer, and a note: read from the
+    steps' quantity, value and option, never from their text."""
+    last = b.steps[-1:]
+    if b.kind == "shape":
+        got = [int(v) for v in normalized.split("x")]
+        options = [[int(v) for v in a.split("x")] for a in b.accepted]
+        want = min(options, key=lambda o: (len(o) != len(got), sum(x != y for x, y in zip(o, got, strict=False))))
+        if len(want) != len(got):
+            note = (f"the shape has {len(got)} ax{'i' if len(got) == 1 else 'e'}s after the batch axis; "
+                    f"the answer has {len(want)}")
+            return last, note
+        for step in b.steps:
+            if any(got[i] != want[i] for i in step.quantity.axes(len(want))):
+                return (step,), None
+        return last, None
+    if b.kind == "int":
+        value, accepted = int(normalized), {int(a) for a in b.accepted}
+        for i, step in enumerate(b.steps):
+            if step.value == value:
+                after = next((s for s in b.steps[i + 1:] if s.value != value), None)
+                note = f"{display(normalized, 'int')} is the result of an earlier step ({step.text}), not the answer"
+                return ((after,) if after else last), note
+        computing = next((s for s in b.steps if s.value in accepted), None)
+        return ((computing,) if computing else last), None
+    chosen = [s for s in b.steps if s.option == normalized][:1]
+    if not chosen:
+        return b.steps, None
+    return tuple(dict.fromkeys(chosen + list(last))), None
+
+
+def _question_stats(qid: str, results: Sequence[QuestionResult], shared_numbers: bool) -> QuestionStats:
+    wrong = Counter(
+        (q.answer_shown if shared_numbers else None, q.mistake)
+        for q in results if q.status in (Status.WRONG, Status.UNREADABLE)
+    )
+    common = tuple(WrongAnswer(a, m, n) for (a, m), n in wrong.most_common(3))
+    label = results[0].label if results else qid
+    return QuestionStats(
+        qid, label, len(results), sum(q.status is not Status.UNANSWERED for q in results),
+        sum(q.right for q in results), common,
+    )
