@@ -1,14 +1,13 @@
-"""``python -m generator bench``: the engine and Keras side by side on the same random models.
+"""The engine and Keras side by side on the same random models (``python -m generator bench``).
 
 Both sides do the same job: from a spec to every layer's output shape and parameter counts.
-Speed is measured here, never in unit tests.
+Speed is measured here, never in unit tests. :func:`run_bench` returns the figures;
+:mod:`generator.cli.bench` prints them.
 """
 
 from __future__ import annotations
 
-import json
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -52,9 +51,8 @@ def spread(total: int, parts: int) -> list[int]:
 
 
 def run_bench(models: int = 200, keras_models: int = 20, seed: int = 0, rounds: int = 5,
-              roster: int = 300, check_students: int = 2000, keras: bool = True,
-              as_json: bool = False) -> int:
-    """Runs the benchmark and prints a table, or one JSON object with ``as_json``.
+              roster: int = 300, check_students: int = 2000, keras: bool = True) -> dict[str, Any]:
+    """Runs the benchmark and returns its figures.
 
     Args:
         models: Random architectures, spread over the three levels (exactly this many).
@@ -64,7 +62,13 @@ def run_bench(models: int = 200, keras_models: int = 20, seed: int = 0, rounds: 
         roster: Students in the exam-build figure (0 skips it).
         check_students: Students in the ``check`` figure, 28 answers each (0 skips it).
         keras: Also time Keras (imports TensorFlow).
-        as_json: Print one JSON object instead of a table.
+
+    Returns:
+        Plain JSON-serializable figures, in the order a table shows them: ``models``; with
+        ``keras``, ``keras_models`` and the TensorFlow and Keras versions; ``rounds``; the median
+        rates (``*_per_s``); with ``keras``, ``speedup_vs_keras``; unless ``roster`` is 0,
+        ``exam_students`` and ``exam_build_s_no_verify``; unless ``check_students`` is 0,
+        ``check_students``, ``check_answers`` and ``check_s``.
 
     Raises:
         UserError: a count out of range.
@@ -113,11 +117,4 @@ def run_bench(models: int = 200, keras_models: int = 20, seed: int = 0, rounds: 
         results["check_students"] = check_students
         results["check_answers"] = answers
         results["check_s"] = seconds
-    if as_json:
-        print(json.dumps(results, indent=2, sort_keys=True))
-    else:
-        for key, value in results.items():
-            shown = f"{value:,.1f}" if isinstance(value, float) else value
-            print(f"{key:>30}: {shown}")
-    sys.stdout.flush()
-    return 0
+    return results

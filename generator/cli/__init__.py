@@ -1,4 +1,12 @@
-"""Thin command-line interface: parse options, call one library function, map errors.
+"""Thin command-line interface: parse options, call the library, map errors.
+
+One module per subcommand (:mod:`~generator.cli.explain`, :mod:`~generator.cli.bench`,
+:mod:`~generator.cli.worksheet`, :mod:`~generator.cli.exam`, :mod:`~generator.cli.check`,
+:mod:`~generator.cli.lab` for ``lab`` and ``mnist``), each with ``register(subparsers)``, which
+sets the handler, and ``run(args) -> int``, which turns the options into plain values, calls the
+library and prints the result. Options several subcommands share are in
+:mod:`~generator.cli.options`. Heavy libraries (TensorFlow, Keras, Matplotlib) are imported only
+inside the handlers, so building the parser stays fast.
 
 Every subcommand's handler returns an exit code. A :class:`~generator.errors.UserError`
 becomes one line on stderr and exit code 2 (so does a bad option: no usage block); a
@@ -11,16 +19,22 @@ traceback).
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from generator.cli import bench, check, exam, explain, lab, worksheet
+from generator.cli.options import bounded_int
 from generator.errors import Terminated, UserError, VerificationError, cut
 
+__all__ = ["COMMANDS", "Handler", "Parser", "bounded_int", "build_parser", "main"]
+
 Handler = Callable[[argparse.Namespace], int]
+
+COMMANDS = (explain, bench, worksheet, exam, check, lab)
+"""The subcommand modules, in the order ``--help`` lists their subcommands."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -32,75 +46,6 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def bounded_int(low: int, high: int) -> Callable[[str], int]:
-    """An argparse ``type`` for a whole number from ``low`` to ``high``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {cut(text, 30)!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"expected a whole number from {low:,} to {high:,}, got {value}")
-        return value
-
-    parse.__name__ = "whole number"
-    return parse
-
-
-def _add_explain(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("explain", help="summary table and worked derivation of a model spec")
-    p.add_argument("spec", help="architecture spec: .yaml/.yml/.json, or Keras Sequential .py")
-    p.add_argument("--format", choices=["md", "json", "text", "latex"], default="text")
-    p.add_argument("--verify", action="store_true", help="also build it in Keras and compare")
-    p.set_defaults(func=_explain)
-
-
-def _explain(args: argparse.Namespace) -> int:
-    from generator.commands import explain
-
-    return explain(args.spec, fmt=args.format, verify=args.verify)
-
-
-def _add_bench(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bench", help="time the engine against Keras on random architectures")
-    p.add_argument("--models", type=bounded_int(1, 100_000), default=200,
-                   help="random architectures, spread over the three levels (default 200)")
-    p.add_argument("--keras-models", type=bounded_int(1, 10_000), default=20,
-                   help="how many of them Keras builds (default 20, at most --models; it is slow)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--rounds", type=bounded_int(1, 100), default=5,
-                   help="alternating engine/Keras rounds; medians are reported (default 5)")
-    p.add_argument("--roster", type=bounded_int(0, 10_000), default=300,
-                   help="students in the exam-build benchmark (0 skips it)")
-    p.add_argument("--check-students", type=bounded_int(0, 20_000), default=2000,
-                   help="students in the check (grading) benchmark, 28 answers each (0 skips it)")
-    p.add_argument("--no-keras", action="store_true", help="engine figures only")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=_bench)
-
-
-def _bench(args: argparse.Namespace) -> int:
-    from generator.bench import run_bench
-
-    return run_bench(
-        models=args.models, keras_models=args.keras_models, seed=args.seed, rounds=args.rounds,
-        roster=args.roster, check_students=args.check_students, keras=not args.no_keras,
-        as_json=args.json,
-    )
-
-
-# Modules with a ``register(subparsers)`` function that adds their own subcommands.
-SUBCOMMAND_MODULES: tuple[str, ...] = (
-    "generator.worksheet_cli",
-    "generator.exam_cli",
-    "generator.grading_cli",
-    "generator.lab.cli",
-)
-
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_explain, _add_bench]
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with every subcommand registered."""
     parser = Parser(
@@ -108,15 +53,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="CNN shape and parameter exercises with worked answers, verified against Keras.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in SUBCOMMANDS:
-        add(sub)
-    for module in SUBCOMMAND_MODULES:
-        importlib.import_module(module).register(sub)
+    for command in COMMANDS:
+        command.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python -m generator`` and the ``cnn-worksheets`` script."""
+    """Entry point of ``python -m generator`` and the ``cnn-worksheets`` script.
+
+    Args:
+        argv: The arguments after the program name; None reads ``sys.argv``.
+
+    Returns:
+        The exit code: 0, 1 (verification failed), 2 (bad input), 70 (a bug), 130 or 143.
+    """
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):  # a console that cannot show a name gets \u escapes
             stream.reconfigure(errors="backslashreplace")

@@ -1,0 +1,58 @@
+"""``explain``: a model spec's summary table and worked derivation, and its check against Keras.
+
+Both functions take plain values and print nothing; :mod:`generator.cli.explain` prints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.engine import analyze
+from generator.engine.formatting import to_json, to_latex, to_markdown, to_text
+from generator.errors import UserError, VerificationError, brief
+from generator.spec import load_spec
+
+FORMATTERS = {"text": to_text, "md": to_markdown, "json": to_json, "latex": to_latex}
+"""The output formats of :func:`explain`, by name."""
+
+
+def explain(path: str | Path, fmt: str = "text") -> str:
+    """The summary and worked derivation of the spec at ``path``.
+
+    Args:
+        path: An architecture spec: ``.yaml``/``.yml``/``.json``, or Keras Sequential ``.py``.
+        fmt: One of :data:`FORMATTERS`: ``text``, ``md``, ``json`` or ``latex``.
+
+    Returns:
+        The formatted document, ending with a newline.
+
+    Raises:
+        UserError: An unreadable or invalid spec, or an unknown format.
+    """
+    if fmt not in FORMATTERS:
+        raise UserError(f"explain: unknown format. Expected one of {', '.join(FORMATTERS)}. Received: fmt={brief(fmt)}")
+    return FORMATTERS[fmt](analyze(load_spec(path), explain=True))
+
+
+def verify_spec(path: str | Path) -> int:
+    """Builds the spec at ``path`` in Keras and compares every layer with the engine.
+
+    Imports TensorFlow.
+
+    Args:
+        path: An architecture spec, as for :func:`explain`.
+
+    Returns:
+        How many layers Keras agrees on (shapes, trainable and non-trainable counts): all of them.
+
+    Raises:
+        UserError: An unreadable or invalid spec, or one too large to build here.
+        VerificationError: Keras disagrees on some layer, or refuses the model.
+    """
+    from generator.verify import compare
+
+    summary = analyze(load_spec(path))
+    mismatches = compare(summary)
+    if mismatches:
+        raise VerificationError("; ".join(map(str, mismatches)))
+    return len(summary.records)
