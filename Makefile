@@ -10,7 +10,7 @@ MNIST  := build/data/mnist.npz
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[verify,lab,test]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -46,8 +46,10 @@ test-quick: install
 bench: install
 	$(PY) -m generator bench
 
+## ruff and mypy (CI runs this before the tests).
 lint: install
 	$(PY) -m ruff check generator tests
+	$(PY) -m mypy
 
 clean:
 	rm -rf build

@@ -94,7 +94,8 @@ def canonical(value: object, kind: str) -> str:
     ('26x26x32', '18496')
     """
     if kind == "shape":
-        return "x".join(str(int(v)) for v in value)  # type: ignore[union-attr]
+        assert isinstance(value, tuple | list), value
+        return "x".join(str(int(v)) for v in value)
     result = normalize(str(value), kind)
     if result is None:
         raise ValueError(f"cannot express {value!r} as a {kind} answer")

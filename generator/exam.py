@@ -49,7 +49,7 @@ def reference_slots(config: ExamConfig, seed: int) -> list[tuple[str, str]]:
     """(type, variant) of every slot, drawn once per exam from the seed: every student's problem
     in a slot is of that variant (the same layer type, the same inverse or concept question, the
     same number of layers), which keeps the exams equally hard."""
-    slots = []
+    slots: list[tuple[str, str]] = []
     for request in config.problems:
         for _ in range(request.count):
             i = len(slots) + 1

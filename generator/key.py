@@ -415,7 +415,8 @@ class _Reader:
             for blank in problem.blanks:
                 qid = f"{problem.id}.{blank.id}".lower()
                 if qid in seen:
-                    raise self.fail("", f"question id {problem.id}.{blank.id!s} appears twice in {where} (ids are matched ignoring case)")
+                    raise self.fail("", f"question id {cut(problem.id + '.' + blank.id, 80)!r} appears twice in {where} "
+                                         "(ids are matched ignoring case)")
                 seen.add(qid)
             out.append(problem)
         return tuple(out)
@@ -438,7 +439,7 @@ class _Reader:
             raise self.fail(at, "has no 'blanks' list", raw_blanks)
         blanks = tuple(self.blank(b, f"{where}.blanks[{j}]") for j, b in enumerate(raw_blanks))
         try:
-            kind = ProblemType(data.get("type"))
+            kind = ProblemType(str(data.get("type")))
         except ValueError:
             raise self.fail(at, f"has a 'type' that is not one of {', '.join(ProblemType)}", data.get("type")) from None
         solution = data.get("solution", [])
@@ -515,7 +516,7 @@ class _Reader:
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
             raise self.fail(where, "has a step that is not an object with a text 'text'", data)
         try:
-            quantity = Quantity(data.get("quantity"))
+            quantity = Quantity(str(data.get("quantity")))
         except ValueError:
             raise self.fail(where, "has a step whose 'quantity' is unknown", data.get("quantity")) from None
         value, option = data.get("value"), data.get("option")

@@ -23,7 +23,7 @@ from generator.verify import verify_or_fail
 def generate_problems(sheet: WorksheetConfig, seed: int, prefix: str) -> list[Problem]:
     """The worksheet's problems, drawn from its own seeded stream; ids ``{prefix}p{n}``."""
     rng = random.Random(derive_seed(seed, sheet.name))
-    problems = []
+    problems: list[Problem] = []
     for request in sheet.problems:
         for _ in range(request.count):
             problems.append(generate(request.type, rng, sheet.difficulty, f"{prefix}p{len(problems) + 1}"))

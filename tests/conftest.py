@@ -34,3 +34,28 @@ def run_cli():
     from helpers import cli
 
     return cli
+
+
+@pytest.fixture(scope="session", autouse=True)
+def keys_match_the_schema():
+    """Every key any test writes through ``Key.to_json`` is validated against
+    ``docs/key.schema.json`` (the documented format is the written one)."""
+    import json
+
+    import jsonschema
+
+    from generator.key import Key
+
+    validator = jsonschema.Draft202012Validator(json.loads((REPO / "docs" / "key.schema.json").read_text()))
+    original = Key.to_json
+
+    def checked(self: Key) -> str:
+        text = original(self)
+        error = jsonschema.exceptions.best_match(validator.iter_errors(json.loads(text)))
+        if error is not None:
+            raise AssertionError(f"key does not match docs/key.schema.json at {list(error.absolute_path)}: {error.message}")
+        return text
+
+    Key.to_json = checked  # type: ignore[method-assign]
+    yield
+    Key.to_json = original  # type: ignore[method-assign]

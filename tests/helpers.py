@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from generator.engine.layers import LAYER_TYPES
 from generator.engine.model import ModelSpec
 from generator.errors import SpecError
+from generator.key import Key
+from generator.roster import Student
 from generator.spec import build_layer
 
 small = st.integers(min_value=1, max_value=6)
@@ -100,6 +102,16 @@ def cli(*argv: str) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(list(argv))
     return code, out.getvalue(), err.getvalue()
+
+
+def exam_key(students: int | list[Student] = 3, seed: int = 5, config: str | None = None) -> Key:
+    """The one master-key builder of the tests: ``students`` students (``s000``, ``s001`` ...
+    when a count) of the default exam config (or ``config``), as ``exam`` draws them."""
+    from generator.configs import load_exam_config
+    from generator.exam import build_master
+
+    roster = [Student(f"s{i:03d}", f"Student {i}") for i in range(students)] if isinstance(students, int) else students
+    return build_master(load_exam_config(config), seed, roster)
 
 
 def one_line_error(code: int, err: str, expected_code: int = 2) -> str:

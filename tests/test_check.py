@@ -23,15 +23,9 @@ from conftest import REPO
 from generator.answers import display
 from generator.cli.check import register
 from generator.errors import UserError
-from generator.grading import (
-    GRADEBOOK_COLUMNS,
-    KeyKind,
-    Status,
-    check,
-    format_report,
-    load_key,
-    step_values,
-)
+from generator.grading import Status, check, format_report
+from generator.grading.report import GRADEBOOK_COLUMNS
+from generator.key import Key, KeyKind
 from generator.problems import generate
 
 WORKSHEET_TYPES = ("summary_table", "layer_shape", "layer_params", "inverse", "concept")
@@ -174,16 +168,16 @@ def test_partly_wrong_answers_are_scored_and_explained(worksheet, tmp_path, caps
     r = results[qid]
     assert r.status is Status.WRONG and r.correct == b["shown"]
     assert r.mistake == b["distractors"][0]["mistake"]
-    assert r.steps and set(r.steps) <= set(b["steps"])
+    assert r.steps and {s.to_dict()["text"] for s in r.steps} <= {s["text"] for s in b["steps"]}
 
     qid, b = blanks[plain_wrong]
     r = results[qid]
     assert r.status is Status.WRONG and r.mistake is None and r.correct == b["shown"]
-    assert len(r.steps) == 1 and r.steps[0] in b["steps"]
+    assert len(r.steps) == 1 and r.steps[0].to_dict() in b["steps"]
 
     qid, b = blanks[missing]
     r = results[qid]
-    assert r.status is Status.UNANSWERED and r.line is None and r.steps == tuple(b["steps"])
+    assert r.status is Status.UNANSWERED and r.line is None and [s.to_dict() for s in r.steps] == b["steps"]
 
     assert _run("--key", str(key), str(answers)) == 0
     out = capsys.readouterr().out
@@ -331,9 +325,7 @@ def test_extra_columns_any_order_bom_and_semicolons(worksheet, tmp_path):
 # ---------------------------------------------------------------- which step the feedback shows
 
 
-def test_step_values_and_feedback_steps(tmp_path):
-    assert step_values("output channels = filters = 8") == (8,)
-    assert step_values("solve (n - k)/s + 1 = o for s: s = (-k + n)/(o - 1) = (-3 + 56)/(18 - 1) = 53/17") == ()
+def test_feedback_steps_come_from_step_quantities_and_values(tmp_path):
     # A summary table with a BatchNormalization layer: its Param # has three steps.
     problem, blank = next(
         (p, b) for seed in range(200)
@@ -342,7 +334,8 @@ def test_step_values_and_feedback_steps(tmp_path):
     )
     shape = next(b for b in problem["blanks"] if b["kind"] == "shape" and len(b["answer"].split("x")) == 3)
     h, w, c = (int(v) for v in shape["answer"].split("x"))
-    trainable = step_values(blank["steps"][0])[0]
+    trainable = blank["steps"][0]["value"]
+    assert blank["steps"][0]["quantity"] == "trainable"
     key = tmp_path / "key.json"
     key.write_text(json.dumps({"title": "t", "problems": [problem]}), encoding="utf-8")
     rows = [
@@ -353,12 +346,29 @@ def test_step_values_and_feedback_steps(tmp_path):
     results = {s.id: s.questions for s in check(key, _write_answers(tmp_path / "a.csv", rows)).students}
     by_qid = {name: {q.question_id: q for q in qs} for name, qs in results.items()}
     channels = by_qid["channels"][f"p1.{shape['id']}"]
-    assert len(channels.steps) == 1 and "channels" in channels.steps[0]
+    assert [s.quantity.value for s in channels.steps] == ["output_channels"]
     short = by_qid["short"][f"p1.{shape['id']}"]
-    assert "2 axes" in short.note and short.steps == (shape["steps"][-1],)
+    assert "2 axes" in short.note and [s.text for s in short.steps] == [shape["steps"][-1]["text"]]
     stopped = by_qid["trainable"][f"p1.{blank['id']}"]
-    assert "earlier step" in stopped.note and blank["steps"][0] in stopped.note
-    assert stopped.steps == (blank["steps"][2],)
+    assert "earlier step" in stopped.note and blank["steps"][0]["text"] in stopped.note
+    assert [s.text for s in stopped.steps] == [blank["steps"][2]["text"]]
+
+
+def test_feedback_does_not_read_step_text(tmp_path):
+    """Rewording a step changes nothing but the words shown: feedback follows the fields."""
+    problem = next(
+        p for seed in range(200) for p in [generate("layer_shape", random.Random(seed), "standard", "p1").to_dict()]
+        if len(p["blanks"][0]["answer"].split("x")) == 3
+    )
+    for step in problem["blanks"][0]["steps"]:
+        step["text"] = "reworded: " + step["quantity"]
+    blank = problem["blanks"][0]
+    h, w, c = (int(v) for v in blank["answer"].split("x"))
+    key = tmp_path / "key.json"
+    key.write_text(json.dumps({"title": "t", "problems": [problem]}), encoding="utf-8")
+    answers = _write_answers(tmp_path / "a.csv", [("ana", "p1.shape", f"{h}x{w}x{c + 7919}")])
+    (result,) = check(key, answers).students[0].questions
+    assert [s.text for s in result.steps] == ["reworded: output_channels"]
 
 
 def test_choice_feedback_names_the_option_and_the_conclusion(tmp_path):
@@ -373,7 +383,8 @@ def test_choice_feedback_names_the_option_and_the_conclusion(tmp_path):
     answers = _write_answers(tmp_path / "a.csv", [("ana", f"p1.{blank['id']}", wrong.upper())])
     (result,) = check(key, answers).students[0].questions
     assert result.mistake == blank["distractors"][0]["mistake"]
-    assert result.steps[0].startswith(f"{wrong}:") and result.steps[-1] == blank["steps"][-1]
+    assert result.steps[0].option == wrong and result.steps[0].text.startswith(f"{wrong}:")
+    assert result.steps[-1].text == blank["steps"][-1]["text"]
 
 
 # ---------------------------------------------------------------- bad files
@@ -491,9 +502,9 @@ def test_out_replaces_atomically_and_never_overwrites_an_input(worksheet, tmp_pa
 
 def test_key_problem_ids_address_questions(worksheet):
     key, problems = worksheet
-    loaded = load_key(key)
+    loaded = Key.load(key)
     assert loaded.kind is KeyKind.WORKSHEET and loaded.title == "Worksheet 3" and loaded.seed == 11
-    assert loaded.question_ids == tuple(qid for qid, _ in _blanks(problems))
+    assert tuple(qid for qid, _, _ in loaded.papers[0].questions()) == tuple(qid for qid, _ in _blanks(problems))
 
 
 def test_wired_cli_prints_one_line_without_traceback(exam, tmp_path):

@@ -10,15 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from generator.configs import load_exam_config
 from generator.errors import UserError
-from generator.exam import (
-    Student,
-    build_exam,
-    build_master,
-    load_exam_config,
-    read_roster,
-    variant_code,
-)
+from generator.exam import build_exam, build_master, variant_code
+from generator.roster import Student, read_roster
 
 NASTY = 'Zoë <script>alert("x")</script> & Co'
 
@@ -62,7 +57,7 @@ def test_exams_hold_no_answers_and_show_the_variant_code(exam):
             len(p["blanks"]) for p in s["problems"])
         for p in s["problems"]:
             for b in p["blanks"]:
-                assert b["steps"][-1] not in page
+                assert b["steps"][-1]["text"] not in page
 
 
 def test_names_are_escaped_everywhere(exam):
@@ -86,19 +81,18 @@ def test_variants_unique_balanced_and_stable_when_the_roster_grows():
     config = load_exam_config("configs/exam.yaml")
     small = [Student(f"s{i:03d}", "") for i in range(40)]
     grown = small[:20] + [Student("new1", ""), Student("new2", "")] + small[20:]
-    a, _ = build_master(config, 9, small)
-    b, _ = build_master(config, 9, grown)
-    by_id = {s["id"]: s for s in b["students"]}
-    for s in a["students"]:
-        assert by_id[s["id"]]["problems"] == s["problems"]
-        assert by_id[s["id"]]["variant"] == s["variant"]
-    answers = [json.dumps([p["answers"] for p in s["problems"]]) for s in a["students"]]
+    a = build_master(config, 9, small)
+    b = build_master(config, 9, grown)
+    by_id = {p.id: p for p in b.papers}
+    for p in a.papers:
+        assert by_id[p.id].problems == p.problems
+        assert by_id[p.id].variant == p.variant
+    answers = [json.dumps([q.answers for q in p.problems]) for p in a.papers]
     assert len(set(answers)) == len(answers)
-    codes = [s["variant"] for s in b["students"]]
+    codes = [p.variant for p in b.papers]
     assert len(set(codes)) == len(codes)
-    for slot in range(len(a["students"][0]["problems"])):  # same question, other numbers
-        kinds = {(s["problems"][slot]["type"], s["problems"][slot]["title"], len(s["problems"][slot]["blanks"]))
-                 for s in a["students"]}
+    for slot in range(len(a.papers[0].problems)):  # same question, other numbers
+        kinds = {(p.problems[slot].type, p.problems[slot].title, len(p.problems[slot].blanks)) for p in a.papers}
         assert len(kinds) == 1, kinds
 
 

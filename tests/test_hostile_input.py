@@ -442,18 +442,16 @@ def test_bench_reports_what_was_asked():
 
 def test_check_grades_a_large_class_linearly(tmp_path):
     """Correctness at scale (its speed is measured by ``bench``): 300 students, ids and codes."""
-    from generator.exam import build_master, load_exam_config
-    from generator.roster import Student
+    from helpers import exam_key
 
-    master, _ = build_master(load_exam_config(None), 5, [Student(f"s{i:03d}", "") for i in range(300)])
-    key = _write(tmp_path / "key.json", json.dumps(master))
+    master = exam_key(300)
+    key = _write(tmp_path / "key.json", master.to_json())
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["student_id", "question_id", "answer"])
-    for i, student in enumerate(master["students"]):
-        for problem in student["problems"]:
-            for blank in problem["blanks"]:
-                writer.writerow([student["variant"] if i % 2 else student["id"], f"{problem['id']}.{blank['id']}", blank["answer"]])
+    for i, paper in enumerate(master.papers):
+        for qid, _, blank in paper.questions():
+            writer.writerow([paper.variant if i % 2 else paper.id, qid, blank.answer])
     report = check(key, _write(tmp_path / "a.csv", buffer.getvalue()))
     assert len(report.students) == 300 and all(s.score == 100 for s in report.students)
     assert all(q.right == 300 for q in report.questions)

@@ -673,11 +673,10 @@ def test_handout_is_the_seed_model_keyed_by_the_engine(tmp_path):
 
 @pytest.mark.keras
 def test_handout_answers_agree_with_keras(tmp_path):
-    import json
-
+    from generator.key import Key
     from generator.lab.handout import write_handout
     from generator.verify import verify_problems
 
     write_handout(model.SPEC, tmp_path)
-    key = json.loads((tmp_path / "handout-key.json").read_text())
-    assert verify_problems(key["problems"]) == []
+    key = Key.load(tmp_path / "handout-key.json")
+    assert verify_problems(key.problems) == []

@@ -50,7 +50,7 @@ class LayerRecord(NamedTuple):
     """One layer of an analysed model (a NamedTuple: immutable and cheap to build on the hot
     path)."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # the layer's position; shadows tuple.index, unused here
     name: str
     layer: Layer
     input_shape: Shape

@@ -204,8 +204,7 @@ def grade_answer(qid: str, b: Blank, row: AnswerRow | None) -> QuestionResult:
         b.shown, line=row.line if row else None,
     )
     if row is None or not row.answer.strip():
-        note = "no answer" if row else "no row for this question in the answer file"
-        return replace(base, note=note, steps=b.steps)
+        return replace(base, note="no answer" if row else "no row for this question in the answer file", steps=b.steps)
     normalized = normalize(row.answer, b.kind)
     if normalized is None:
         return replace(

@@ -325,13 +325,13 @@ def format_text(report: Report) -> str:
     if m.absent:
         lines.append(f"  no answers from ({len(m.absent)}): {', '.join(m.absent)}")
     lines.append("  per question (students right / students):")
-    for q in report.questions:
-        fraction = "     -" if q.difficulty is None else f"{100 * q.difficulty:5.1f}%"
-        line = f"    {q.question_id:<{width}}  {q.right:>3}/{q.students:<3} {fraction}"
-        if q.common_wrong:
-            line += "  wrong: " + "; ".join(_text_wrong(w) for w in q.common_wrong)
-        if q.answered < q.students:
-            line += f"  unanswered: {q.students - q.answered}"
+    for stats in report.questions:
+        fraction = "     -" if stats.difficulty is None else f"{100 * stats.difficulty:5.1f}%"
+        line = f"    {stats.question_id:<{width}}  {stats.right:>3}/{stats.students:<3} {fraction}"
+        if stats.common_wrong:
+            line += "  wrong: " + "; ".join(_text_wrong(w) for w in stats.common_wrong)
+        if stats.answered < stats.students:
+            line += f"  unanswered: {stats.students - stats.answered}"
         lines.append(line)
     if m.mistakes:
         lines.append("  most common mistakes: " + "; ".join(f"{name} ({n})" for name, n in m.mistakes))
@@ -382,4 +382,4 @@ def write_output(text: str, out: str | os.PathLike[str] | None, inputs: Sequence
     for path in inputs:
         if os.path.realpath(out) == os.path.realpath(path):
             raise UserError(f"--out {out} is an input file; refusing to overwrite it")
-    write_file(out, text.encode("utf-8"))
+    write_file(os.fspath(out), text.encode("utf-8"))

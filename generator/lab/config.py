@@ -8,30 +8,24 @@ trained, to reach the same >= 0.99 test accuracy in far less time on a small CPU
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from generator.errors import UserError
 
 
-class Preset(str, Enum):
-    """The training recipes (``str`` mix-in, i.e. ``StrEnum`` that also runs on Python 3.10)."""
+class Preset(StrEnum):
+    """The training recipes."""
 
     REFERENCE = "reference"
     FAST = "fast"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Optimizer(str, Enum):
+class Optimizer(StrEnum):
     """Optimizers a recipe may name."""
 
     RMSPROP = "rmsprop"
     ADAM = "adam"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def run_lab(config: LabConfig, log: TextIO | None = None) -> dict[str, Any]:
     with replacing_folder(config.out) as tmp:
         writing = time.perf_counter()
         _write_files(tmp, config, mnist, trained)
-        results = {
+        results: dict[str, Any] = {
             "generator": MARKER,
             "preset": config.preset.value,
             "hyperparameters": {**config.recipe.to_json(), "loss": "categorical_crossentropy",

@@ -42,7 +42,7 @@ def blank(
     equal to a right answer (or to each other) are dropped."""
     answer = canonical(value, kind)
     if kind == "int":
-        distractors = pad_int_distractors(int(value), distractors)
+        distractors = pad_int_distractors(int(value), list(distractors))
     accepted_c = tuple(dict.fromkeys(canonical(a, kind) for a in (accepted or [value])))
     wrong: dict[str, str] = {}
     for wrong_value, mistake in distractors:
