@@ -101,7 +101,7 @@ def _conv(rng: random.Random, level: Difficulty, shape: Shape) -> Layer:
         if rng.random() < 0.2 and c % 2 == 0 and filters % 2 == 0:
             groups = 2
     return Conv2D(
-        filters, kernel, strides, padding, dilation, groups,
+        filters, kernel, strides, padding, dilation_rate=dilation, groups=groups,
         use_bias=level is not Difficulty.ADVANCED or rng.random() < 0.8, activation="relu",
     )
 
@@ -121,10 +121,12 @@ def _advanced_extra(rng: random.Random) -> Layer:
     dilation = rng.choice(((1, 1), (2, 2))) if strides == (1, 1) else (1, 1)
     padding = rng.choice((Padding.VALID, Padding.SAME))
     options: list[tuple[float, Callable[[], Layer]]] = [
-        (3, lambda: DepthwiseConv2D(k, strides, padding, rng.choice((1, 1, 2)), dilation)),
-        (3, lambda: SeparableConv2D(rng.choice(FILTERS), k, strides, padding, rng.choice((1, 2)), dilation)),
+        (3, lambda: DepthwiseConv2D(k, strides, padding, depth_multiplier=rng.choice((1, 1, 2)), dilation_rate=dilation)),
+        (3, lambda: SeparableConv2D(
+            rng.choice(FILTERS), k, strides, padding, depth_multiplier=rng.choice((1, 2)), dilation_rate=dilation,
+        )),
         (2, lambda: Conv2DTranspose(
-            rng.choice(FILTERS), k, (2, 2), padding, rng.choice((None, None, (1, 1))),
+            rng.choice(FILTERS), k, (2, 2), padding, output_padding=rng.choice((None, None, (1, 1))),
         )),
         (3, lambda: BatchNormalization(center=rng.random() < 0.85, scale=rng.random() < 0.85)),
         (2, lambda: ZeroPadding2D(rng.choice((((1, 1), (1, 1)), ((2, 2), (2, 2)), ((0, 1), (0, 1)))))),

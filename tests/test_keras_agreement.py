@@ -73,7 +73,7 @@ def test_example_specs_verify(verify):
 
 
 def test_activation_names_are_keras_own(verify):
-    from generator.spec import ACTIVATIONS
+    from generator.engine.args import ACTIVATIONS
 
     activations = verify.keras_module().activations
     for name in sorted(ACTIVATIONS):

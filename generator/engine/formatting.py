@@ -6,7 +6,6 @@ Only formatting lives here; every number comes from :class:`~generator.engine.mo
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 
 from generator.engine.layers import Layer, shape_str
 from generator.engine.model import ModelSpec, Summary
@@ -115,7 +114,7 @@ def layer_call(layer: Layer) -> str:
     """``Conv2D(32, (3, 3), strides=(2, 2), padding="same")``: required arguments positional,
     the rest by keyword, as Keras' documentation writes them."""
     kwargs = layer.keras_kwargs()
-    required = [f.name for f in fields(layer) if f.metadata.get("required")]
+    required = [f.name for f in layer.arguments() if f.metadata["required"]]
     parts = [_py(kwargs.pop(name)) for name in required]
     parts += [f"{k}={_py(v)}" for k, v in kwargs.items()]
     return f"{layer.type_name}({', '.join(parts)})"

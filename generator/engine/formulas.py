@@ -1,11 +1,7 @@
 """The shape and parameter formulas, one pure function each, shared by every layer.
 
-Each :class:`Formula` holds three views of one rule:
-
-* a sympy expression (``expr``), for the generic LaTeX form and for solving inverse problems;
-* an exact integer evaluator (``value``), the hot path: no sympy, no floats;
-* a worked form (``work``) that substitutes the numbers the way a teacher writes them on the
-  board, e.g. ``(28 - 3)/1 + 1`` (``floor`` only where the division is not exact).
+Each rule is a :class:`~generator.engine.formula.Formula` with three views (sympy expression,
+exact integer evaluator, worked form); the machinery is in :mod:`generator.engine.formula`.
 
 The property tests check that ``value`` equals the sympy expression on random inputs, so the
 three views cannot drift apart.
@@ -24,85 +20,18 @@ The rules are Keras 3's (``keras/src/ops/operation_utils.py`` and ``deconv_outpu
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from generator.engine.formula import Formula, Work, div_work, formulas, register, symbols
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import sympy
 
-
-@dataclass(frozen=True)
-class Work:
-    """A formula with the numbers substituted, as plain text and as LaTeX."""
-
-    text: str
-    latex: str
-
-
-@dataclass(frozen=True)
-class Formula:
-    """One rule: its sympy expression, its integer evaluator and its worked form.
-
-    Attributes:
-        name: Stable identifier, used in JSON and error messages.
-        symbolic: The rule in the symbols students see (``(H - k)/s + 1``).
-        value: Exact integer evaluator; keyword arguments are the symbol names.
-        work: Substitutes numbers into the student-facing form.
-        build_expr: Builds the sympy expression (called once, lazily: importing sympy is slow).
-    """
-
-    name: str
-    symbolic: str
-    value: Callable[..., int]
-    work: Callable[..., Work]
-    build_expr: Callable[[], sympy.Expr]
-
-    @property
-    def expr(self) -> sympy.Expr:
-        """The sympy expression (built on first use and cached)."""
-        return _expr(self.name)
-
-    def latex(self) -> str:
-        """The generic formula as LaTeX, printed by sympy."""
-        import sympy
-
-        return sympy.latex(self.expr)
-
-    def evaluate_sympy(self, **values: int) -> int:
-        """Evaluates the sympy expression (slow; used to cross-check :attr:`value`)."""
-        expr = self.expr
-        return int(expr.subs({sym: values[sym.name] for sym in expr.free_symbols}))
-
-
-_REGISTRY: dict[str, Formula] = {}
-
-
-@functools.cache
-def _expr(name: str) -> sympy.Expr:
-    return _REGISTRY[name].build_expr()
-
-
-def _register(formula: Formula) -> Formula:
-    _REGISTRY[formula.name] = formula
-    return formula
-
-
-def _sym(names: str) -> tuple[sympy.Symbol, ...]:
-    import sympy
-
-    return tuple(sympy.Symbol(n, integer=True, positive=True) for n in names.split())
-
-
-def _div_work(numerator: str, numerator_latex: str, exact: bool, s: int) -> Work:
-    """``(a)/s + 1`` when the division is exact, else ``floor((a)/s) + 1``."""
-    if exact:
-        return Work(f"({numerator})/{s} + 1", rf"\frac{{{numerator_latex}}}{{{s}}} + 1")
-    return Work(
-        f"floor(({numerator})/{s}) + 1",
-        rf"\left\lfloor \frac{{{numerator_latex}}}{{{s}}} \right\rfloor + 1",
-    )
+__all__ = [  # the rules, and the machinery's names re-exported for ``F.Formula`` and friends
+    "CONV_PARAMS", "CONV_SAME", "CONV_VALID", "DECONV", "DENSE_PARAMS", "DEPTHWISE_PARAMS",
+    "FLATTEN", "MACS", "PER_CHANNEL", "POOL_VALID", "SEPARABLE_PARAMS", "UPSAMPLE", "ZERO_PAD",
+    "Formula", "Work", "effective_kernel", "formulas",
+]
 
 
 # ---------------------------------------------------------------- spatial sizes
@@ -115,19 +44,19 @@ def _conv_valid_value(n: int, k: int, s: int, d: int) -> int:
 def _conv_valid_work(n: int, k: int, s: int, d: int) -> Work:
     exact = (n - d * (k - 1) - 1) % s == 0
     if d == 1:
-        return _div_work(f"{n} - {k}", f"{n} - {k}", exact, s)
+        return div_work(f"{n} - {k}", f"{n} - {k}", exact, s)
     body = f"{n} - {d}*({k} - 1) - 1"
-    return _div_work(body, rf"{n} - {d} \cdot ({k} - 1) - 1", exact, s)
+    return div_work(body, rf"{n} - {d} \cdot ({k} - 1) - 1", exact, s)
 
 
 def _conv_valid_expr() -> sympy.Expr:
     import sympy
 
-    n, k, s, d = _sym("n k s d")
+    n, k, s, d = symbols("n k s d")
     return sympy.floor((n - d * (k - 1) - 1) / s) + 1
 
 
-CONV_VALID = _register(
+CONV_VALID = register(
     Formula(
         name="conv_valid",
         symbolic="floor((n - d*(k - 1) - 1)/s) + 1",
@@ -158,11 +87,11 @@ def _ceil_div_work(n: int, s: int) -> Work:
 def _ceil_div_expr() -> sympy.Expr:
     import sympy
 
-    n, s = _sym("n s")
+    n, s = symbols("n s")
     return sympy.ceiling(n / s)
 
 
-CONV_SAME = _register(
+CONV_SAME = register(
     Formula(
         name="same",
         symbolic="ceil(n/s)",
@@ -184,17 +113,17 @@ def _pool_valid_value(n: int, k: int, s: int) -> int:
 
 
 def _pool_valid_work(n: int, k: int, s: int) -> Work:
-    return _div_work(f"{n} - {k}", f"{n} - {k}", (n - k) % s == 0, s)
+    return div_work(f"{n} - {k}", f"{n} - {k}", (n - k) % s == 0, s)
 
 
 def _pool_valid_expr() -> sympy.Expr:
     import sympy
 
-    n, k, s = _sym("n k s")
+    n, k, s = symbols("n k s")
     return sympy.floor((n - k) / s) + 1
 
 
-POOL_VALID = _register(
+POOL_VALID = register(
     Formula(
         name="pool_valid",
         symbolic="floor((n - k)/s) + 1",
@@ -243,7 +172,7 @@ def _deconv_work(n: int, k: int, s: int, d: int, same: int, op: int) -> Work:
 def _deconv_expr() -> sympy.Expr:
     import sympy
 
-    n, k, s, d = _sym("n k s d")
+    n, k, s, d = symbols("n k s d")
     same, op = sympy.Symbol("same", integer=True), sympy.Symbol("op", integer=True)
     ke = k + (k - 1) * (d - 1)
     no_op = sympy.Piecewise((n * s, sympy.Eq(same, 1)), (n * s + sympy.Max(ke - s, 0), True))
@@ -251,7 +180,7 @@ def _deconv_expr() -> sympy.Expr:
     return sympy.Piecewise((no_op, op < 0), (with_op, True))
 
 
-DECONV = _register(
+DECONV = register(
     Formula(
         name="conv_transpose",
         symbolic="n*s + max(k_eff - s, 0)  [valid];  n*s  [same];  (n - 1)*s + k_eff - 2*pad + output_padding  [output_padding given]",
@@ -278,11 +207,11 @@ def _sum3_work(n: int, a: int, b: int) -> Work:
 
 
 def _sum3_expr() -> sympy.Expr:
-    n, a, b = _sym("n a b")
+    n, a, b = symbols("n a b")
     return n + a + b
 
 
-ZERO_PAD = _register(
+ZERO_PAD = register(
     Formula(
         name="zero_padding",
         symbolic="n + p_before + p_after",
@@ -307,11 +236,11 @@ def _mul2_work(n: int, u: int) -> Work:
 
 
 def _mul2_expr() -> sympy.Expr:
-    n, u = _sym("n u")
+    n, u = symbols("n u")
     return n * u
 
 
-UPSAMPLE = _register(
+UPSAMPLE = register(
     Formula(
         name="upsampling",
         symbolic="n*size",
@@ -336,11 +265,11 @@ def _flatten_work(h: int, w: int, c: int) -> Work:
 
 
 def _flatten_expr() -> sympy.Expr:
-    h, w, c = _sym("h w c")
+    h, w, c = symbols("h w c")
     return h * w * c
 
 
-FLATTEN = _register(
+FLATTEN = register(
     Formula(
         name="flatten",
         symbolic="H*W*C",
@@ -376,12 +305,12 @@ def _conv_params_work(kh: int, kw: int, cin: int, f: int, g: int, b: int) -> Wor
 
 
 def _conv_params_expr() -> sympy.Expr:
-    kh, kw, cin, f, g = _sym("kh kw cin f g")
-    (b,) = _sym("b")
+    kh, kw, cin, f, g = symbols("kh kw cin f g")
+    (b,) = symbols("b")
     return kh * kw * (cin / g) * f + b * f
 
 
-CONV_PARAMS = _register(
+CONV_PARAMS = register(
     Formula(
         name="conv_params",
         symbolic="k_h*k_w*(C_in/groups)*filters + filters",
@@ -411,11 +340,11 @@ def _depthwise_params_work(kh: int, kw: int, cin: int, m: int, b: int) -> Work:
 
 
 def _depthwise_params_expr() -> sympy.Expr:
-    kh, kw, cin, m, b = _sym("kh kw cin m b")
+    kh, kw, cin, m, b = symbols("kh kw cin m b")
     return kh * kw * cin * m + b * cin * m
 
 
-DEPTHWISE_PARAMS = _register(
+DEPTHWISE_PARAMS = register(
     Formula(
         name="depthwise_params",
         symbolic="k_h*k_w*C_in*depth_multiplier + C_in*depth_multiplier",
@@ -444,11 +373,11 @@ def _separable_params_work(kh: int, kw: int, cin: int, m: int, f: int, b: int) -
 
 
 def _separable_params_expr() -> sympy.Expr:
-    kh, kw, cin, m, f, b = _sym("kh kw cin m f b")
+    kh, kw, cin, m, f, b = symbols("kh kw cin m f b")
     return kh * kw * cin * m + cin * m * f + b * f
 
 
-SEPARABLE_PARAMS = _register(
+SEPARABLE_PARAMS = register(
     Formula(
         name="separable_params",
         symbolic="k_h*k_w*C_in*depth_multiplier + C_in*depth_multiplier*filters + filters",
@@ -474,11 +403,11 @@ def _dense_params_work(cin: int, u: int, b: int) -> Work:
 
 
 def _dense_params_expr() -> sympy.Expr:
-    cin, u, b = _sym("cin u b")
+    cin, u, b = symbols("cin u b")
     return cin * u + b * u
 
 
-DENSE_PARAMS = _register(
+DENSE_PARAMS = register(
     Formula(
         name="dense_params",
         symbolic="C_in*units + units",
@@ -503,11 +432,11 @@ def _bn_work(c: int, n: int) -> Work:
 
 
 def _bn_expr() -> sympy.Expr:
-    c, n = _sym("c n")
+    c, n = symbols("c n")
     return n * c
 
 
-PER_CHANNEL = _register(
+PER_CHANNEL = register(
     Formula(
         name="per_channel",
         symbolic="vectors*C",
@@ -533,11 +462,11 @@ def _macs_work(h: int, w: int, k: int, f: int) -> Work:
 
 
 def _macs_expr() -> sympy.Expr:
-    h, w, k, f = _sym("h w k f")
+    h, w, k, f = symbols("h w k f")
     return h * w * k * f
 
 
-MACS = _register(
+MACS = register(
     Formula(
         name="macs",
         symbolic="H_out*W_out*(weights per output value)*C_out",
@@ -551,11 +480,6 @@ MACS = _register(
 >>> MACS.value(h=26, w=26, k=9, f=32)
 194688
 """
-
-
-def formulas() -> dict[str, Formula]:
-    """Every registered formula by name."""
-    return dict(_REGISTRY)
 
 
 def effective_kernel(k: int, d: int) -> int:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from generator.engine import formulas as F
+from generator.engine import formula as F
 from generator.errors import GeometryError
 
 Shape = tuple[int, ...]

@@ -8,10 +8,19 @@ fed the wrong way; nothing here re-derives a rule.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from generator.engine import formulas as F
-from generator.engine.layers import Layer, Padding
+from generator.engine.layers import (
+    BaseConv2D,
+    BatchNormalization,
+    Conv2D,
+    Conv2DTranspose,
+    Dense,
+    DepthwiseConv2D,
+    Layer,
+    Padding,
+    Pooling2D,
+    SeparableConv2D,
+)
 from generator.engine.steps import Shape
 
 Wrong = list[tuple[object, str]]
@@ -57,33 +66,31 @@ def _combine(correct: Shape, sides_h: Wrong, sides_w: Wrong, channel_mistakes: W
 
 def shape_distractors(layer: Layer, in_shape: Shape, out_shape: Shape) -> Wrong:
     """Typical wrong output shapes for ``layer`` applied to ``in_shape``."""
-    window = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None)
     if len(in_shape) != 3 or len(out_shape) != 3:
         return _generic_shape(out_shape)
     h, w, c = in_shape
-    name = layer.type_name
-    if name == "Conv2DTranspose":
-        k, s = layer.kernel_size, layer.strides  # type: ignore[attr-defined]
+    if isinstance(layer, Conv2DTranspose):
+        k, s = layer.kernel_size, layer.strides
         return [
             ((_valid_side(h, k[0], s[0], 1, False), _valid_side(w, k[1], s[1], 1, False), out_shape[2]),
              "used the ordinary convolution formula (a transposed convolution upsamples)"),
             ((h * s[0], w * s[1], out_shape[2]), "ignored the kernel overhang (n*s only holds for 'same')"),
             ((out_shape[0], out_shape[1], c), "kept the input channels"),
         ] + _generic_shape(out_shape)
-    if window is None:
+    if isinstance(layer, BaseConv2D):
+        window, strides, dilation, pooling = layer.kernel_size, layer.strides, layer.dilation_rate, False
+    elif isinstance(layer, Pooling2D):
+        window, strides, dilation, pooling = layer.pool_size, layer.effective_strides, (1, 1), True
+    else:
         return _generic_shape(out_shape)
-    pooling = name.endswith("Pooling2D")
-    strides = layer.effective_strides if pooling else layer.strides  # type: ignore[attr-defined]
-    dilation = getattr(layer, "dilation_rate", (1, 1))
-    padding = layer.padding  # type: ignore[attr-defined]
     sides = [
-        _side_mistakes(n, window[i], strides[i], dilation[i], padding, pooling)
+        _side_mistakes(n, window[i], strides[i], dilation[i], layer.padding, pooling)
         for i, n in enumerate((h, w))
     ]
     channel: Wrong = []
-    if name in ("Conv2D", "SeparableConv2D"):
+    if isinstance(layer, Conv2D | SeparableConv2D):
         channel.append((c, "kept the input channels (the output has one channel per filter)"))
-    elif name == "DepthwiseConv2D" and layer.depth_multiplier > 1:  # type: ignore[attr-defined]
+    elif isinstance(layer, DepthwiseConv2D) and layer.depth_multiplier > 1:
         channel.append((c, "forgot the depth multiplier"))
     elif pooling:
         channel.append((window[0] * window[1] * c, "multiplied the channels by the window"))
@@ -103,48 +110,49 @@ def params_distractors(layer: Layer, in_shape: Shape, trainable: int, non_traina
     """Typical wrong parameter counts (of the layer's total)."""
     total = trainable + non_trainable
     c = in_shape[-1]
-    name = layer.type_name
-    rules: dict[str, Callable[[], Wrong]] = {
-        "Conv2D": lambda: _conv_params(layer, c),
-        "Conv2DTranspose": lambda: _conv_params(layer, c),
-        "SeparableConv2D": lambda: [
-            (total - layer.filters, "dropped the bias"),  # type: ignore[attr-defined]
-            (F.CONV_PARAMS.value(kh=layer.kernel_size[0], kw=layer.kernel_size[1], cin=c,  # type: ignore[attr-defined]
-                                 f=layer.filters, g=1, b=1), "counted it as an ordinary Conv2D"),  # type: ignore[attr-defined]
-            (F.DEPTHWISE_PARAMS.value(kh=layer.kernel_size[0], kw=layer.kernel_size[1], cin=c,  # type: ignore[attr-defined]
-                                      m=layer.depth_multiplier, b=0), "counted only the depthwise part"),  # type: ignore[attr-defined]
-        ],
-        "DepthwiseConv2D": lambda: [
-            (total - c * layer.depth_multiplier, "dropped the bias"),  # type: ignore[attr-defined]
-            (F.CONV_PARAMS.value(kh=layer.kernel_size[0], kw=layer.kernel_size[1], cin=c,  # type: ignore[attr-defined]
-                                 f=c * layer.depth_multiplier, g=1, b=1), "counted it as an ordinary Conv2D"),  # type: ignore[attr-defined]
-        ],
-        "Dense": lambda: [
-            (c * layer.units, "dropped the bias"),  # type: ignore[attr-defined]
-            (c * layer.units + c, "gave a bias to each input instead of each unit"),  # type: ignore[attr-defined]
-            ((c + 1) * (layer.units + 1), "added a bias on both sides"),  # type: ignore[attr-defined]
-        ],
-        "BatchNormalization": lambda: [
+    wrong: Wrong
+    if isinstance(layer, Conv2D):
+        wrong = _conv_params(layer.kernel_size, layer.filters, layer.groups, layer.use_bias, c)
+    elif isinstance(layer, Conv2DTranspose):
+        wrong = _conv_params(layer.kernel_size, layer.filters, 1, layer.use_bias, c)
+    elif isinstance(layer, SeparableConv2D):
+        kh, kw = layer.kernel_size
+        wrong = [
+            (total - layer.filters, "dropped the bias"),
+            (F.CONV_PARAMS.value(kh=kh, kw=kw, cin=c, f=layer.filters, g=1, b=1), "counted it as an ordinary Conv2D"),
+            (F.DEPTHWISE_PARAMS.value(kh=kh, kw=kw, cin=c, m=layer.depth_multiplier, b=0),
+             "counted only the depthwise part"),
+        ]
+    elif isinstance(layer, DepthwiseConv2D):
+        kh, kw = layer.kernel_size
+        wrong = [
+            (total - c * layer.depth_multiplier, "dropped the bias"),
+            (F.CONV_PARAMS.value(kh=kh, kw=kw, cin=c, f=c * layer.depth_multiplier, g=1, b=1),
+             "counted it as an ordinary Conv2D"),
+        ]
+    elif isinstance(layer, Dense):
+        wrong = [
+            (c * layer.units, "dropped the bias"),
+            (c * layer.units + c, "gave a bias to each input instead of each unit"),
+            ((c + 1) * (layer.units + 1), "added a bias on both sides"),
+        ]
+    elif isinstance(layer, BatchNormalization):
+        wrong = [
             (trainable, "counted only the trainable gamma and beta"),
             (2 * total, "counted four vectors twice"),
             (c, "counted one value per channel"),
-        ],
-    }
-    if name in rules:
-        wrong = rules[name]()
-    elif name.endswith("Pooling2D") and not name.startswith("Global"):
-        k = layer.pool_size  # type: ignore[attr-defined]
+        ]
+    elif isinstance(layer, Pooling2D):
+        k = layer.pool_size
         wrong = [(k[0] * k[1] * c, "gave the pooling window weights"), (k[0] * k[1] * c + c, "gave the pooling window weights and biases")]
     else:
         wrong = [(c, "counted one weight per input channel"), (2 * c, "counted a weight and a bias per channel")]
     return wrong + _generic_int(total)
 
 
-def _conv_params(layer: Layer, c: int) -> Wrong:
-    kh, kw = layer.kernel_size  # type: ignore[attr-defined]
-    f = layer.filters  # type: ignore[attr-defined]
-    g = getattr(layer, "groups", 1)
-    b = int(layer.use_bias)  # type: ignore[attr-defined]
+def _conv_params(kernel: tuple[int, int], f: int, g: int, use_bias: bool, c: int) -> Wrong:
+    kh, kw = kernel
+    b = int(use_bias)
     out: Wrong = [
         (F.CONV_PARAMS.value(kh=kh, kw=kw, cin=c, f=f, g=g, b=1 - b),
          "dropped the bias" if b else "added a bias although use_bias=False"),

@@ -1,307 +1,29 @@
-"""Parse and validate architecture specs into frozen :class:`~generator.engine.ModelSpec` values.
+"""Reading a Keras Sequential model from Python source, with :mod:`ast` and
+``ast.literal_eval`` only: the source is never executed.
 
-Three input forms, one result:
+Only straight-line top-level statements build the model (``model = Sequential(...)``,
+``model.add(...)``, ``model.pop()``); statements that do not touch a model (imports,
+``os.system(...)``, ``fit``) are ignored, and a model built or changed inside a loop, a branch, a
+``with``/``try`` block, a function or an expression is an error naming the line, since reading it
+right would need running the code.
 
-* YAML (``.yaml``/``.yml``) or JSON (``.json``): ``input_shape`` and a list of ``layers``, each a
-  one-key mapping ``{LayerType: {keras_argument: value}}``, with Keras' names and defaults;
-* Keras Sequential source (``.py``) in the seed notebook's style, read with :mod:`ast` and
-  ``ast.literal_eval`` only: it is never executed. Only straight-line top-level statements build
-  the model (``model = Sequential(...)``, ``model.add(...)``, ``model.pop()``); statements that do
-  not touch a model (imports, ``os.system(...)``, ``fit``) are ignored, and a model built or
-  changed inside a loop, a branch, a ``with``/``try`` block, a function or an expression is an
-  error naming the line, since reading it right would need running the code.
-
-Every problem is a :class:`~generator.errors.SpecError` whose one-line message names the file,
-the layer index and type, the argument and the value received (cut to a bounded length).
-
->>> spec = spec_from_dict({"input_shape": [28, 28, 1],
-...                        "layers": [{"Conv2D": {"filters": 32, "kernel_size": 3}}]})
->>> spec.layers[0].kernel_size
-(3, 3)
+>>> parse_python("model = keras.Sequential([keras.Input((8, 8, 1)), layers.Flatten()])").layers
+(Flatten(name=None, trainable=True),)
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, fields
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-from generator.engine.layers import LAYER_TYPES, Layer, Padding
+from generator.engine.layers import LAYER_TYPES, Layer
 from generator.engine.model import ModelSpec, check_unique_names
-from generator.errors import SpecError, UserError, brief, cut
-from generator.userfiles import load_json, load_yaml, read_text
-
-MAX_DIM = 100_000
-"""Largest accepted size or count: big enough for any teaching example, small enough that a typo
-(an extra zero or ten) is caught."""
+from generator.errors import SpecError, brief, cut
+from generator.spec.validate import build_layer, input_shape, supported_layers
 
 MAX_AST_DEPTH = 100
 """The deepest expression read from Keras source (a layer call with its arguments is about 6)."""
-
-ACTIVATIONS = frozenset({
-    "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
-    "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish",
-    "relu", "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign",
-    "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink",
-    "threshold",
-})
-"""Keras 3's activation names (``keras.activations.get`` accepts exactly these; a keras-marked
-test checks it), so a misspelt activation is refused here rather than by Keras."""
-
-DTYPES = frozenset({"float16", "float32", "float64", "bfloat16", "mixed_float16", "mixed_bfloat16"})
-"""Layer ``dtype`` values accepted (they never change a shape or a count)."""
-
-# Keras arguments that never change a shape or a parameter count: accepted and ignored.
-_NO_EFFECT = frozenset(
-    {
-        "seed", "noise_shape", "momentum", "epsilon",
-        "interpolation", "kernel_initializer", "bias_initializer", "kernel_regularizer",
-        "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint",
-        "depthwise_initializer", "pointwise_initializer", "depthwise_regularizer",
-        "pointwise_regularizer", "depthwise_constraint", "pointwise_constraint",
-        "beta_initializer", "gamma_initializer", "moving_mean_initializer",
-        "moving_variance_initializer", "beta_regularizer", "gamma_regularizer",
-        "beta_constraint", "gamma_constraint", "lora_alpha", "synchronized",
-    }
-)
-
-
-def _data_format(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.lower() == "channels_last")
-
-
-# Arguments accepted only with the values our engine models, and how to say so.
-_FIXED: dict[str, tuple[Any, str]] = {
-    "data_format": (_data_format, "'channels_last' (the engine reads H, W, C inputs)"),
-    "dtype": (lambda v: v is None or (isinstance(v, str) and v in DTYPES), f"one of {', '.join(sorted(DTYPES))}"),
-    "lora_rank": (lambda v: v is None, "None (LoRA adds weights and freezes the kernel)"),
-}
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _pos_int(value: Any) -> int:
-    if not _is_int(value) or not 0 < value <= MAX_DIM:
-        raise ValueError(f"expected a positive integer (at most {MAX_DIM})")
-    return value
-
-
-def _nonneg_int(value: Any) -> int:
-    if not _is_int(value) or not 0 <= value <= MAX_DIM:
-        raise ValueError(f"expected a non-negative integer (at most {MAX_DIM})")
-    return value
-
-
-def _pair_of(value: Any, item: Any) -> tuple[int, int]:
-    if isinstance(value, list | tuple):
-        if len(value) != 2:
-            raise ValueError("expected an integer or a pair of integers")
-        return item(value[0]), item(value[1])
-    return item(value), item(value)
-
-
-def _pair(value: Any) -> tuple[int, int]:
-    try:
-        return _pair_of(value, _pos_int)
-    except ValueError:
-        raise ValueError("expected a positive integer or a pair of positive integers") from None
-
-
-def _nonneg_pair(value: Any) -> tuple[int, int]:
-    try:
-        return _pair_of(value, _nonneg_int)
-    except ValueError:
-        raise ValueError(
-            "expected a non-negative integer or a pair of non-negative integers"
-        ) from None
-
-
-def _pad2(value: Any) -> tuple[tuple[int, int], tuple[int, int]]:
-    if isinstance(value, list | tuple) and len(value) == 2 and all(
-        isinstance(v, list | tuple) for v in value
-    ):
-        return _nonneg_pair(value[0]), _nonneg_pair(value[1])
-    try:
-        h, w = _nonneg_pair(value)
-    except ValueError:
-        raise ValueError(
-            "expected an integer, a pair (rows, cols) or a pair of pairs "
-            "((top, bottom), (left, right)) of non-negative integers"
-        ) from None
-    return (h, h), (w, w)
-
-
-def _padding(value: Any) -> Padding:
-    if isinstance(value, str) and value.lower() in {p.value for p in Padding}:
-        return Padding(value.lower())
-    raise ValueError("expected 'valid' or 'same'")
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("expected true or false")
-    return value
-
-
-def _rate(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
-        raise ValueError("expected a number in [0, 1)")
-    return float(value)
-
-
-def _channel_axis(value: Any) -> int:
-    if not _is_int(value) or value not in (-1, 1, 2, 3):
-        raise ValueError("expected -1 or the index of the last axis (3 for an H, W, C input)")
-    return value
-
-
-def _activation(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or value not in ACTIVATIONS:
-        raise ValueError("expected a Keras activation name such as 'relu', 'softmax' or 'tanh' (or None)")
-    return value
-
-
-def _layer_name(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip() or "/" in value or len(value) > 100 or not value.isprintable():
-        raise ValueError("expected a non-empty one-line name of at most 100 characters without '/' (Keras' rule)")
-    return value
-
-
-_COERCE = {
-    "pos_int": _pos_int,
-    "pair": _pair,
-    "pair_or_none": lambda v: None if v is None else _pair(v),
-    "nonneg_pair_or_none": lambda v: None if v is None else _nonneg_pair(v),
-    "padding": _padding,
-    "bool": _bool,
-    "rate": _rate,
-    "activation": _activation,
-    "channel_axis": _channel_axis,
-    "layer_name": _layer_name,
-    "pad2": _pad2,
-}
-
-
-def supported_layers() -> str:
-    """The supported layer types, for error messages."""
-    return ", ".join(LAYER_TYPES)
-
-
-def build_layer(type_name: Any, args: Any, where: str) -> Layer:
-    """Builds one validated layer spec from its Keras type name and keyword arguments.
-
-    Args:
-        type_name: Keras class name, e.g. ``"Conv2D"``.
-        args: Keras keyword arguments (a mapping).
-        where: Prefix for error messages, e.g. ``"model.yaml: layer 2"``.
-
-    >>> build_layer("MaxPooling2D", {"pool_size": 2}, "x").pool_size
-    (2, 2)
-    >>> build_layer("Conv3D", {}, "spec.yaml: layer 0")
-    Traceback (most recent call last):
-    ...
-    generator.errors.SpecError: spec.yaml: layer 0: unknown layer type 'Conv3D'; supported: Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling2D, Flatten, Dense, Dropout, Activation, BatchNormalization, ZeroPadding2D, UpSampling2D
-    """
-    cls = LAYER_TYPES.get(type_name) if isinstance(type_name, str) else None
-    if cls is None:
-        raise SpecError(f"{where}: unknown layer type {brief(type_name)}; supported: {supported_layers()}")
-    where = f"{where} ({type_name})"
-    if args is None:
-        args = {}
-    if not isinstance(args, dict):
-        raise SpecError(f"{where}: arguments must be a mapping of Keras argument names to values. Received: {brief(args)}")
-    known = {f.name: f for f in fields(cls)}
-    values: dict[str, Any] = {}
-    for key, raw in args.items():
-        if key in known:
-            try:
-                values[key] = _COERCE[known[key].metadata["kind"]](raw)
-            except (ValueError, TypeError) as exc:
-                raise SpecError(f"{where}: argument '{key}': {exc}. Received: {key}={brief(raw)}") from None
-        elif key in _FIXED:
-            accepts, description = _FIXED[key]
-            if not accepts(raw):
-                raise SpecError(f"{where}: argument '{key}' is supported only as {description}. Received: {key}={brief(raw)}")
-        elif key not in _NO_EFFECT:
-            raise SpecError(
-                f"{where}: unknown argument {brief(key)}; {type_name} takes: {', '.join([*list(known)[2:], *list(known)[:2]])}. "
-                f"Received: {cut(str(key), 40)}={brief(raw)}"
-            )
-    missing = [f.name for f in fields(cls) if f.metadata.get("required") and f.name not in values]
-    if missing:
-        raise SpecError(f"{where}: missing required argument(s): {', '.join(missing)}")
-    try:
-        return cls(**values)
-    except ValueError as exc:
-        raise SpecError(f"{where}: {exc}") from None
-
-
-def _input_shape(value: Any, where: str) -> tuple[int, ...]:
-    if not isinstance(value, list | tuple) or len(value) not in (1, 3):
-        raise SpecError(
-            f"{where}: input_shape must be [H, W, C] (channels_last) or [N]. Received: input_shape={brief(value)}"
-        )
-    try:
-        return tuple(_pos_int(v) for v in value)
-    except ValueError as exc:
-        raise SpecError(f"{where}: input_shape: {exc}. Received: input_shape={brief(value)}") from None
-
-
-def spec_from_dict(data: Any, source: str = "spec") -> ModelSpec:
-    """Validates the YAML/JSON form (already loaded) into a :class:`ModelSpec`."""
-    if not isinstance(data, dict):
-        raise SpecError(f"{source}: expected a mapping with 'input_shape' and 'layers'. Received: {type(data).__name__}")
-    unknown = set(data) - {"name", "input_shape", "layers"}
-    if unknown:
-        raise SpecError(f"{source}: unknown key(s) {cut(', '.join(sorted(map(str, unknown))))}; expected: name, input_shape, layers")
-    if "input_shape" not in data:
-        raise SpecError(f"{source}: missing 'input_shape' (e.g. input_shape: [28, 28, 1])")
-    shape = _input_shape(data["input_shape"], source)
-    raw_layers = data.get("layers")
-    if not isinstance(raw_layers, list) or not raw_layers:
-        raise SpecError(f"{source}: 'layers' must be a non-empty list. Received: {brief(raw_layers)}")
-    layers = []
-    for index, entry in enumerate(raw_layers):
-        where = f"{source}: layer {index}"
-        if isinstance(entry, str):
-            entry = {entry: {}}
-        if not isinstance(entry, dict) or len(entry) != 1:
-            raise SpecError(f"{where}: expected a one-key mapping like {{Conv2D: {{filters: 32, kernel_size: 3}}}}. Received: {brief(entry)}")
-        ((type_name, args),) = entry.items()
-        layers.append(build_layer(type_name, args, where))
-    check_unique_names(tuple(layers), source)
-    name = data.get("name", "model")
-    if not isinstance(name, str) or not name.strip() or len(name) > 100:
-        raise SpecError(f"{source}: 'name' must be a short text. Received: {brief(name)}")
-    return ModelSpec(shape, tuple(layers), name)
-
-
-def load_spec(path: str | Path) -> ModelSpec:
-    """Reads a spec file: ``.yaml``/``.yml``, ``.json`` or Keras source ``.py``."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".py", ".json", ".yaml", ".yml"):
-        raise SpecError(f"{path}: unknown spec format {brief(suffix)}; use .yaml, .yml, .json or .py")
-    try:
-        text = read_text(path, "spec")
-        if suffix == ".py":
-            return parse_python(text, str(path))
-        data = load_json(text, str(path)) if suffix == ".json" else load_yaml(text, str(path))
-    except SpecError:
-        raise
-    except UserError as exc:
-        raise SpecError(str(exc)) from None
-    return spec_from_dict(data, str(path))
-
-
-# ---------------------------------------------------------------- Keras source, via ast
 
 
 def _call_name(node: ast.AST) -> str | None:
@@ -368,7 +90,7 @@ class _ModelBuilder:
                     f"{where} ({type_name}): input_shape after keras.Input(...), which Keras ignores (with a "
                     "warning); keep one of the two"
                 )
-            self.input_shape = _input_shape(shape, where)
+            self.input_shape = input_shape(shape, where)
         self.layers.append(build_layer(type_name, kwargs, where))
 
     def pop(self, line: int) -> None:
@@ -385,7 +107,7 @@ class _ModelBuilder:
             shape = kwargs["batch_shape"][1:]
         if shape is None:
             raise SpecError(f"{where}: Input needs shape=(H, W, C)")
-        self.input_shape = _input_shape(shape, where)
+        self.input_shape = input_shape(shape, where)
 
     def spec(self) -> ModelSpec:
         if self.input_shape is None:

@@ -1,0 +1,146 @@
+"""Validating layer arguments and the YAML/JSON form of a spec.
+
+Each layer field declares its coercer (:func:`generator.engine.args.arg`); :func:`build_layer`
+applies it to each value read and turns its ValueError into a one-line
+:class:`~generator.errors.SpecError` naming the layer, the argument and the value received.
+
+>>> build_layer("Dense", {"units": 10, "activation": "softmax"}, "x").units
+10
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.engine.args import pos_int
+from generator.engine.layers import LAYER_TYPES, Layer
+from generator.engine.model import ModelSpec, check_unique_names
+from generator.errors import SpecError, brief, cut
+
+DTYPES = frozenset({"float16", "float32", "float64", "bfloat16", "mixed_float16", "mixed_bfloat16"})
+"""Layer ``dtype`` values accepted (they never change a shape or a count)."""
+
+# Keras arguments that never change a shape or a parameter count: accepted and ignored.
+_NO_EFFECT = frozenset(
+    {
+        "seed", "noise_shape", "momentum", "epsilon",
+        "interpolation", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+        "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint",
+        "depthwise_initializer", "pointwise_initializer", "depthwise_regularizer",
+        "pointwise_regularizer", "depthwise_constraint", "pointwise_constraint",
+        "beta_initializer", "gamma_initializer", "moving_mean_initializer",
+        "moving_variance_initializer", "beta_regularizer", "gamma_regularizer",
+        "beta_constraint", "gamma_constraint", "lora_alpha", "synchronized",
+    }
+)
+
+
+def _data_format(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.lower() == "channels_last")
+
+
+# Arguments accepted only with the values our engine models, and how to say so.
+_FIXED: dict[str, tuple[Any, str]] = {
+    "data_format": (_data_format, "'channels_last' (the engine reads H, W, C inputs)"),
+    "dtype": (lambda v: v is None or (isinstance(v, str) and v in DTYPES), f"one of {', '.join(sorted(DTYPES))}"),
+    "lora_rank": (lambda v: v is None, "None (LoRA adds weights and freezes the kernel)"),
+}
+
+
+def supported_layers() -> str:
+    """The supported layer types, for error messages."""
+    return ", ".join(LAYER_TYPES)
+
+
+def build_layer(type_name: Any, args: Any, where: str) -> Layer:
+    """Builds one validated layer spec from its Keras type name and keyword arguments.
+
+    Args:
+        type_name: Keras class name, e.g. ``"Conv2D"``.
+        args: Keras keyword arguments (a mapping).
+        where: Prefix for error messages, e.g. ``"model.yaml: layer 2"``.
+
+    >>> build_layer("MaxPooling2D", {"pool_size": 2}, "x").pool_size
+    (2, 2)
+    >>> build_layer("Conv3D", {}, "spec.yaml: layer 0")
+    Traceback (most recent call last):
+    ...
+    generator.errors.SpecError: spec.yaml: layer 0: unknown layer type 'Conv3D'; supported: Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling2D, Flatten, Dense, Dropout, Activation, BatchNormalization, ZeroPadding2D, UpSampling2D
+    """
+    cls = LAYER_TYPES.get(type_name) if isinstance(type_name, str) else None
+    if cls is None:
+        raise SpecError(f"{where}: unknown layer type {brief(type_name)}; supported: {supported_layers()}")
+    where = f"{where} ({type_name})"
+    if args is None:
+        args = {}
+    if not isinstance(args, dict):
+        raise SpecError(f"{where}: arguments must be a mapping of Keras argument names to values. Received: {brief(args)}")
+    known = {f.name: f for f in cls.arguments()}
+    values: dict[str, Any] = {}
+    for key, raw in args.items():
+        if key in known:
+            try:
+                values[key] = known[key].metadata["coerce"](raw)
+            except (ValueError, TypeError) as exc:
+                raise SpecError(f"{where}: argument '{key}': {exc}. Received: {key}={brief(raw)}") from None
+        elif key in _FIXED:
+            accepts, description = _FIXED[key]
+            if not accepts(raw):
+                raise SpecError(f"{where}: argument '{key}' is supported only as {description}. Received: {key}={brief(raw)}")
+        elif key not in _NO_EFFECT:
+            raise SpecError(
+                f"{where}: unknown argument {brief(key)}; {type_name} takes: {', '.join(known)}. "
+                f"Received: {cut(str(key), 40)}={brief(raw)}"
+            )
+    missing = [name for name, f in known.items() if f.metadata["required"] and name not in values]
+    if missing:
+        raise SpecError(f"{where}: missing required argument(s): {', '.join(missing)}")
+    try:
+        return cls(**values)
+    except ValueError as exc:
+        raise SpecError(f"{where}: {exc}") from None
+
+
+def input_shape(value: Any, where: str) -> tuple[int, ...]:
+    """A model's input shape, ``[H, W, C]`` or ``[N]``; ``where`` prefixes error messages.
+
+    >>> input_shape([28, 28, 1], "spec.yaml")
+    (28, 28, 1)
+    """
+    if not isinstance(value, list | tuple) or len(value) not in (1, 3):
+        raise SpecError(
+            f"{where}: input_shape must be [H, W, C] (channels_last) or [N]. Received: input_shape={brief(value)}"
+        )
+    try:
+        return tuple(pos_int(v) for v in value)
+    except ValueError as exc:
+        raise SpecError(f"{where}: input_shape: {exc}. Received: input_shape={brief(value)}") from None
+
+
+def spec_from_dict(data: Any, source: str = "spec") -> ModelSpec:
+    """Validates the YAML/JSON form (already loaded) into a :class:`ModelSpec`."""
+    if not isinstance(data, dict):
+        raise SpecError(f"{source}: expected a mapping with 'input_shape' and 'layers'. Received: {type(data).__name__}")
+    unknown = set(data) - {"name", "input_shape", "layers"}
+    if unknown:
+        raise SpecError(f"{source}: unknown key(s) {cut(', '.join(sorted(map(str, unknown))))}; expected: name, input_shape, layers")
+    if "input_shape" not in data:
+        raise SpecError(f"{source}: missing 'input_shape' (e.g. input_shape: [28, 28, 1])")
+    shape = input_shape(data["input_shape"], source)
+    raw_layers = data.get("layers")
+    if not isinstance(raw_layers, list) or not raw_layers:
+        raise SpecError(f"{source}: 'layers' must be a non-empty list. Received: {brief(raw_layers)}")
+    layers = []
+    for index, entry in enumerate(raw_layers):
+        where = f"{source}: layer {index}"
+        if isinstance(entry, str):
+            entry = {entry: {}}
+        if not isinstance(entry, dict) or len(entry) != 1:
+            raise SpecError(f"{where}: expected a one-key mapping like {{Conv2D: {{filters: 32, kernel_size: 3}}}}. Received: {brief(entry)}")
+        ((type_name, args),) = entry.items()
+        layers.append(build_layer(type_name, args, where))
+    check_unique_names(tuple(layers), source)
+    name = data.get("name", "model")
+    if not isinstance(name, str) or not name.strip() or len(name) > 100:
+        raise SpecError(f"{source}: 'name' must be a short text. Received: {brief(name)}")
+    return ModelSpec(shape, tuple(layers), name)
