@@ -252,6 +252,11 @@ class Paper:
             for blank in problem.blanks:
                 yield f"{problem.id}.{blank.id}", problem, blank
 
+    @functools.cached_property
+    def json_text(self) -> str:
+        """The paper as compact JSON, built once (a master key and the student's own key share it)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "name": self.name, "variant": self.variant}
         if self.folder:
@@ -288,13 +293,16 @@ class Key:
         """Every problem of every paper, in order."""
         return tuple(p for paper in self.papers for p in paper.problems)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, content: bool = True) -> dict[str, Any]:
+        """The key as plain data; without ``content``, only the top-level fields."""
         out: dict[str, Any] = {"format": FORMAT, "title": self.title}
         for name in ("seed", "difficulty", "verified_with"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
         if self.question_types is not None:
             out["question_types"] = list(self.question_types)
+        if not content:
+            return out
         if self.kind is KeyKind.WORKSHEET:
             out["problems"] = [p.to_dict() for p in self.papers[0].problems]
         elif self.kind is KeyKind.STUDENT:
@@ -304,8 +312,18 @@ class Key:
         return out
 
     def to_json(self) -> str:
-        """The key file's text (one-space indent, UTF-8 characters kept, a final newline)."""
-        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n"
+        """The key file's text: UTF-8 characters kept, the top-level fields on the first line,
+        then one line per problem (worksheet key) or per student (exam keys), a final newline.
+        (Compact lines keep the standard library's fast encoder: a class's master key is
+        written in a fraction of the time an indented one takes.)"""
+        head = json.dumps(self.to_dict(content=False), ensure_ascii=False)[:-1]
+        if self.kind is KeyKind.STUDENT:
+            return f'{head}, "student":\n{self.papers[0].json_text}}}\n'
+        items = (
+            [json.dumps(p.to_dict(), ensure_ascii=False) for p in self.papers[0].problems]
+            if self.kind is KeyKind.WORKSHEET else [p.json_text for p in self.papers]
+        )
+        return f'{head}, "{self.kind.field}": [\n' + ",\n".join(items) + "\n]}\n"
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Key:
@@ -386,6 +404,12 @@ class _Reader:
 
     def unique_codes(self, papers: tuple[Paper, ...]) -> None:
         """Ids and variant codes must each name one student, or an answer row would be ambiguous."""
+        seen_at: dict[str, int] = {}
+        for i, paper in enumerate(papers):
+            if paper.id in seen_at:
+                raise self.fail("", f"students[{seen_at[paper.id]}] and students[{i}] both have the id {cut(paper.id, 64)!r}; "
+                                    "the id names both student entries")
+            seen_at[paper.id] = i
         clash = first_clash((p.id, text) for p in papers for text in (p.id, p.variant))
         if clash is not None:
             code, first, second = clash

@@ -1,14 +1,13 @@
 """LMS exports (Moodle XML, GIFT, Canvas QTI 1.2) of an exam master key.
 
-The master key is built from generated problems; every expected answer is read from the key's
-computed blanks, never typed here. Each export is parsed back the way its LMS reads it (element
+The master key (a typed :class:`~generator.key.Key`) is built from generated problems; every
+expected answer is read from the key's computed blanks, never typed here. Each export is parsed back the way its LMS reads it (element
 names as Moodle's ``question/format/xml/format.php`` reads them, GIFT with the escaping rules of
 ``question/format/gift/format.php``, QTI items as Canvas exports them) and compared with the key.
 """
 
 from __future__ import annotations
 
-import copy
 import html
 import io
 import json
@@ -17,7 +16,7 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,98 +25,101 @@ import pytest
 from generator.answers import display
 from generator.errors import UserError
 from generator.exports import FILENAMES, ExportFormat, gift, moodle_xml, qti_zip, write_exports
+from generator.exports.content import by_paper, variant_salt
+from generator.exports.qti import CP_NS, QTI_NS
+from generator.key import Blank, Key, KeyKind, Paper, Problem
 from generator.problems import generate
 from generator.render import markdown_to_html
+from generator.roster import Student
 
 NAMES = ('Zoë <Tester> & "Co"', "Łukasz 李雷", 'Ann {x}: ~#= \\ ]]> "q"\n\nLee')
 TITLE = "CNN exam: 1/2 {mid} \\ <b>&"
 
 
-def _find(kind: str, level: str, pid: str, start: int, accept: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+def _find(kind: str, level: str, pid: str, start: int, accept: Callable[[Problem], bool]) -> Problem:
     """The first generated problem (seeds from ``start``) that ``accept`` takes."""
     for seed in range(start, start + 2000):
-        problem = generate(kind, random.Random(seed), level, pid).to_dict()
+        problem = generate(kind, random.Random(seed), level, pid)
         if accept(problem):
             return problem
     raise AssertionError(f"no {kind} problem found")  # pragma: no cover
 
 
-def _exam_problems(offset: int) -> list[dict[str, Any]]:
+def _exam_problems(offset: int) -> tuple[Problem, ...]:
     """One variant: every way a problem becomes questions (table cloze, shape cloze, numerical,
     several int blanks, a choice blank, several right answers)."""
 
-    def one_int(p: dict[str, Any]) -> bool:
-        return len(p["blanks"]) == 1 and p["blanks"][0]["kind"] == "int"
+    def one_int(p: Problem) -> bool:
+        return len(p.blanks) == 1 and p.blanks[0].kind == "int"
 
-    return [
+    return (
         _find("summary_table", "standard", "q1", offset, lambda p: True),
         _find("layer_shape", "standard", "q2", offset, lambda p: True),
-        _find("layer_params", "standard", "q3", offset, lambda p: len(p["blanks"]) == 3),
-        _find("inverse", "standard", "q4", offset, lambda p: p["blanks"][0]["kind"] == "choice"),
-        _find("inverse", "standard", "q5", offset, lambda p: one_int(p) and len(p["blanks"][0]["accepted"]) > 1),
-        _find("concept", "advanced", "q6", offset, lambda p: len(p["blanks"]) == 2),
+        _find("layer_params", "standard", "q3", offset, lambda p: len(p.blanks) == 3),
+        _find("inverse", "standard", "q4", offset, lambda p: p.blanks[0].kind == "choice"),
+        _find("inverse", "standard", "q5", offset, lambda p: one_int(p) and len(p.blanks[0].accepted) > 1),
+        _find("concept", "advanced", "q6", offset, lambda p: len(p.blanks) == 2),
         _find("layer_params", "intro", "q7", offset, one_int),
-    ]
+    )
 
 
 @pytest.fixture(scope="module")
-def master() -> dict[str, Any]:
-    students = [
-        {"id": f"s00{i + 1}", "name": name, "variant": f"K7Q-{i}M{i}", "folder": f"students/s00{i + 1}",
-         "problems": _exam_problems(50 * i)}
+def master() -> Key:
+    papers = tuple(
+        Paper(Student(f"s00{i + 1}", name), f"K7Q-{i}M{i}", f"students/s00{i + 1}", _exam_problems(50 * i))
         for i, name in enumerate(NAMES)
-    ]
-    return {"title": TITLE, "seed": 2026, "difficulty": "standard", "students": students}
+    )
+    return Key(KeyKind.MASTER, TITLE, papers, seed=2026, difficulty="standard")
 
 
 @pytest.fixture(scope="module")
-def moodle(master: dict[str, Any]) -> bytes:
+def moodle(master: Key) -> bytes:
     return moodle_xml(master)
 
 
 @pytest.fixture(scope="module")
-def gift_text(master: dict[str, Any]) -> str:
+def gift_text(master: Key) -> str:
     return gift(master)
 
 
 @pytest.fixture(scope="module")
-def qti(master: dict[str, Any]) -> bytes:
+def qti(master: Key) -> bytes:
     return qti_zip(master)
 
 
-def _label(student: dict[str, Any]) -> str:
-    return f"{student['variant']} {student['id']}"
+def _label(paper: Paper) -> str:
+    return f"{paper.variant} {paper.id}"
 
 
-def _expected_boxes(problem: dict[str, Any]) -> dict[str, set[str]]:
+def _expected_boxes(problem: Problem) -> dict[str, set[str]]:
     """Box key -> right answers, from the key alone: a shape is one exact number per axis."""
     out: dict[str, set[str]] = {}
-    for blank in problem["blanks"]:
-        qid = f"{problem['id']}.{blank['id']}"
-        if blank["kind"] == "shape":
-            assert list(blank["accepted"]) == [blank["answer"]]
-            for axis, value in enumerate(blank["answer"].split("x")):
+    for blank in problem.blanks:
+        qid = f"{problem.id}.{blank.id}"
+        if blank.kind == "shape":
+            assert blank.accepted == (blank.answer,)
+            for axis, value in enumerate(blank.answer.split("x")):
                 out[f"{qid}[{axis}]"] = {value}
         else:
-            out[qid] = set(blank["accepted"])
+            out[qid] = set(blank.accepted)
     return out
 
 
-def _blank(master: dict[str, Any], student_index: int, qid: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _blank(master: Key, paper_index: int, qid: str) -> tuple[Problem, Blank]:
     pid, bid = qid.split(".", 1)
-    problem = next(p for p in master["students"][student_index]["problems"] if p["id"] == pid)
-    return problem, next(b for b in problem["blanks"] if b["id"] == bid)
+    problem = next(p for p in master.papers[paper_index].problems if p.id == pid)
+    return problem, next(b for b in problem.blanks if b.id == bid)
 
 
-def _mistake_of(blank: dict[str, Any], shown: str) -> str:
-    return next(d["mistake"] for d in blank["distractors"] if display(d["answer"], blank["kind"]) == shown)
+def _mistake_of(blank: Blank, shown: str) -> str:
+    return next(d.mistake for d in blank.distractors if display(d.answer, blank.kind) == shown)
 
 
-def test_fixture_covers_every_case(master: dict[str, Any]) -> None:
-    blanks = [b for s in master["students"] for p in s["problems"] for b in p["blanks"]]
-    assert {b["kind"] for b in blanks} == {"shape", "int", "choice"}
-    assert any(len(b["accepted"]) > 1 for b in blanks)
-    assert {len(b["answer"].split("x")) for b in blanks if b["kind"] == "shape"} >= {1, 3}
+def test_fixture_covers_every_case(master: Key) -> None:
+    blanks = [b for p in master.problems for b in p.blanks]
+    assert {b.kind for b in blanks} == {"shape", "int", "choice"}
+    assert any(len(b.accepted) > 1 for b in blanks)
+    assert {len(b.answer.split("x")) for b in blanks if b.kind == "shape"} >= {1, 3}
 
 
 # ---------------------------------------------------------------- Moodle XML
@@ -135,7 +137,7 @@ def _text(question: ET.Element, path: str) -> str:
     return node.text or ""
 
 
-def test_moodle_structure_follows_the_importer(master: dict[str, Any], moodle: bytes) -> None:
+def test_moodle_structure_follows_the_importer(master: Key, moodle: bytes) -> None:
     questions = _questions(moodle)
     assert all(q.tag == "question" for q in questions)
     assert {q.get("type") for q in questions} <= {"category", "numerical", "multichoice", "cloze"}
@@ -154,19 +156,19 @@ def test_moodle_structure_follows_the_importer(master: dict[str, Any], moodle: b
         assert _text(q, "generalfeedback/text").strip()
         assert _text(q, "idnumber")
     title = TITLE.replace("/", "//")
-    expected = [c for s in master["students"]
+    expected = [c for s in master.papers
                 for c in (f"$course$/top/{title}/{_label(s)}", f"$course$/top/{title}/{_label(s)}/multiple choice")]
     assert seen_categories == expected
 
 
-def _moodle_by_category(master: dict[str, Any], data: bytes) -> dict[tuple[int, bool], list[ET.Element]]:
+def _moodle_by_category(master: Key, data: bytes) -> dict[tuple[int, bool], list[ET.Element]]:
     """(student index, multiple choice?) -> the questions after that category."""
     groups: dict[tuple[int, bool], list[ET.Element]] = {}
     key = None
     for q in _questions(data):
         if q.get("type") == "category":
             path = _text(q, "category/text")
-            index = next(i for i, s in enumerate(master["students"]) if f"/{_label(s)}" in path)
+            index = next(i for i, s in enumerate(master.papers) if f"/{_label(s)}" in path)
             key = (index, path.endswith("/multiple choice"))
             groups[key] = []
         else:
@@ -174,43 +176,43 @@ def _moodle_by_category(master: dict[str, Any], data: bytes) -> dict[tuple[int, 
     return groups
 
 
-def test_moodle_typed_questions_match_the_key(master: dict[str, Any], moodle: bytes) -> None:
+def test_moodle_typed_questions_match_the_key(master: Key, moodle: bytes) -> None:
     groups = _moodle_by_category(master, moodle)
-    for index, student in enumerate(master["students"]):
+    for index, student in enumerate(master.papers):
         questions = groups[(index, False)]
-        assert [_text(q, "idnumber") for q in questions] == [p["id"] for p in student["problems"]]
-        for q, problem in zip(questions, student["problems"], strict=True):
-            blanks = problem["blanks"]
-            if len(blanks) == 1 and blanks[0]["kind"] == "int":
+        assert [_text(q, "idnumber") for q in questions] == [p.id for p in student.problems]
+        for q, problem in zip(questions, student.problems, strict=True):
+            blanks = problem.blanks
+            if len(blanks) == 1 and blanks[0].kind == "int":
                 assert q.get("type") == "numerical"
                 answers = q.findall("answer")
-                assert {_text(a, "text") for a in answers} == set(blanks[0]["accepted"])
-                assert len(answers) == len(blanks[0]["accepted"])
+                assert {_text(a, "text") for a in answers} == set(blanks[0].accepted)
+                assert len(answers) == len(blanks[0].accepted)
                 assert all(a.get("fraction") == "100" and _text(a, "tolerance") == "0" for a in answers)
-            elif len(blanks) == 1 and blanks[0]["kind"] == "choice":
+            elif len(blanks) == 1 and blanks[0].kind == "choice":
                 assert q.get("type") == "multichoice"
             else:
                 assert q.get("type") == "cloze"
-            assert markdown_to_html(problem["prompt"]) in _text(q, "questiontext/text")
+            assert markdown_to_html(problem.prompt) in _text(q, "questiontext/text")
 
 
 _FIELD = re.compile(r"\{1:(NUMERICAL|MULTICHOICE|SHORTANSWER):((?:\\.|[^\\}])*)\}")
 
 
-def test_moodle_cloze_embeds_every_box(master: dict[str, Any], moodle: bytes) -> None:
+def test_moodle_cloze_embeds_every_box(master: Key, moodle: bytes) -> None:
     groups = _moodle_by_category(master, moodle)
     clozes = 0
-    for index, student in enumerate(master["students"]):
-        for q, problem in zip(groups[(index, False)], student["problems"], strict=True):
+    for index, student in enumerate(master.papers):
+        for q, problem in zip(groups[(index, False)], student.problems, strict=True):
             if q.get("type") != "cloze":
                 continue
             clozes += 1
             fields = _FIELD.findall(_text(q, "questiontext/text"))
             expected = _expected_boxes(problem)
             # Table rows first (shape axes, then Param #), then the other blanks in order.
-            order = [bid for row in problem.get("table", []) for bid in (row["shape"], row["params"])]
-            order += [b["id"] for b in problem["blanks"] if b["id"] not in order]
-            keys = [k for bid in order for k in expected if k.split("[")[0] == f"{problem['id']}.{bid}"]
+            order = [bid for row in problem.table for bid in (row["shape"], row["params"])]
+            order += [b.id for b in problem.blanks if b.id not in order]
+            keys = [k for bid in order for k in expected if k.split("[")[0] == f"{problem.id}.{bid}"]
             assert len(fields) == len(keys) == len(expected)
             for (qtype, body), key in zip(fields, keys, strict=True):
                 if qtype == "NUMERICAL":
@@ -220,44 +222,44 @@ def test_moodle_cloze_embeds_every_box(master: dict[str, Any], moodle: bytes) ->
                 else:
                     right = [p[1:] for p in body.split("~") if p.startswith("=")]
                     assert right == sorted(expected[key])
-    assert clozes == 4 * len(master["students"])
+    assert clozes == 4 * len(master.papers)
 
 
-def test_moodle_cloze_with_a_choice_blank(master: dict[str, Any]) -> None:
+def test_moodle_cloze_with_a_choice_blank(master: Key) -> None:
     """A choice blank among others becomes a MULTICHOICE field: the answer marked ``=``, the
     distractors unmarked."""
-    mixed = copy.deepcopy(master)
-    student = mixed["students"][0]
-    shape_problem, choice_problem = student["problems"][1], student["problems"][3]
-    choice = choice_problem["blanks"][0]
-    shape_problem["blanks"] = [*shape_problem["blanks"], choice]
-    cloze = next(q for q in _questions(moodle_xml(mixed)) if q.findtext("idnumber") == shape_problem["id"])
+    student = master.papers[0]
+    choice = student.problems[3].blanks[0]
+    shape_problem = replace(student.problems[1], blanks=(*student.problems[1].blanks, choice))
+    problems = (student.problems[0], shape_problem, *student.problems[2:])
+    mixed = replace(master, papers=(replace(student, problems=problems), *master.papers[1:]))
+    cloze = next(q for q in _questions(moodle_xml(mixed)) if q.findtext("idnumber") == shape_problem.id)
     assert cloze.get("type") == "cloze"
     (body,) = [body for qtype, body in _FIELD.findall(_text(cloze, "questiontext/text")) if qtype == "MULTICHOICE"]
     options = body.split("~")
-    assert [o[1:] for o in options if o.startswith("=")] == [choice["answer"]]
-    assert sorted(o for o in options if not o.startswith("=")) == sorted(d["answer"] for d in choice["distractors"])
+    assert [o[1:] for o in options if o.startswith("=")] == [choice.answer]
+    assert sorted(o for o in options if not o.startswith("=")) == sorted(d.answer for d in choice.distractors)
 
 
-def test_moodle_multiple_choice_has_one_right_answer(master: dict[str, Any], moodle: bytes) -> None:
+def test_moodle_multiple_choice_has_one_right_answer(master: Key, moodle: bytes) -> None:
     groups = _moodle_by_category(master, moodle)
-    for index, student in enumerate(master["students"]):
+    for index, student in enumerate(master.papers):
         questions = groups[(index, True)] + [q for q in groups[(index, False)] if q.get("type") == "multichoice"]
-        n_blanks = sum(len(p["blanks"]) for p in student["problems"])
+        n_blanks = sum(len(p.blanks) for p in student.problems)
         assert len(groups[(index, True)]) == n_blanks
         for q in questions:
             assert q.get("type") == "multichoice"
             assert _text(q, "single") == "true" and _text(q, "shuffleanswers") == "true"
             idnumber = _text(q, "idnumber")
             if "." not in idnumber:  # a typed question: the problem's only blank is a choice
-                idnumber += "." + next(p for p in student["problems"] if p["id"] == idnumber)["blanks"][0]["id"]
+                idnumber += "." + next(p for p in student.problems if p.id == idnumber).blanks[0].id
             _, blank = _blank(master, index, idnumber)
             answers = q.findall("answer")
             right = [a for a in answers if a.get("fraction") == "100"]
             assert len(right) == 1
             assert {a.get("fraction") for a in answers} == {"100", "0"}
             right_text = html.unescape(_text(right[0], "text"))
-            assert right_text == display(blank["answer"], blank["kind"])
+            assert right_text == display(blank.answer, blank.kind)
             wrong = [html.unescape(_text(a, "text")) for a in answers if a.get("fraction") == "0"]
             assert wrong and right_text not in wrong and len(set(wrong)) == len(wrong)
             for a in answers:
@@ -266,14 +268,14 @@ def test_moodle_multiple_choice_has_one_right_answer(master: dict[str, Any], moo
                     assert html.escape(mistake, quote=False) in _text(a, "feedback/text")
 
 
-def test_moodle_escapes_user_text(master: dict[str, Any], moodle: bytes) -> None:
+def test_moodle_escapes_user_text(master: Key, moodle: bytes) -> None:
     assert b"<Tester>" not in moodle
     root = ET.fromstring(moodle)
     texts = [t for t in root.itertext()]
     assert not any("<Tester>" in t for t in texts)
     infos = [_text(q, "info/text") for q in root if q.get("type") == "category"]
-    for student in master["students"]:
-        escaped = html.escape(" ".join(student["name"].split()))
+    for student in master.papers:
+        escaped = html.escape(" ".join(student.name.split()))
         assert any(escaped in info for info in infos)
     assert "Łukasz 李雷" in moodle.decode("utf-8")
 
@@ -346,19 +348,19 @@ def _gift_options(answers: str) -> list[tuple[bool, str, str]]:
     return options
 
 
-def test_gift_numbers_match_the_key(master: dict[str, Any], gift_text: str) -> None:
+def test_gift_numbers_match_the_key(master: Key, gift_text: str) -> None:
     questions = _parse_gift(gift_text)
-    for index, student in enumerate(master["students"]):
+    for index, student in enumerate(master.papers):
         typed = [q for q in questions if q.category.endswith(_label(student))]
-        expected = {k: v for p in student["problems"] for k, v in _expected_boxes(p).items()}
+        expected = {k: v for p in student.problems for k, v in _expected_boxes(p).items()}
         keys = [q.name.removeprefix(f"{_label(student)} ") for q in typed]
         assert keys == list(expected)
         for q, key in zip(typed, keys, strict=True):
             problem, blank = _blank(master, index, key.split("[")[0])
-            assert q.text.startswith("[html]" + markdown_to_html(problem["prompt"]))
-            if blank["kind"] == "choice":
+            assert q.text.startswith("[html]" + markdown_to_html(problem.prompt))
+            if blank.kind == "choice":
                 options = _gift_options(q.answers)
-                assert [t for right, t, _ in options if right] == [display(blank["answer"], "choice")]
+                assert [t for right, t, _ in options if right] == [display(blank.answer, "choice")]
                 continue
             numbers = _gift_numbers(q.answers)
             assert {value for value, _ in numbers} == expected[key]
@@ -367,26 +369,26 @@ def test_gift_numbers_match_the_key(master: dict[str, Any], gift_text: str) -> N
                 assert q.answers.startswith("#=") and q.answers.count("=") == len(expected[key])
 
 
-def test_gift_multiple_choice(master: dict[str, Any], gift_text: str) -> None:
+def test_gift_multiple_choice(master: Key, gift_text: str) -> None:
     questions = _parse_gift(gift_text)
-    for index, student in enumerate(master["students"]):
+    for index, student in enumerate(master.papers):
         choices = [q for q in questions if q.category.endswith(f"{_label(student)}/multiple choice")]
-        assert len(choices) == sum(len(p["blanks"]) for p in student["problems"])
+        assert len(choices) == sum(len(p.blanks) for p in student.problems)
         for q in choices:
             qid = q.name.removeprefix(f"{_label(student)} ").removesuffix(" (multiple choice)")
             _, blank = _blank(master, index, qid)
             options = _gift_options(q.answers)
             right = [text for is_right, text, _ in options if is_right]
-            assert right == [display(blank["answer"], blank["kind"])]
+            assert right == [display(blank.answer, blank.kind)]
             for is_right, text, feedback in options:
                 if not is_right:
                     assert text != right[0]
                     assert _mistake_of(blank, text) in feedback
 
 
-def test_gift_escapes_names_and_prompts(master: dict[str, Any], gift_text: str) -> None:
+def test_gift_escapes_names_and_prompts(master: Key, gift_text: str) -> None:
     questions = _parse_gift(gift_text)
-    assert len(questions) == sum(len(_expected_boxes(p)) + len(p["blanks"]) for s in master["students"] for p in s["problems"])
+    assert len(questions) == sum(len(_expected_boxes(p)) + len(p.blanks) for p in master.problems)
     for line in gift_text.splitlines():
         if line.startswith("::"):
             body = _gift_pre(line)
@@ -400,8 +402,8 @@ def test_gift_escapes_names_and_prompts(master: dict[str, Any], gift_text: str) 
         _text(q, "category/text") for q in _questions(moodle_xml(master)) if q.get("type") == "category"
     ]
     assert all(TITLE in c.replace("//", "/") for c in categories)
-    for student in master["students"]:
-        comment = f"({' '.join(student['name'].split())})"
+    for student in master.papers:
+        comment = f"({' '.join(student.name.split())})"
         assert any(line.startswith("//") and comment in line for line in gift_text.splitlines())
     assert any('padding="' in q.text for q in questions)
     assert "Łukasz 李雷" in gift_text
@@ -433,21 +435,21 @@ def _assessments(data: bytes) -> dict[str, ET.Element]:
         return {href: ET.fromstring(archive.read(href)) for href in hrefs}
 
 
-def test_qti_package_and_numerical_items(master: dict[str, Any], qti: bytes) -> None:
+def test_qti_package_and_numerical_items(master: Key, qti: bytes) -> None:
     assessments = list(_assessments(qti).values())
-    assert len(assessments) == 2 * len(master["students"])
-    for index, student in enumerate(master["students"]):
+    assert len(assessments) == 2 * len(master.papers)
+    for index, student in enumerate(master.papers):
         typed, choices = assessments[2 * index], assessments[2 * index + 1]
         assert typed.find(f"{QTI}assessment").get("title").endswith(_label(student))
         assert choices.find(f"{QTI}assessment").get("title").endswith("(multiple choice)")
-        expected = {k: v for p in student["problems"] for k, v in _expected_boxes(p).items()}
+        expected = {k: v for p in student.problems for k, v in _expected_boxes(p).items()}
         items = typed.findall(f".//{QTI}item")
         assert [i.get("title") for i in items] == list(expected)
         for item in items:
             key = item.get("title")
             _, blank = _blank(master, index, key.split("[")[0])
             qtype = _metadata(item)["question_type"]
-            if blank["kind"] == "choice":
+            if blank.kind == "choice":
                 assert qtype == "multiple_choice_question"
                 continue
             assert qtype == "numerical_question"
@@ -463,11 +465,11 @@ def test_qti_package_and_numerical_items(master: dict[str, Any], qti: bytes) -> 
                 assert c.findtext(f".//{QTI}vargte") == value == c.findtext(f".//{QTI}varlte")
 
 
-def test_qti_multiple_choice_items(master: dict[str, Any], qti: bytes) -> None:
+def test_qti_multiple_choice_items(master: Key, qti: bytes) -> None:
     assessments = list(_assessments(qti).values())
-    for index, student in enumerate(master["students"]):
+    for index, student in enumerate(master.papers):
         items = assessments[2 * index + 1].findall(f".//{QTI}item")
-        assert [i.get("title") for i in items] == [f"{p['id']}.{b['id']}" for p in student["problems"] for b in p["blanks"]]
+        assert [i.get("title") for i in items] == [f"{p.id}.{b.id}" for p in student.problems for b in p.blanks]
         for item in items:
             assert _metadata(item)["question_type"] == "multiple_choice_question"
             _, blank = _blank(master, index, item.get("title"))
@@ -478,7 +480,7 @@ def test_qti_multiple_choice_items(master: dict[str, Any], qti: bytes) -> None:
             scoring = [c for c in item.iter(f"{QTI}respcondition") if c.find(f"{QTI}setvar") is not None]
             assert len(scoring) == 1
             right = scoring[0].findtext(f".//{QTI}varequal")
-            assert labels[right] == display(blank["answer"], blank["kind"])
+            assert labels[right] == display(blank.answer, blank.kind)
             feedback = {f.get("ident"): f.findtext(f".//{QTI}mattext") for f in item.iter(f"{QTI}itemfeedback")}
             for ident, text in labels.items():
                 if ident != right:
@@ -486,20 +488,21 @@ def test_qti_multiple_choice_items(master: dict[str, Any], qti: bytes) -> None:
                     assert _mistake_of(blank, text) in feedback[f"{ident}_fb"]
 
 
-def test_qti_texts_are_escaped_html(master: dict[str, Any], qti: bytes) -> None:
+def test_qti_texts_are_escaped_html(master: Key, qti: bytes) -> None:
     with zipfile.ZipFile(io.BytesIO(qti)) as archive:
         raw = b"".join(archive.read(name) for name in archive.namelist())
     assert b"<Tester>" not in raw and b"<p>" not in raw
     first = next(iter(_assessments(qti).values()))
     text = first.find(f".//{QTI}mattext").text
-    assert markdown_to_html(master["students"][0]["problems"][0]["prompt"]) in text
+    assert markdown_to_html(master.papers[0].problems[0].prompt) in text
 
 
 # ---------------------------------------------------------------- determinism and files
 
 
-def test_exports_are_deterministic(master: dict[str, Any], moodle: bytes, gift_text: str, qti: bytes) -> None:
-    again = json.loads(json.dumps(copy.deepcopy(master)))
+def test_exports_are_deterministic(master: Key, moodle: bytes, gift_text: str, qti: bytes) -> None:
+    """The same key, written to JSON and read back, gives the same bytes."""
+    again = Key.from_json(master.to_json(), "master.json")
     assert moodle_xml(again) == moodle
     assert gift(again) == gift_text
     assert qti_zip(again) == qti
@@ -507,7 +510,69 @@ def test_exports_are_deterministic(master: dict[str, Any], moodle: bytes, gift_t
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
-def test_write_exports(master: dict[str, Any], tmp_path: Path, moodle: bytes, gift_text: str, qti: bytes) -> None:
+def _options(master: Key, moodle: bytes, gift_text: str, qti: bytes) -> dict[str, dict[str, list[str]]]:
+    """Format -> ``{label} {qid}`` -> the option texts of that multiple-choice version, in order."""
+    moodle_options = {
+        _text(q, "name/text").removesuffix(" (multiple choice)"): [html.unescape(_text(a, "text")) for a in q.findall("answer")]
+        for q in _questions(moodle) if q.findtext("name/text", "").endswith(" (multiple choice)")
+    }
+    gift_options = {q.name.removesuffix(" (multiple choice)"): [text for _, text, _ in _gift_options(q.answers)]
+                    for q in _parse_gift(gift_text) if q.name.endswith(" (multiple choice)")}
+    qti_options = {}
+    for paper, assessment in zip(master.papers, list(_assessments(qti).values())[1::2], strict=True):
+        for item in assessment.iter(f"{QTI}item"):
+            labels = item.iter(f"{QTI}response_label")
+            qti_options[f"{_label(paper)} {item.get('title')}"] = [label.findtext(f".//{QTI}mattext") for label in labels]
+    return {"moodle": moodle_options, "gift": gift_options, "qti": qti_options}
+
+
+def test_every_format_orders_the_options_alike(master: Key, moodle: bytes, gift_text: str, qti: bytes) -> None:
+    """One salt per student (exam seed and id): the same option order in every format, and an
+    order that is not always the right answer first."""
+    options = _options(master, moodle, gift_text, qti)
+    assert options["moodle"] == options["gift"] == options["qti"]
+    assert len(options["qti"]) == sum(len(p.blanks) for p in master.problems)
+    firsts = [texts[0] for texts in options["qti"].values()]
+    rights = []
+    for index, paper in enumerate(master.papers):
+        for qid in (f"{p.id}.{b.id}" for p in paper.problems for b in p.blanks):
+            _, blank = _blank(master, index, qid)
+            rights.append(display(blank.answer, blank.kind))
+    assert firsts != rights
+    assert variant_salt(master.seed, "s001") == "2026\x00s001"
+
+
+def test_the_walk_is_shared(master: Key, moodle: bytes, gift_text: str, qti: bytes) -> None:
+    """Exporters given the key already walked (as write_exports does) write the same bytes."""
+    papers = tuple(by_paper(master))
+    assert [paper for paper, _ in papers] == list(master.papers)
+    assert moodle_xml(master, papers) == moodle
+    assert gift(master, papers) == gift_text
+    assert qti_zip(master, papers) == qti
+
+
+def _as_elementtree_writes(data: bytes) -> bytes:
+    """A QTI file re-serialized as ElementTree writes a tree whose namespace declarations are
+    plain attributes (``ET.indent`` then ``tostring``): what the exporter wrote before it wrote text."""
+    root = ET.fromstring(data)
+    namespace, xsi = root.tag[1:].split("}")[0], "http://www.w3.org/2001/XMLSchema-instance"
+    for element in root.iter():
+        element.tag = element.tag.removeprefix("{" + namespace + "}")
+    attributes = {"xmlns": namespace, "xmlns:xsi": xsi, "xsi:schemaLocation": root.attrib.pop("{" + xsi + "}schemaLocation")}
+    root.attrib.update({**{k: v for k, v in root.attrib.items() if k == "identifier"}, **attributes})
+    ET.indent(root)
+    return b"<?xml version='1.0' encoding='utf-8'?>\n" + ET.tostring(root, encoding="unicode").encode() + b"\n"
+
+
+def test_qti_files_are_laid_out_as_elementtree_writes_them(qti: bytes) -> None:
+    with zipfile.ZipFile(io.BytesIO(qti)) as archive:
+        for name in archive.namelist():
+            data = archive.read(name)
+            assert ET.fromstring(data).tag.startswith("{" + (CP_NS if name == "imsmanifest.xml" else QTI_NS) + "}")
+            assert _as_elementtree_writes(data) == data, name
+
+
+def test_write_exports(master: Key, tmp_path: Path, moodle: bytes, gift_text: str, qti: bytes) -> None:
     out = tmp_path / "exam" / "lms"
     paths = write_exports(master, out)
     assert [p.name for p in paths] == ["moodle.xml", "quiz.gift.txt", "canvas_qti.zip"]
@@ -518,19 +583,27 @@ def test_write_exports(master: dict[str, Any], tmp_path: Path, moodle: bytes, gi
     assert only == [tmp_path / "one" / FILENAMES[ExportFormat.GIFT]]
 
 
+def test_only_an_exam_master_key_is_exported(master: Key, tmp_path: Path) -> None:
+    sheet = Key(KeyKind.WORKSHEET, "Sheet", (Paper.shared(master.papers[0].problems),), seed=1)
+    with pytest.raises(UserError, match="exam master key; got a worksheet key"):
+        write_exports(sheet, tmp_path / "lms")
+    assert not (tmp_path / "lms").exists()
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda m: m.pop("students"), "'students' must be a non-empty list"),
-        (lambda m: m["students"][1].update(id=m["students"][0]["id"]), "repeats a student id"),
-        (lambda m: m["students"][0]["problems"][1]["blanks"][0].update(kind="float"), "has a 'kind' that is not one of"),
-        (lambda m: m["students"][0]["problems"][6]["blanks"][0].update(accepted=["12.5"]), "not a canonical int"),
+        (lambda m: m.update(students=[]), "'students' must be a non-empty list"),
+        (lambda m: m["students"][1].update(id=m["students"][0]["id"]), "names both student"),
+        (lambda m: m["students"][0]["problems"][1]["blanks"][0].update(kind="float"), "has kind 'float'; expected one of"),
+        (lambda m: m["students"][0]["problems"][6]["blanks"][0].update(accepted=["12.5"]), "has an answer that is not a int"),
     ],
 )
-def test_invalid_master_keys_write_nothing(master: dict[str, Any], tmp_path: Path, change: Callable[[dict[str, Any]], Any],
-                                           message: str) -> None:
-    broken = copy.deepcopy(master)
+def test_invalid_master_keys_are_refused_when_read(master: Key, change: Callable[[dict[str, Any]], Any],
+                                                   message: str) -> None:
+    """A master key is validated once, when it is read (:meth:`Key.from_data`), so an invalid
+    one never reaches the exporters."""
+    broken = json.loads(master.to_json())
     change(broken)
     with pytest.raises(UserError, match=re.escape(message)):
-        write_exports(broken, tmp_path / "lms")
-    assert not (tmp_path / "lms").exists()
+        Key.from_data(broken, "master.json")

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from generator.engine import analyze
 from generator.errors import SpecError, UserError, brief
 from generator.exports import moodle_xml
-from generator.exports.moodle import _cloze_text, cloze_html
+from generator.exports.moodle import cloze_html, cloze_text
 from generator.grading import Status, check
 from generator.problems import generate
 from generator.roster import read_roster
@@ -476,22 +476,27 @@ def _moodle_reads(raw: str) -> list[str]:
 @given(st.text(alphabet="~}#/\"\\{=%&;<>ab 1", min_size=1, max_size=12))
 @settings(max_examples=300, deadline=None)
 def test_cloze_options_survive_moodles_parser(text):
-    assert _moodle_reads("=" + _cloze_text(text) + "~" + _cloze_text(text + "x")) == [text, text + "x"]
+    assert _moodle_reads("=" + cloze_text(text) + "~" + cloze_text(text + "x")) == [text, text + "x"]
 
 
 def test_cloze_options_with_every_special_character():
     option = '~ } # / " \\ { = \\} \\#'
-    encoded = _cloze_text(option)
+    encoded = cloze_text(option)
     assert "\\~" not in encoded and "\\/" not in encoded and '\\"' not in encoded
     assert _moodle_reads(encoded) == [option]
 
 
 def test_cloze_prompt_text_never_opens_a_field():
-    problem = generate("layer_params", __import__("random").Random(1), "intro", "q1").to_dict()
-    problem["prompt"] = "Compare {1:NUMERICAL:=5} and {:SA:=x} with {2} in the text."
-    text = cloze_html(problem, "salt")
+    from dataclasses import replace as _replace
+
+    from generator.exports.content import ask
+    from generator.key import Paper
+
+    problem = generate("layer_params", __import__("random").Random(1), "intro", "q1")
+    problem = _replace(problem, prompt="Compare {1:NUMERICAL:=5} and {:SA:=x} with {2} in the text.")
+    text = cloze_html(ask(Paper.shared((problem,)), problem, "salt"))
     fields = re.findall(r"\{([0-9]*):(NUMERICAL|NM|MULTICHOICE|MC|SHORTANSWER|SA|MW)", text)
-    assert len(fields) == sum(1 for b in problem["blanks"] for _ in ([0] if b["kind"] != "shape" else b["answer"].split("x")))
+    assert len(fields) == sum(1 for b in problem.blanks for _ in ([0] if b.kind != "shape" else b.answer.split("x")))
     assert "&#123;1:NUMERICAL:=5}" in text and "&#123;:SA:=x}" in text
 
 
@@ -500,7 +505,9 @@ def test_moodle_names_and_categories_are_cdata():
     problem["title"] = "<lt> & amp"
     master = {"title": "Exam <lt> & amp", "seed": 1, "students": [
         {"id": "s1", "name": "A", "variant": "AAA-BBB", "problems": [problem]}]}
-    data = moodle_xml(master).decode()
+    from generator.key import Key
+
+    data = moodle_xml(Key.from_data(master, "master")).decode()
     assert "<text><![CDATA[$course$/top/Exam <lt> & amp/AAA-BBB s1]]></text>" in data
     root = ET.fromstring(data)
     names = [q.find("name/text").text for q in root.iter("question") if q.get("type") != "category"]
@@ -609,10 +616,13 @@ def test_a_console_that_cannot_show_a_name_gets_escapes(tmp_path):
     import sys
 
     from conftest import REPO
+    from generator.roster import Student
+    from helpers import exam_key
 
-    key = _write(tmp_path / "key.json", json.dumps({"students": [{"id": "s1", "name": "李雷", "variant": "AAA-BBB",
-        "problems": [{"id": "q1", "blanks": [{"id": "b", "kind": "int", "accepted": ["1"]}]}]}]}))
-    answers = _write(tmp_path / "a.csv", "student_id,question_id,answer\ns1,q1.b,1\n")
+    master = exam_key([Student("s1", "李雷")])
+    key = _write(tmp_path / "key.json", master.to_json())
+    qid, _, blank = next(master.papers[0].questions())
+    answers = _write(tmp_path / "a.csv", f"student_id,question_id,answer\ns1,{qid},{blank.answer}\n")
     proc = subprocess.run([sys.executable, "-m", "generator", "check", "--key", str(key), str(answers)],
                           capture_output=True, cwd=REPO, env={**os.environ, "PYTHONIOENCODING": "cp1252"})
     assert proc.returncode == 0, proc.stderr

@@ -60,7 +60,6 @@ def arg(
     required: bool = False,
     emit: bool = False,
     after: str | None = None,
-    kw_only: bool = False,
 ) -> Any:
     """A layer-spec dataclass field that carries how the spec reader coerces its value.
 
@@ -73,13 +72,12 @@ def arg(
         after: Name of the argument this one follows in Keras calls and argument lists (for a
             field of a subclass that Keras lists among its base class's arguments); by default
             it follows the fields declared before it.
-        kw_only: Keyword-only in the dataclass constructor.
 
     Returns:
         A :func:`dataclasses.field`.
     """
     metadata = {"coerce": coerce, "required": required, "emit": emit, "after": after}
-    return field(default=default, kw_only=kw_only, metadata=metadata)
+    return field(default=default, metadata=metadata)  # keyword-only: after a ``_: KW_ONLY`` line
 
 
 def is_int(value: Any) -> bool:

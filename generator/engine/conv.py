@@ -8,7 +8,7 @@ constructors take what Keras takes first positionally (``Conv2D(32, (3, 3), (2, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import ClassVar
 
 from generator.engine import formulas as F
@@ -51,9 +51,10 @@ class BaseConv2D(Layer):
     kernel_size: Pair = arg((1, 1), coerce=pair, required=True)
     strides: Pair = arg((1, 1), coerce=pair)
     padding: Padding = arg(Padding.VALID, coerce=padding_mode)
-    dilation_rate: Pair = arg((1, 1), coerce=pair, kw_only=True)
-    use_bias: bool = arg(True, coerce=boolean, kw_only=True)
-    activation: str | None = arg(None, coerce=activation_name, kw_only=True)
+    _: KW_ONLY
+    dilation_rate: Pair = arg((1, 1), coerce=pair)
+    use_bias: bool = arg(True, coerce=boolean)
+    activation: str | None = arg(None, coerce=activation_name)
 
     def __post_init__(self) -> None:
         if self.rejects_strided_dilation and max(self.strides) > 1 and max(self.dilation_rate) > 1:
@@ -91,7 +92,8 @@ class Conv2D(BaseConv2D, WithFilters):
         "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint",
     )
     rejects_strided_dilation: ClassVar[bool] = True
-    groups: int = arg(1, coerce=pos_int, after="dilation_rate", kw_only=True)
+    _: KW_ONLY
+    groups: int = arg(1, coerce=pos_int, after="dilation_rate")
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         h, w, c = channels(shape, self)
@@ -122,7 +124,8 @@ class Conv2DTranspose(BaseConv2D, WithFilters):
         "bias_constraint",
     )
     rejects_strided_dilation: ClassVar[bool] = True
-    output_padding: Pair | None = arg(None, coerce=optional(nonneg_pair), after="padding", kw_only=True)
+    _: KW_ONLY
+    output_padding: Pair | None = arg(None, coerce=optional(nonneg_pair), after="padding")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -171,7 +174,8 @@ class DepthwiseConv2D(BaseConv2D):
         "depthwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint",
         "bias_constraint",
     )
-    depth_multiplier: int = arg(1, coerce=pos_int, after="padding", kw_only=True)
+    _: KW_ONLY
+    depth_multiplier: int = arg(1, coerce=pos_int, after="padding")
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         h, w, c = channels(shape, self)
@@ -198,7 +202,8 @@ class SeparableConv2D(BaseConv2D, WithFilters):
         "pointwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint",
         "pointwise_constraint", "bias_constraint",
     )
-    depth_multiplier: int = arg(1, coerce=pos_int, after="padding", kw_only=True)
+    _: KW_ONLY
+    depth_multiplier: int = arg(1, coerce=pos_int, after="padding")
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         h, w, c = channels(shape, self)

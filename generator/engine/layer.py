@@ -10,7 +10,7 @@ Shapes exclude the batch axis: ``(H, W, C)`` for images, ``(N,)`` after Flatten.
 
 from __future__ import annotations
 
-from dataclasses import Field, dataclass, fields
+from dataclasses import KW_ONLY, Field, dataclass, fields
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -44,8 +44,9 @@ class Layer:
 
     # Every Keras layer takes these as keywords (``Layer.__init__``): keyword-only here, so
     # ``Conv2D(32, (3, 3))`` still means filters and kernel size.
-    name: str | None = arg(None, coerce=layer_name, kw_only=True)
-    trainable: bool = arg(True, coerce=boolean, kw_only=True)
+    _: KW_ONLY
+    name: str | None = arg(None, coerce=layer_name)
+    trainable: bool = arg(True, coerce=boolean)
 
     @classmethod
     def arguments(cls) -> tuple[Field[Any], ...]:

@@ -1,7 +1,8 @@
 """LMS exports of an exam's master key: Moodle XML, GIFT and Canvas QTI 1.2.
 
-Each exporter is a pure function of the master key (same key -> byte-identical output). What
-they share (reading the key, the answer boxes, the multiple-choice versions, the HTML) lives in
+Each exporter is a pure function of the master key, a :class:`generator.key.Key` of kind
+``MASTER`` (same key -> byte-identical output). What they share (walking the key's papers,
+problems and blanks once, the answer boxes, the multiple-choice versions, the HTML) lives in
 :mod:`generator.exports.content`; each format module only translates.
 
 How each LMS grades a shape such as ``(None, 26, 26, 32)``: as one exact number per axis after
@@ -13,14 +14,15 @@ per student).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
+from generator.exports.content import PaperQuestions, by_paper
 from generator.exports.gift_format import gift
 from generator.exports.moodle import moodle_xml
 from generator.exports.qti import qti_zip
+from generator.key import Key
 
 
 class ExportFormat(StrEnum):
@@ -38,23 +40,24 @@ FILENAMES: dict[ExportFormat, str] = {
 }
 """The file each format is written to by :func:`write_exports`."""
 
-EXPORTERS: dict[ExportFormat, Callable[[dict[str, Any]], bytes]] = {
+EXPORTERS: dict[ExportFormat, Callable[[Key, Sequence[PaperQuestions]], bytes]] = {
     ExportFormat.MOODLE: moodle_xml,
-    ExportFormat.GIFT: lambda master: gift(master).encode("utf-8"),
+    ExportFormat.GIFT: lambda key, papers: gift(key, papers).encode("utf-8"),
     ExportFormat.QTI: qti_zip,
 }
-"""Master key -> file bytes, per format."""
+"""(master key, :func:`~generator.exports.content.by_paper` of it) -> file bytes, per format."""
 
 
-def write_exports(master: dict[str, Any], out_dir: Path,
+def write_exports(key: Key, out_dir: Path,
                   formats: Iterable[ExportFormat | str] | None = None) -> list[Path]:
     """Writes the LMS files of an exam into ``out_dir`` (created if missing).
 
-    Every file is built before the first is written, so an invalid key writes nothing. The
-    caller makes the folder atomic.
+    Every file is built before the first is written, so a key that is not an exam master key
+    writes nothing. The caller makes the folder atomic.
 
     Args:
-        master: The master key (see :func:`generator.exports.content.read_master`).
+        key: The exam's master key (validated when it was built or loaded: :meth:`Key.load
+            <generator.key.Key.load>`).
         out_dir: The folder to write ``moodle.xml``, ``quiz.gift.txt`` and ``canvas_qti.zip`` to.
         formats: Which formats (default: all of them, in the order of :class:`ExportFormat`).
 
@@ -62,11 +65,12 @@ def write_exports(master: dict[str, Any], out_dir: Path,
         The paths written, in the order of ``formats``.
 
     Raises:
-        UserError: when the master key is not valid.
+        UserError: when ``key`` is not an exam master key.
         ValueError: for an unknown format name.
     """
     chosen = list(ExportFormat) if formats is None else [ExportFormat(f) for f in formats]
-    contents = {fmt: EXPORTERS[fmt](master) for fmt in chosen}
+    papers = tuple(by_paper(key))  # walked once for every format
+    contents = {fmt: EXPORTERS[fmt](key, papers) for fmt in chosen}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -1,10 +1,13 @@
-"""What every LMS export says, whatever the file format: the exam read from its master key, the
-answer boxes, the multiple-choice versions of the blanks, and the HTML of questions and solutions.
+"""What every LMS export says, whatever the file format: the questions of an exam's master key,
+the answer boxes, the multiple-choice versions of the blanks, and the HTML of questions and
+solutions.
 
-The master key is what the ``exam`` command writes: ``{"title", "seed", "students": [{"id",
-"name", "variant", "problems": [...]}]}``, each problem a :meth:`Problem.to_dict
-<generator.problems.base.Problem.to_dict>`. :func:`read_master` validates it once, so the format
-modules only translate.
+The master key is a :class:`~generator.key.Key` of kind ``MASTER``, already validated by
+:meth:`Key.load <generator.key.Key.load>` or by its builder: one :class:`~generator.key.Paper`
+per student, each a list of :class:`~generator.key.Problem` s with their
+:class:`~generator.key.Blank` s. :func:`questions` walks it once (paper -> problem -> blank) and
+yields one :class:`Question` per problem of a paper, carrying everything an export writes, so
+the format modules only translate.
 
 How a blank becomes something an LMS can grade:
 
@@ -18,8 +21,9 @@ How a blank becomes something an LMS can grade:
 * A ``choice`` blank is a multiple-choice question: its answer and its distractors.
 * Every blank with distractors also has a multiple-choice version (:class:`MultipleChoice`): the
   right answer as the key shows it and up to :data:`MAX_DISTRACTORS` computed wrong answers, each
-  carrying the mistake that produces it as feedback, in an order drawn from the exam seed (the
-  right answer is not always first, and the order is the same on every export).
+  carrying the mistake that produces it as feedback, in an order drawn from the exam seed and the
+  student (:func:`variant_salt`): the right answer is not always first, and the order is the
+  same on every export.
 """
 
 from __future__ import annotations
@@ -27,13 +31,14 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from generator.answers import KINDS, display
-from generator.errors import UserError, brief
+from generator.answers import display
+from generator.errors import UserError
+from generator.key import Blank, Distractor, Key, KeyKind, Paper, Problem
 from generator.render import markdown_to_html
 
 T = TypeVar("T")
@@ -50,8 +55,6 @@ AXES: dict[int, tuple[str, ...]] = {
 """Names of the axes after the batch axis, by rank, as the questions call them."""
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_SHAPE = re.compile(r"[0-9]+(x[0-9]+)*")
-_INT = re.compile(r"[0-9]+")
 
 
 def xml_text(text: str) -> str:
@@ -90,128 +93,39 @@ def seeded_order(items: Iterable[T], salt: str, key: Callable[[T], str]) -> list
     return sorted(items, key=lambda item: hashlib.sha256(f"{salt}\x00{key(item)}".encode()).hexdigest())
 
 
-# ---------------------------------------------------------------- the exam
+# ---------------------------------------------------------------- the papers
 
 
-@dataclass(frozen=True)
-class Student:
-    """One student's variant of the exam.
+def variant_salt(seed: int | None, student_id: str) -> str:
+    """What fixes the option order of one student's multiple-choice questions: the exam seed
+    and the student id.
 
-    Attributes:
-        id: The roster id (``s001``).
-        name: The student's name as the roster gives it (may be empty); user text, escape it.
-        variant: The variant code printed on the paper (``K7Q-2MX``).
-        problems: The problem dicts of :meth:`Problem.to_dict
-            <generator.problems.base.Problem.to_dict>`, all validated.
+    >>> variant_salt(2026, "s001")
+    '2026\\x00s001'
     """
-
-    id: str
-    name: str
-    variant: str
-    problems: tuple[dict[str, Any], ...]
-
-    @property
-    def label(self) -> str:
-        """``K7Q-2MX s001``: how categories, quizzes and question names call this variant."""
-        return one_line(f"{self.variant} {self.id}")
+    return f"{seed}\x00{student_id}"
 
 
-@dataclass(frozen=True)
-class Exam:
-    """A master key, validated."""
-
-    title: str
-    seed: int
-    students: tuple[Student, ...]
+def exam_seed(key: Key) -> int:
+    """The seed the exports are drawn from: the key's, or 0 for a key that records none."""
+    return 0 if key.seed is None else key.seed
 
 
-def _need(ok: bool, where: str, what: str, value: Any) -> None:
-    if not ok:
-        raise UserError(f"master key: {where} {what}; got {brief(value, 60)}")
+def paper_label(paper: Paper) -> str:
+    """``K7Q-2MX s001``: how categories, quizzes and question names call a student's variant.
 
-
-def _texts(value: Any) -> bool:
-    return isinstance(value, list | tuple) and all(isinstance(item, str) for item in value)
-
-
-def _check_blank(blank: Any, at: str) -> None:
-    _need(isinstance(blank, dict), at, "must be a blank object", blank)
-    for field in ("id", "label", "answer"):
-        _need(isinstance(blank.get(field), str) and blank[field] != "", at, f"needs a text {field!r}", blank.get(field))
-    kind = blank.get("kind")
-    _need(kind in KINDS, at, f"has a 'kind' that is not one of {', '.join(KINDS)}", kind)
-    accepted = blank.get("accepted")
-    _need(isinstance(accepted, list | tuple) and len(accepted) > 0, at, "needs a non-empty 'accepted' list", accepted)
-    pattern = {"shape": _SHAPE, "int": _INT}.get(kind)
-    for answer in (blank["answer"], *accepted):
-        ok = isinstance(answer, str) and answer != "" and (pattern is None or pattern.fullmatch(answer) is not None)
-        _need(ok, at, f"has an answer that is not a canonical {kind}", answer)
-    _need(blank["answer"] in accepted, at, "has an 'answer' missing from 'accepted'", blank["answer"])
-    distractors = blank.get("distractors", [])
-    _need(isinstance(distractors, list | tuple), at, "has 'distractors' that are not a list", distractors)
-    for d in distractors:
-        ok = isinstance(d, dict) and isinstance(d.get("answer"), str) and isinstance(d.get("mistake"), str)
-        _need(ok, at, "has a distractor without a text 'answer' and 'mistake'", d)
-        ok = d["answer"] != "" and (pattern is None or pattern.fullmatch(d["answer"]) is not None)
-        _need(ok, at, f"has a distractor that is not a canonical {kind}", d["answer"])
-    _need(_texts(blank.get("steps", [])), at, "has 'steps' that are not a list of text", blank.get("steps"))
-
-
-def _check_problem(problem: Any, at: str) -> None:
-    _need(isinstance(problem, dict), at, "must be a problem object", problem)
-    for field in ("id", "title", "prompt"):
-        _need(isinstance(problem.get(field), str) and (field == "prompt" or problem[field] != ""),
-              at, f"needs a text {field!r}", problem.get(field))
-    _need(isinstance(problem.get("code", ""), str), at, "has a 'code' that is not text", problem.get("code"))
-    blanks = problem.get("blanks")
-    _need(isinstance(blanks, list | tuple) and len(blanks) > 0, at, "needs a non-empty 'blanks' list", blanks)
-    for j, blank in enumerate(blanks):
-        _check_blank(blank, f"{at}.blanks[{j}]")
-    ids = [b["id"] for b in blanks]
-    _need(len(set(ids)) == len(ids), at, "has two blanks with the same id", ids)
-    _need(_texts(problem.get("solution", [])), at, "has a 'solution' that is not a list of text",
-          problem.get("solution"))
-    table = problem.get("table", [])
-    _need(isinstance(table, list | tuple), at, "has a 'table' that is not a list", table)
-    for row in table:
-        _need(isinstance(row, dict) and isinstance(row.get("layer"), str), at, "has a table row without a 'layer'", row)
-        for column in ("shape", "params"):
-            _need(row.get(column) in (None, *ids), at, f"has a table row whose {column!r} names no blank", row)
-
-
-def read_master(master: Any) -> Exam:
-    """Validates a master key and returns it as an :class:`Exam`.
-
-    Extra keys (``difficulty``, ``verified_with``, a student's ``folder`` ...) are ignored.
-
-    Raises:
-        UserError: naming the first thing wrong and the value received.
+    >>> from generator.roster import Student
+    >>> paper_label(Paper(Student("s001", "Ann"), "K7Q-2MX", "", ()))
+    'K7Q-2MX s001'
     """
-    _need(isinstance(master, dict), "the key", "must be an object with 'title' and 'students'", master)
-    title = master.get("title")
-    _need(isinstance(title, str) and title.strip() != "", "'title'", "must be non-empty text", title)
-    seed = master.get("seed", 0)
-    _need(isinstance(seed, int) and not isinstance(seed, bool), "'seed'", "must be an integer", seed)
-    roster = master.get("students")
-    _need(isinstance(roster, list | tuple) and len(roster) > 0, "'students'", "must be a non-empty list", roster)
-    students, seen = [], set()
-    for i, data in enumerate(roster):
-        at = f"students[{i}]"
-        _need(isinstance(data, dict), at, "must be a student object", data)
-        for field in ("id", "variant"):
-            _need(isinstance(data.get(field), str) and data[field].strip() != "", at, f"needs a text {field!r}",
-                  data.get(field))
-        _need(isinstance(data.get("name", ""), str), at, "has a 'name' that is not text", data.get("name"))
-        _need(data["id"] not in seen, at, "repeats a student id", data["id"])
-        seen.add(data["id"])
-        problems = data.get("problems")
-        _need(isinstance(problems, list | tuple) and len(problems) > 0, at, "needs a non-empty 'problems' list", problems)
-        for j, problem in enumerate(problems):
-            _check_problem(problem, f"{at}.problems[{j}]")
-        pids = [p["id"] for p in problems]
-        _need(len(set(pids)) == len(pids), at, "has two problems with the same id", pids)
-        students.append(Student(data["id"], data.get("name", ""), data["variant"], tuple(problems)))
-    return Exam(title, seed, tuple(students))
+    return one_line(f"{paper.variant} {paper.id}")
+
+
+def student_html(paper: Paper, title: str) -> str:
+    """Who a variant is for, every piece of user text escaped."""
+    who = html.escape(one_line(paper.name)) or "(no name on the roster)"
+    return (f"<p>{html.escape(title)}: variant <strong>{html.escape(paper.variant)}</strong> for "
+            f"{who} (id {html.escape(paper.id)}).</p>")
 
 
 # ---------------------------------------------------------------- answer boxes
@@ -244,29 +158,33 @@ class Box:
         return self.qid if self.axis is None else f"{self.qid}[{self.axis}]"
 
 
-def qid(problem: dict[str, Any], blank: dict[str, Any]) -> str:
+def qid(problem: Problem, blank: Blank) -> str:
     """The grading id ``{problem id}.{blank id}``."""
-    return f"{problem['id']}.{blank['id']}"
+    return f"{problem.id}.{blank.id}"
 
 
-def boxes(problem: dict[str, Any], blank: dict[str, Any]) -> tuple[Box, ...]:
+def boxes(problem: Problem, blank: Blank) -> tuple[Box, ...]:
     """The boxes of one blank: one for an ``int`` or ``choice`` blank, one per axis of a shape.
 
     For a shape with several right answers (none is generated today), an axis accepts each
     value that a right shape of the same rank has there.
 
-    >>> b = {"id": "s", "label": "Output shape", "kind": "shape", "answer": "26x26x32",
-    ...      "accepted": ["26x26x32"]}
-    >>> [(x.key, x.accepted) for x in boxes({"id": "q1"}, b)]
+    >>> from generator.engine import ModelSpec
+    >>> from generator.engine.layers import Conv2D
+    >>> from generator.key import ProblemType
+    >>> b = Blank("s", "Output shape", "shape", "26x26x32", ("26x26x32",))
+    >>> p = Problem("q1", ProblemType.LAYER_SHAPE, "intro", "t", "", (b,), (),
+    ...             ModelSpec((28, 28, 1), (Conv2D(32, (3, 3)),)))
+    >>> [(x.key, x.accepted) for x in boxes(p, b)]
     [('q1.s[0]', ('26',)), ('q1.s[1]', ('26',)), ('q1.s[2]', ('32',))]
     """
-    kind, label = blank["kind"], blank["label"]
+    kind, label = blank.kind, blank.label
     if kind != "shape":
         hint = "Type a whole number." if kind == "int" else "Choose one."
-        return (Box(qid(problem, blank), None, label, kind, tuple(blank["accepted"]), hint),)
-    dims = blank["answer"].split("x")
+        return (Box(qid(problem, blank), None, label, kind, blank.accepted, hint),)
+    dims = blank.answer.split("x")
     names = axis_names(len(dims))
-    same_rank = [a.split("x") for a in blank["accepted"] if len(a.split("x")) == len(dims)]
+    same_rank = [a.split("x") for a in blank.accepted if len(a.split("x")) == len(dims)]
     keras = "(None, " + ", ".join(names) + ")"
     return tuple(
         Box(qid(problem, blank), i, f"{label}: {name}", "int",
@@ -308,29 +226,35 @@ class MultipleChoice:
         return next(o for o in self.options if o.correct)
 
 
-def multiple_choice(problem: dict[str, Any], blank: dict[str, Any], salt: str) -> MultipleChoice | None:
+def multiple_choice(problem: Problem, blank: Blank, salt: str) -> MultipleChoice | None:
     """The multiple-choice version of ``blank``, or None when it has no distractors.
 
     The right option is the blank's ``answer`` (other accepted answers are left out, so exactly
     one option is right); the wrong ones are its first :data:`MAX_DISTRACTORS` distractors,
-    each with its mistake. ``salt`` (exam seed and student) fixes the order.
+    each with its mistake. ``salt`` (:func:`variant_salt`) fixes the order.
 
-    >>> b = {"id": "p", "label": "Param #", "kind": "int", "answer": "320", "accepted": ["320"],
-    ...      "distractors": [{"answer": "288", "mistake": "dropped the bias"}]}
-    >>> sorted((o.text, o.correct) for o in multiple_choice({"id": "q1"}, b, "seed").options)
+    >>> from generator.engine import ModelSpec
+    >>> from generator.engine.layers import Conv2D
+    >>> from generator.key import Distractor, ProblemType
+    >>> b = Blank("p", "Param #", "int", "320", ("320",), (), (Distractor("288", "dropped the bias"),))
+    >>> p = Problem("q1", ProblemType.LAYER_PARAMS, "intro", "t", "", (b,), (),
+    ...             ModelSpec((28, 28, 1), (Conv2D(32, (3, 3)),)))
+    >>> sorted((o.text, o.correct) for o in multiple_choice(p, b, "seed").options)
     [('288', False), ('320', True)]
     """
-    kind, seen, wrong = blank["kind"], set(blank["accepted"]), []
-    for distractor in blank.get("distractors", []):
-        if distractor["answer"] not in seen and len(wrong) < MAX_DISTRACTORS:
-            seen.add(distractor["answer"])
+    kind, seen = blank.kind, set(blank.accepted)
+    wrong: list[Distractor] = []
+    for distractor in blank.distractors:
+        if distractor.answer not in seen and len(wrong) < MAX_DISTRACTORS:
+            seen.add(distractor.answer)
             wrong.append(distractor)
     if not wrong:
         return None
-    options = [Option(display(blank["answer"], kind), True, "Right.")]
-    options += [Option(display(d["answer"], kind), False, f"Typical mistake: {d['mistake']}.") for d in wrong]
-    ordered = seeded_order(options, f"{salt}\x00{qid(problem, blank)}", lambda o: o.text)
-    return MultipleChoice(qid(problem, blank), blank["label"], tuple(ordered))
+    options = [Option(display(blank.answer, kind), True, "Right.")]
+    options += [Option(display(d.answer, kind), False, f"Typical mistake: {d.mistake}.") for d in wrong]
+    grading_id = qid(problem, blank)
+    ordered = seeded_order(options, f"{salt}\x00{grading_id}", lambda o: o.text)
+    return MultipleChoice(grading_id, blank.label, tuple(ordered))
 
 
 # ---------------------------------------------------------------- HTML
@@ -343,11 +267,11 @@ def _prompt_html(prompt: str) -> str:
     return markdown_to_html(prompt)
 
 
-def problem_html(problem: dict[str, Any]) -> str:
+def problem_html(problem: Problem) -> str:
     """The problem statement: the prompt's Markdown as HTML, then the Keras code (if any)."""
-    parts = [_prompt_html(problem["prompt"])]
-    if problem.get("code"):
-        parts.append(f'<pre><code class="language-python">{html.escape(problem["code"], quote=False)}</code></pre>')
+    parts = [_prompt_html(problem.prompt)]
+    if problem.code:
+        parts.append(f'<pre><code class="language-python">{html.escape(problem.code, quote=False)}</code></pre>')
     return "\n".join(parts)
 
 
@@ -364,25 +288,21 @@ def steps_html(steps: Sequence[str], answers: Sequence[tuple[str, str]]) -> str:
     return "\n".join(parts)
 
 
-def shown(blank: dict[str, Any]) -> str:
-    """The blank's right answers as the key shows them: ``(None, 26, 26, 32)``, ``3 or 5``."""
-    return " or ".join(display(a, blank["kind"]) for a in blank["accepted"])
+def solution_html(problem: Problem) -> str:
+    """The problem's worked solution and every blank's answer (:attr:`Blank.shown
+    <generator.key.Blank.shown>`)."""
+    return steps_html(problem.solution, [(b.label, b.shown) for b in problem.blanks])
 
 
-def solution_html(problem: dict[str, Any]) -> str:
-    """The problem's worked solution and every blank's answer."""
-    return steps_html(problem.get("solution", []), [(b["label"], shown(b)) for b in problem["blanks"]])
-
-
-def blank_solution_html(blank: dict[str, Any]) -> str:
+def blank_solution_html(blank: Blank) -> str:
     """One blank's worked steps and answer (for the question that asks only that blank)."""
-    return steps_html(blank.get("steps", []), [(blank["label"], shown(blank))])
+    return steps_html([step.text for step in blank.steps], [(blank.label, blank.shown)])
 
 
-def blank_feedback_html(problem: dict[str, Any], blank: dict[str, Any]) -> str:
+def blank_feedback_html(problem: Problem, blank: Blank) -> str:
     """The solution shown with a question that asks one blank: the problem's whole solution when
     the problem has only that blank (it may hold more than the blank's steps), else the blank's."""
-    return solution_html(problem) if len(problem["blanks"]) == 1 else blank_solution_html(blank)
+    return solution_html(problem) if len(problem.blanks) == 1 else blank_solution_html(blank)
 
 
 def box_html(box: Box) -> str:
@@ -393,13 +313,6 @@ def box_html(box: Box) -> str:
 def choice_html(mc: MultipleChoice) -> str:
     """The line under a problem statement that says which blank a multiple-choice question asks."""
     return f"<p><strong>{html.escape(mc.label, quote=False)}</strong>. Choose one.</p>"
-
-
-def student_html(student: Student, title: str) -> str:
-    """Who a variant is for, every piece of user text escaped."""
-    who = html.escape(one_line(student.name)) or "(no name on the roster)"
-    return (f"<p>{html.escape(title)}: variant <strong>{html.escape(student.variant)}</strong> for "
-            f"{who} (id {html.escape(student.id)}).</p>")
 
 
 def category_path(*names: str) -> str:
@@ -420,3 +333,90 @@ def category_path(*names: str) -> str:
             part += " "
         escaped.append(part)
     return "/".join(["$course$/top", *escaped])
+
+
+# ---------------------------------------------------------------- the questions
+
+
+@dataclass(frozen=True)
+class AskedBlank:
+    """One blank as the exports ask it.
+
+    Attributes:
+        blank: The key's blank.
+        qid: Its grading id, ``{problem id}.{blank id}``.
+        boxes: What a student types for it (:func:`boxes`).
+        choice: Its multiple-choice version (:func:`multiple_choice`), or None.
+        feedback: The solution shown with a question that asks only this blank
+            (:func:`blank_feedback_html`).
+    """
+
+    blank: Blank
+    qid: str
+    boxes: tuple[Box, ...]
+    choice: MultipleChoice | None
+    feedback: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """One problem of one student's paper, with everything an export writes about it.
+
+    Attributes:
+        paper: The student's paper.
+        problem: The problem.
+        salt: The paper's :func:`variant_salt`.
+        statement: :func:`problem_html` of the problem (every box of the problem repeats it).
+        solution: :func:`solution_html` of the problem.
+        blanks: The problem's blanks, in order.
+    """
+
+    paper: Paper
+    problem: Problem
+    salt: str
+    statement: str
+    solution: str
+    blanks: tuple[AskedBlank, ...]
+
+
+def ask(paper: Paper, problem: Problem, salt: str) -> Question:
+    """The :class:`Question` of one problem of ``paper``; ``salt`` is the paper's :func:`variant_salt`."""
+    solution = solution_html(problem)
+    only = len(problem.blanks) == 1
+    asked = tuple(
+        AskedBlank(blank, qid(problem, blank), boxes(problem, blank), multiple_choice(problem, blank, salt),
+                   solution if only else blank_solution_html(blank))
+        for blank in problem.blanks
+    )
+    return Question(paper, problem, salt, problem_html(problem), solution, asked)
+
+
+PaperQuestions = tuple[Paper, tuple[Question, ...]]
+"""A student's paper with the :class:`Question` of each of its problems, in order."""
+
+
+def by_paper(key: Key) -> Iterator[PaperQuestions]:
+    """Walks an exam's master key once: each student's paper, in order, with the
+    :class:`Question` of each of its problems (every export lists a student's questions
+    together, typed answers first, then the multiple-choice versions). The exporters walk the
+    key themselves, or take the walk from a caller that writes several formats.
+
+    Raises:
+        UserError: when ``key`` is not an exam master key.
+    """
+    if key.kind is not KeyKind.MASTER:
+        raise UserError(f"LMS exports are made from an exam master key; got a {key.kind.description}")
+    seed = exam_seed(key)
+    for paper in key.papers:
+        salt = variant_salt(seed, paper.id)
+        yield paper, tuple(ask(paper, problem, salt) for problem in paper.problems)
+
+
+def questions(key: Key) -> Iterator[Question]:
+    """Every problem of every paper of an exam's master key, in order, as the exports ask it.
+
+    Raises:
+        UserError: when ``key`` is not an exam master key.
+    """
+    for _, asked in by_paper(key):
+        yield from asked

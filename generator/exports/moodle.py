@@ -21,32 +21,30 @@ names and category paths: outside CDATA Moodle's XML reader drops a lone space b
 escaped characters (``<lt> & amp`` would come back as ``<lt>& amp``). In a cloze question, every
 ``{`` of the text around the fields is written ``&#123;`` (``{1:`` would start a field), and
 option text inside a field is entity-encoded so Moodle's splitting and un-escaping give it back
-exactly (:func:`_cloze_text`). The worked solution is the ``<generalfeedback>``. ``<idnumber>`` holds the grading id (``q1``, or ``q1.l0_shape`` for a
+exactly (:func:`cloze_text`). The worked solution is the ``<generalfeedback>``. ``<idnumber>`` holds the grading id (``q1``, or ``q1.l0_shape`` for a
 multiple-choice version), unique within its category.
 """
 
 from __future__ import annotations
 
 import html
-from typing import Any
+from collections.abc import Iterable
 from xml.sax.saxutils import escape
 
 from generator.exports.content import (
+    AskedBlank,
     Box,
-    Exam,
     MultipleChoice,
-    Student,
-    blank_feedback_html,
-    boxes,
+    PaperQuestions,
+    Question,
+    by_paper,
     category_path,
     choice_html,
-    multiple_choice,
-    problem_html,
-    read_master,
-    solution_html,
+    paper_label,
     student_html,
     xml_text,
 )
+from generator.key import Key
 
 
 def _cdata(text: str) -> str:
@@ -136,7 +134,7 @@ def _cloze(name: str, text: str, feedback: str, idnumber: str) -> list[str]:
 _CLOZE_ENTITIES = {"~": "&#126;", "}": "&#125;", "#": "&#35;", "{": "&#123;", "=": "&#61;", "%": "&#37;", "\\": "&#92;"}
 
 
-def _cloze_text(text: str) -> str:
+def cloze_text(text: str) -> str:
     r"""An option inside a cloze field, written so that Moodle reads back exactly ``text``.
 
     Moodle (``qtype_multianswer``) splits a field's options at ``~``, ``#`` and ``}`` unless the
@@ -146,9 +144,9 @@ def _cloze_text(text: str) -> str:
     ``& < >`` as HTML entities, and nothing is backslash-escaped; a backslash right before a
     ``}`` or ``#`` is written twice, because the un-escaping eats one.
 
-    >>> _cloze_text("a~b}c#d")
+    >>> cloze_text("a~b}c#d")
     'a&#126;b&#125;c&#35;d'
-    >>> _cloze_text("\\}"), _cloze_text("a\\")
+    >>> cloze_text("\\}"), cloze_text("a\\")
     ('&#92;&#92;&#125;', 'a&#92;')
     """
     out = []
@@ -184,23 +182,23 @@ def cloze_field(box: Box, mc: MultipleChoice | None) -> str:
     if box.kind == "int":
         return "{1:NUMERICAL:" + "~".join(f"={value}:0" for value in box.accepted) + "}"
     if mc is None:
-        return "{1:SHORTANSWER:" + "~".join(f"={_cloze_text(value)}" for value in box.accepted) + "}"
-    return "{1:MULTICHOICE:" + "~".join(("=" if o.correct else "") + _cloze_text(o.text) for o in mc.options) + "}"
+        return "{1:SHORTANSWER:" + "~".join(f"={cloze_text(value)}" for value in box.accepted) + "}"
+    return "{1:MULTICHOICE:" + "~".join(("=" if o.correct else "") + cloze_text(o.text) for o in mc.options) + "}"
 
 
-def _blank_field(problem: dict[str, Any], blank: dict[str, Any], salt: str) -> str:
-    fields = [cloze_field(box, multiple_choice(problem, blank, salt)) for box in boxes(problem, blank)]
-    return "(None, " + ", ".join(fields) + ")" if blank["kind"] == "shape" else fields[0]
+def _blank_field(asked: AskedBlank) -> str:
+    fields = [cloze_field(box, asked.choice) for box in asked.boxes]
+    return "(None, " + ", ".join(fields) + ")" if asked.blank.kind == "shape" else fields[0]
 
 
-def cloze_html(problem: dict[str, Any], salt: str) -> str:
+def cloze_html(question: Question) -> str:
     """The problem statement with its blanks embedded: the summary table as an HTML table of
     fields, every other blank as a ``label: field`` line."""
-    fields = {b["id"]: _blank_field(problem, b, salt) for b in problem["blanks"]}
-    labels = {b["id"]: b["label"] for b in problem["blanks"]}
-    parts, used = [cloze_prose(problem_html(problem))], set()
+    fields = {asked.blank.id: _blank_field(asked) for asked in question.blanks}
+    labels = {asked.blank.id: asked.blank.label for asked in question.blanks}
+    parts, used = [cloze_prose(question.statement)], set()
     rows = []
-    for row in problem.get("table", []):
+    for row in question.problem.table:
         cells = [f"<td>{cloze_prose(html.escape(row['layer'], quote=False))}</td>"]
         for column in ("shape", "params"):
             bid = row.get(column)
@@ -215,56 +213,54 @@ def cloze_html(problem: dict[str, Any], salt: str) -> str:
     return "\n".join(parts)
 
 
-def _typed_question(exam: Exam, student: Student, problem: dict[str, Any]) -> list[str]:
-    salt = f"{exam.seed}\x00{student.id}"
-    name = f"{student.label} {problem['id']}: {problem['title']}"
-    feedback = solution_html(problem)
-    blanks = problem["blanks"]
-    if len(blanks) == 1 and blanks[0]["kind"] != "shape":
-        (box,) = boxes(problem, blanks[0])
-        mc = multiple_choice(problem, blanks[0], salt)
+def _typed_question(label: str, question: Question) -> list[str]:
+    problem = question.problem
+    name = f"{label} {problem.id}: {problem.title}"
+    if len(question.blanks) == 1 and question.blanks[0].blank.kind != "shape":
+        asked = question.blanks[0]
+        (box,) = asked.boxes
         if box.kind == "int":
-            return _numerical(name, problem_html(problem), feedback, problem["id"], box.accepted)
-        if mc is not None:
-            return _multichoice(name, problem_html(problem) + "\n" + choice_html(mc), feedback, problem["id"], mc)
-    return _cloze(name, cloze_html(problem, salt), feedback, problem["id"])
+            return _numerical(name, question.statement, question.solution, problem.id, box.accepted)
+        if asked.choice is not None:
+            return _multichoice(name, question.statement + "\n" + choice_html(asked.choice), question.solution,
+                                problem.id, asked.choice)
+    return _cloze(name, cloze_html(question), question.solution, problem.id)
 
 
-def _choice_questions(exam: Exam, student: Student, problem: dict[str, Any]) -> list[str]:
+def _choice_questions(label: str, question: Question) -> list[str]:
     lines: list[str] = []
-    statement = problem_html(problem)
-    for blank in problem["blanks"]:
-        mc = multiple_choice(problem, blank, f"{exam.seed}\x00{student.id}")
+    for asked in question.blanks:
+        mc = asked.choice
         if mc is not None:
-            lines += _multichoice(f"{student.label} {mc.qid} (multiple choice)",
-                                  statement + "\n" + choice_html(mc),
-                                  blank_feedback_html(problem, blank), mc.qid, mc)
+            lines += _multichoice(f"{label} {mc.qid} (multiple choice)", question.statement + "\n" + choice_html(mc),
+                                  asked.feedback, mc.qid, mc)
     return lines
 
 
-def moodle_xml(master: dict[str, Any]) -> bytes:
+def moodle_xml(key: Key, papers: Iterable[PaperQuestions] | None = None) -> bytes:
     """The exam as Moodle XML, UTF-8: per student a category with the typed questions and a
     ``multiple choice`` subcategory with the multiple-choice versions.
 
     Args:
-        master: The master key (see :func:`generator.exports.content.read_master`).
+        key: The exam's master key.
+        papers: ``by_paper(key)``, when the caller has walked the key already
+            (:func:`~generator.exports.write_exports` walks it once for every format).
 
     Returns:
         The file's bytes; the same key always gives the same bytes.
 
     Raises:
-        UserError: when the master key is not valid.
+        UserError: when ``key`` is not an exam master key.
     """
-    exam = read_master(master)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
-    for student in exam.students:
-        info = student_html(student, exam.title)
-        lines += _category(category_path(exam.title, student.label), info)
-        for problem in student.problems:
-            lines += _typed_question(exam, student, problem)
-        lines += _category(category_path(exam.title, student.label, "multiple choice"),
+    for paper, asked in (by_paper(key) if papers is None else papers):
+        label, info = paper_label(paper), student_html(paper, key.title)
+        lines += _category(category_path(key.title, label), info)
+        for question in asked:
+            lines += _typed_question(label, question)
+        lines += _category(category_path(key.title, label, "multiple choice"),
                            info + "\n<p>The same questions as multiple choice.</p>")
-        for problem in student.problems:
-            lines += _choice_questions(exam, student, problem)
+        for question in asked:
+            lines += _choice_questions(label, question)
     lines.append("</quiz>")
     return ("\n".join(lines) + "\n").encode("utf-8")

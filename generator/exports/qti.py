@@ -19,36 +19,41 @@ Every item is worth one point and shows the worked solution as general feedback.
 by grading id (``q1.l0_shape[0]`` for an axis), which Canvas shows to teachers only; idents are
 readable and unique in the package. Entries have a fixed date, so the zip is byte-identical for
 the same key.
+
+The XML is written as text, laid out exactly as ``ElementTree.indent`` and ``tostring`` would lay
+out the same elements (two-space indentation, ``<tag />`` for an empty element, attributes in
+the order given); building and serializing an element tree took most of a large class's export.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import xml.etree.ElementTree as ET
 import zipfile
-from typing import Any
+from collections.abc import Iterable
+from xml.sax.saxutils import escape
 
 from generator.exports.content import (
     Box,
-    Exam,
     MultipleChoice,
-    Student,
-    blank_feedback_html,
+    PaperQuestions,
+    Question,
     box_html,
-    boxes,
+    by_paper,
     choice_html,
-    multiple_choice,
-    problem_html,
-    read_master,
+    exam_seed,
+    paper_label,
     xml_text,
 )
+from generator.key import Key
 
 QTI_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 CP_NS = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _UNSAFE_IDENT = re.compile(r"[^A-Za-z0-9_.-]+")
+_ATTRIBUTE_ENTITIES = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
+_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>"
 
 
 def ident(*parts: str) -> str:
@@ -68,148 +73,175 @@ def _unique(candidate: str, used: set[str]) -> str:
     return name
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, attrs)
-    if text is not None:
-        element.text = xml_text(text)
-    return element
+def text(value: str) -> str:
+    """Element text: without the characters XML cannot hold, ``& < >`` escaped.
+
+    >>> text("<p>a & b</p>\\x00")
+    '&lt;p&gt;a &amp; b&lt;/p&gt;'
+    """
+    return escape(xml_text(value))
 
 
-def _mattext(parent: ET.Element, text: str, texttype: str = "text/html") -> None:
-    _sub(_sub(parent, "material"), "mattext", text, texttype=texttype)
+def attribute(value: str) -> str:
+    """An attribute value (inside double quotes): without the characters XML cannot hold,
+    ``& < > "`` escaped, tabs and line breaks as character references (as ElementTree writes them).
+
+    >>> attribute('a "b"\\n<c>')
+    'a &quot;b&quot;&#10;&lt;c&gt;'
+    """
+    return escape(xml_text(value), _ATTRIBUTE_ENTITIES)
 
 
-def _item(section: ET.Element, item_ident: str, title: str, qtype: str, text: str) -> tuple[ET.Element, ET.Element]:
-    item = _sub(section, "item", ident=item_ident, title=xml_text(title))
-    meta = _sub(_sub(item, "itemmetadata"), "qtimetadata")
-    for label, entry in (("question_type", qtype), ("points_possible", "1.0")):
-        field = _sub(meta, "qtimetadatafield")
-        _sub(field, "fieldlabel", label)
-        _sub(field, "fieldentry", entry)
-    presentation = _sub(item, "presentation")
-    _mattext(presentation, f"<div>{text}</div>")
-    return item, presentation
+def _mattext(indent: str, body: str, texttype: str = "text/html") -> str:
+    """A ``<material>`` holding ``body`` (already :func:`text`), at ``indent``."""
+    mattext = (f'<mattext texttype="{texttype}">{body}</mattext>' if body
+               else f'<mattext texttype="{texttype}" />')
+    return f"{indent}<material>\n{indent}  {mattext}\n{indent}</material>\n"
 
 
-def _resprocessing(item: ET.Element) -> ET.Element:
-    processing = _sub(item, "resprocessing")
-    _sub(_sub(processing, "outcomes"), "decvar", maxvalue="100", minvalue="0", varname="SCORE", vartype="Decimal")
-    general = _sub(processing, "respcondition", **{"continue": "Yes"})
-    _sub(_sub(general, "conditionvar"), "other")
-    _sub(general, "displayfeedback", feedbacktype="Response", linkrefid="general_fb")
-    return processing
+def _feedback(feedback_ident: str, body: str) -> str:
+    return (f'        <itemfeedback ident="{feedback_ident}">\n          <flow_mat>\n'
+            f"{_mattext('            ', body)}          </flow_mat>\n        </itemfeedback>\n")
 
 
-def _feedback(item: ET.Element, feedback_ident: str, text: str) -> None:
-    _mattext(_sub(_sub(item, "itemfeedback", ident=feedback_ident), "flow_mat"), text)
+def _item_head(item_ident: str, title: str, qtype: str, body: str) -> str:
+    """An item's opening, metadata and statement, up to its response (an item is at depth 3)."""
+    return (
+        f'      <item ident="{item_ident}" title="{attribute(title)}">\n'
+        "        <itemmetadata>\n          <qtimetadata>\n"
+        "            <qtimetadatafield>\n              <fieldlabel>question_type</fieldlabel>\n"
+        f"              <fieldentry>{qtype}</fieldentry>\n            </qtimetadatafield>\n"
+        "            <qtimetadatafield>\n              <fieldlabel>points_possible</fieldlabel>\n"
+        "              <fieldentry>1.0</fieldentry>\n            </qtimetadatafield>\n"
+        "          </qtimetadata>\n        </itemmetadata>\n"
+        f"        <presentation>\n{_mattext('          ', body)}"
+    )
 
 
-def numerical_item(section: ET.Element, item_ident: str, box: Box, text: str, solution: str) -> ET.Element:
-    """Appends a ``numerical_question`` for ``box`` (kind ``int``) to ``section``."""
-    item, presentation = _item(section, item_ident, box.key, "numerical_question", text)
-    response = _sub(presentation, "response_str", ident="response1", rcardinality="Single")
-    _sub(_sub(response, "render_fib", fibtype="Decimal"), "response_label", ident="answer1")
-    processing = _resprocessing(item)
+_RESPROCESSING = (
+    "        <resprocessing>\n          <outcomes>\n"
+    '            <decvar maxvalue="100" minvalue="0" varname="SCORE" vartype="Decimal" />\n'
+    '          </outcomes>\n          <respcondition continue="Yes">\n'
+    "            <conditionvar>\n              <other />\n            </conditionvar>\n"
+    '            <displayfeedback feedbacktype="Response" linkrefid="general_fb" />\n'
+    "          </respcondition>\n"
+)
+
+_NUMERICAL_RESPONSE = (
+    '          <response_str ident="response1" rcardinality="Single">\n'
+    '            <render_fib fibtype="Decimal">\n              <response_label ident="answer1" />\n'
+    "            </render_fib>\n          </response_str>\n        </presentation>\n"
+)
+
+
+def numerical_item(item_ident: str, box: Box, body: str, solution: str) -> str:
+    """A ``numerical_question`` for ``box`` (kind ``int``); ``body`` is the statement and
+    ``solution`` the general feedback, both HTML already :func:`text`."""
+    parts = [_item_head(item_ident, box.key, "numerical_question", body), _NUMERICAL_RESPONSE, _RESPROCESSING]
     for value in box.accepted:
-        condition = _sub(processing, "respcondition", **{"continue": "No"})
-        either = _sub(_sub(condition, "conditionvar"), "or")
-        _sub(either, "varequal", value, respident="response1")
-        within = _sub(either, "and")
-        _sub(within, "vargte", value, respident="response1")
-        _sub(within, "varlte", value, respident="response1")
-        _sub(condition, "setvar", "100", action="Set", varname="SCORE")
-    _feedback(item, "general_fb", solution)
-    return item
+        value = text(value)
+        parts.append(
+            '          <respcondition continue="No">\n            <conditionvar>\n              <or>\n'
+            f'                <varequal respident="response1">{value}</varequal>\n                <and>\n'
+            f'                  <vargte respident="response1">{value}</vargte>\n'
+            f'                  <varlte respident="response1">{value}</varlte>\n'
+            "                </and>\n              </or>\n            </conditionvar>\n"
+            '            <setvar action="Set" varname="SCORE">100</setvar>\n          </respcondition>\n'
+        )
+    parts += ["        </resprocessing>\n", _feedback("general_fb", solution), "      </item>\n"]
+    return "".join(parts)
 
 
-def choice_item(section: ET.Element, item_ident: str, mc: MultipleChoice, text: str, solution: str) -> ET.Element:
-    """Appends a ``multiple_choice_question`` for ``mc`` to ``section``; option idents are
-    numbers (``1001`` ...), as Canvas' own."""
-    item, presentation = _item(section, item_ident, mc.qid, "multiple_choice_question", text)
-    response = _sub(presentation, "response_lid", ident="response1", rcardinality="Single")
-    choices = _sub(response, "render_choice")
+def choice_item(item_ident: str, mc: MultipleChoice, body: str, solution: str) -> str:
+    """A ``multiple_choice_question`` for ``mc``; option idents are numbers (``1001`` ...), as
+    Canvas' own. ``body`` and ``solution`` as for :func:`numerical_item`."""
     answer_ids = [str(1001 + i) for i in range(len(mc.options))]
+    parts = [_item_head(item_ident, mc.qid, "multiple_choice_question", body),
+             '          <response_lid ident="response1" rcardinality="Single">\n            <render_choice>\n']
     for answer_id, option in zip(answer_ids, mc.options, strict=True):
-        _mattext(_sub(choices, "response_label", ident=answer_id), option.text, "text/plain")
-    processing = _resprocessing(item)
+        parts += [f'              <response_label ident="{answer_id}">\n',
+                  _mattext("                ", text(option.text), "text/plain"), "              </response_label>\n"]
+    parts += ["            </render_choice>\n          </response_lid>\n        </presentation>\n", _RESPROCESSING]
     for answer_id in answer_ids:
-        condition = _sub(processing, "respcondition", **{"continue": "Yes"})
-        _sub(_sub(condition, "conditionvar"), "varequal", answer_id, respident="response1")
-        _sub(condition, "displayfeedback", feedbacktype="Response", linkrefid=f"{answer_id}_fb")
+        parts.append(
+            '          <respcondition continue="Yes">\n            <conditionvar>\n'
+            f'              <varequal respident="response1">{answer_id}</varequal>\n            </conditionvar>\n'
+            f'            <displayfeedback feedbacktype="Response" linkrefid="{answer_id}_fb" />\n'
+            "          </respcondition>\n"
+        )
     right = answer_ids[mc.options.index(mc.right)]
-    condition = _sub(processing, "respcondition", **{"continue": "No"})
-    _sub(_sub(condition, "conditionvar"), "varequal", right, respident="response1")
-    _sub(condition, "setvar", "100", action="Set", varname="SCORE")
-    _feedback(item, "general_fb", solution)
+    parts += [
+        '          <respcondition continue="No">\n            <conditionvar>\n'
+        f'              <varequal respident="response1">{right}</varequal>\n            </conditionvar>\n'
+        '            <setvar action="Set" varname="SCORE">100</setvar>\n          </respcondition>\n'
+        "        </resprocessing>\n",
+        _feedback("general_fb", solution),
+    ]
     for answer_id, option in zip(answer_ids, mc.options, strict=True):
-        _feedback(item, f"{answer_id}_fb", option.feedback)
-    return item
+        parts.append(_feedback(f"{answer_id}_fb", text(option.feedback)))
+    parts.append("      </item>\n")
+    return "".join(parts)
 
 
-def _document(assessment_ident: str, title: str) -> tuple[ET.Element, ET.Element]:
-    root = ET.Element("questestinterop", {
-        "xmlns": QTI_NS, "xmlns:xsi": _XSI,
-        "xsi:schemaLocation": f"{QTI_NS} http://www.imsglobal.org/xsd/ims_qtiasiv1p2p1.xsd",
-    })
-    assessment = _sub(root, "assessment", ident=assessment_ident, title=xml_text(title))
-    field = _sub(_sub(assessment, "qtimetadata"), "qtimetadatafield")
-    _sub(field, "fieldlabel", "cc_maxattempts")
-    _sub(field, "fieldentry", "1")
-    return root, _sub(assessment, "section", ident="root_section")
+def _document(assessment_ident: str, title: str, items: list[str]) -> bytes:
+    """An assessment file holding ``items`` (each from :func:`numerical_item` or :func:`choice_item`)."""
+    section = ('    <section ident="root_section">\n' + "".join(items) + "    </section>\n" if items
+               else '    <section ident="root_section" />\n')
+    return (
+        f"{_DECLARATION}\n"
+        f'<questestinterop xmlns="{QTI_NS}" xmlns:xsi="{_XSI}" '
+        f'xsi:schemaLocation="{QTI_NS} http://www.imsglobal.org/xsd/ims_qtiasiv1p2p1.xsd">\n'
+        f'  <assessment ident="{assessment_ident}" title="{attribute(title)}">\n'
+        "    <qtimetadata>\n      <qtimetadatafield>\n        <fieldlabel>cc_maxattempts</fieldlabel>\n"
+        "        <fieldentry>1</fieldentry>\n      </qtimetadatafield>\n    </qtimetadata>\n"
+        f"{section}  </assessment>\n</questestinterop>\n"
+    ).encode()
 
 
-def _typed_assessment(exam: Exam, student: Student, prefix: str) -> ET.Element:
-    root, section = _document(prefix, f"{exam.title} — {student.label}")
-    salt, used = f"{exam.seed}\x00{student.id}", set()
-    for problem in student.problems:
-        statement = problem_html(problem)
-        for blank in problem["blanks"]:
-            mc, solution = multiple_choice(problem, blank, salt), blank_feedback_html(problem, blank)
-            for box in boxes(problem, blank):
-                axis = () if box.axis is None else (str(box.axis),)
-                item_ident = _unique(ident(prefix, problem["id"], blank["id"], *axis), used)
-                if box.kind == "choice" and mc is not None:
-                    choice_item(section, item_ident, mc, statement + "\n" + choice_html(mc), solution)
-                else:
-                    numerical_item(section, item_ident, box, statement + "\n" + box_html(box), solution)
-    return root
-
-
-def _choice_assessment(exam: Exam, student: Student, prefix: str) -> ET.Element:
-    root, section = _document(prefix, f"{exam.title} — {student.label} (multiple choice)")
+def _typed_items(prefix: str, asked: tuple[Question, ...]) -> list[str]:
+    items: list[str] = []
     used: set[str] = set()
-    for problem in student.problems:
-        statement = problem_html(problem)
-        for blank in problem["blanks"]:
-            mc = multiple_choice(problem, blank, f"{exam.seed}\x00{student.id}")
+    for question in asked:
+        statement = "&lt;div&gt;" + text(question.statement + "\n")
+        for blank in question.blanks:
+            mc, solution = blank.choice, text(blank.feedback)
+            for box in blank.boxes:
+                axis = () if box.axis is None else (str(box.axis),)
+                item_ident = _unique(ident(prefix, question.problem.id, blank.blank.id, *axis), used)
+                if box.kind == "choice" and mc is not None:
+                    items.append(choice_item(item_ident, mc, statement + text(choice_html(mc)) + "&lt;/div&gt;", solution))
+                else:
+                    items.append(numerical_item(item_ident, box, statement + text(box_html(box)) + "&lt;/div&gt;", solution))
+    return items
+
+
+def _choice_items(prefix: str, asked: tuple[Question, ...]) -> list[str]:
+    items: list[str] = []
+    used: set[str] = set()
+    for question in asked:
+        statement = "&lt;div&gt;" + text(question.statement + "\n")
+        for blank in question.blanks:
+            mc = blank.choice
             if mc is not None:
-                choice_item(section, _unique(ident(prefix, problem["id"], blank["id"]), used), mc,
-                            statement + "\n" + choice_html(mc), blank_feedback_html(problem, blank))
-    return root
+                item_ident = _unique(ident(prefix, question.problem.id, blank.blank.id), used)
+                items.append(choice_item(item_ident, mc, statement + text(choice_html(mc)) + "&lt;/div&gt;",
+                                         text(blank.feedback)))
+    return items
 
 
-def _manifest(exam: Exam, hrefs: list[tuple[str, str]]) -> ET.Element:
-    root = ET.Element("manifest", {
-        "identifier": ident("cnn_worksheets", str(exam.seed)), "xmlns": CP_NS, "xmlns:xsi": _XSI,
-        "xsi:schemaLocation": f"{CP_NS} http://www.imsglobal.org/xsd/imscp_v1p1.xsd",
-    })
-    metadata = _sub(root, "metadata")
-    _sub(metadata, "schema", "IMS Content")
-    _sub(metadata, "schemaversion", "1.1.3")
-    _sub(root, "organizations")
-    resources = _sub(root, "resources")
-    for resource_ident, href in hrefs:
-        resource = _sub(resources, "resource", identifier=resource_ident, type="imsqti_xmlv1p2", href=href)
-        _sub(resource, "file", href=href)
-    return root
-
-
-def _xml_bytes(root: ET.Element) -> bytes:
-    ET.indent(root)
-    # Serializing to str and encoding once is several times faster than encoding="utf-8",
-    # which pushes every fragment through a codec.
-    text = ET.tostring(root, encoding="unicode")
-    return b"<?xml version='1.0' encoding='utf-8'?>\n" + text.encode("utf-8") + b"\n"
+def _manifest(seed: int, hrefs: list[tuple[str, str]]) -> bytes:
+    resources = "".join(
+        f'    <resource identifier="{resource_ident}" type="imsqti_xmlv1p2" href="{href}">\n'
+        f'      <file href="{href}" />\n    </resource>\n'
+        for resource_ident, href in hrefs
+    )
+    return (
+        f"{_DECLARATION}\n"
+        f'<manifest identifier="{ident("cnn_worksheets", str(seed))}" xmlns="{CP_NS}" xmlns:xsi="{_XSI}" '
+        f'xsi:schemaLocation="{CP_NS} http://www.imsglobal.org/xsd/imscp_v1p1.xsd">\n'
+        "  <metadata>\n    <schema>IMS Content</schema>\n    <schemaversion>1.1.3</schemaversion>\n"
+        f"  </metadata>\n  <organizations />\n  <resources>\n{resources}  </resources>\n</manifest>\n"
+    ).encode()
 
 
 def zip_bytes(files: dict[str, bytes]) -> bytes:
@@ -226,28 +258,31 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def qti_zip(master: dict[str, Any]) -> bytes:
+def qti_zip(key: Key, papers: Iterable[PaperQuestions] | None = None) -> bytes:
     """The exam as a Canvas QTI 1.2 package: two assessments per student (typed answers, and
     multiple choice), listed in ``imsmanifest.xml``.
 
     Args:
-        master: The master key (see :func:`generator.exports.content.read_master`).
+        key: The exam's master key.
+        papers: ``by_paper(key)``, when the caller has walked the key already
+            (:func:`~generator.exports.write_exports` walks it once for every format).
 
     Returns:
         The zip's bytes; the same key always gives the same bytes.
 
     Raises:
-        UserError: when the master key is not valid.
+        UserError: when ``key`` is not an exam master key.
     """
-    exam = read_master(master)
     files: dict[str, bytes] = {}
     hrefs: list[tuple[str, str]] = []
-    for number, student in enumerate(exam.students, 1):
-        base = ident(f"v{number:03d}", student.id)
-        for assessment_ident, root in ((base, _typed_assessment(exam, student, base)),
-                                       (f"{base}_mc", _choice_assessment(exam, student, f"{base}_mc"))):
+    for number, (paper, asked) in enumerate(by_paper(key) if papers is None else papers, 1):
+        base, label = ident(f"v{number:03d}", paper.id), paper_label(paper)
+        for assessment_ident, title, items in (
+            (base, f"{key.title} — {label}", _typed_items(base, asked)),
+            (f"{base}_mc", f"{key.title} — {label} (multiple choice)", _choice_items(f"{base}_mc", asked)),
+        ):
             href = f"{assessment_ident}/{assessment_ident}.xml"
-            files[href] = _xml_bytes(root)
+            files[href] = _document(assessment_ident, title, items)
             hrefs.append((assessment_ident, href))
-    files["imsmanifest.xml"] = _xml_bytes(_manifest(exam, hrefs))
+    files["imsmanifest.xml"] = _manifest(exam_seed(key), hrefs)
     return zip_bytes(files)

@@ -14,6 +14,7 @@ right would need running the code.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,7 +179,7 @@ def _layer_call(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and (_call_name(node.func) in LAYER_TYPES or _call_name(node.func) in ("Input", "InputLayer"))
 
 
-def _stored_names(targets: list[ast.expr]) -> list[str]:
+def _stored_names(targets: Sequence[ast.expr]) -> list[str]:
     """The plain names an assignment binds (``a, *b = ...`` binds a and b; ``x.y = ...`` and
     ``x[0] = ...`` bind nothing)."""
     names: list[str] = []
@@ -242,7 +243,7 @@ def _statements(tree: ast.Module, source: str) -> list[_Statement]:
             names = tuple(_stored_names(targets))
             allowed.update(id(n) for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
             plain = all(isinstance(t, ast.Name) for t in targets)
-            if isinstance(stmt, ast.Assign | ast.AnnAssign) and _sequential(value) and plain:
+            if isinstance(stmt, ast.Assign | ast.AnnAssign) and value is not None and _sequential(value) and plain:
                 read.append(_Statement("new", names, value, stmt.lineno))
                 allowed.add(id(value))
             elif isinstance(stmt, ast.Assign | ast.AnnAssign) and isinstance(value, ast.Name) and plain:
