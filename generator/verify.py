@@ -134,11 +134,18 @@ def _size(shape: Iterable[int]) -> int:
 
 
 def keras_rejects(spec: ModelSpec) -> str | None:
-    """Keras' error message when it refuses to build ``spec``, else None."""
+    """Keras' error message when it refuses to build ``spec``, else None. A model Keras builds
+    with an empty (zero-size) output axis counts as refused: Keras checks no size for some
+    layers (a transposed convolution with ``output_padding``), and such a model computes
+    nothing; the engine refuses it as a geometry error."""
     try:
-        build_keras_model(spec)
+        model = build_keras_model(spec)
     except ValueError as exc:
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    for layer in model.layers:
+        shape = tuple(layer.output.shape[1:])
+        if 0 in shape:
+            return f"Keras builds {layer.name} with an empty output {shape}"
     return None
 
 

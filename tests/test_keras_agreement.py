@@ -95,3 +95,14 @@ def test_trainable_false_and_given_names_agree_with_keras(verify):
     summary = analyze(spec)
     assert verify.compare(summary) == []
     assert [r.name for r in summary.records][:1] == ["stem"] and summary.records[1].trainable == 0
+
+
+def test_an_empty_output_keras_builds_counts_as_refused(verify):
+    """Found by the property test: Keras builds a transposed convolution whose output_padding
+    formula gives 0 rows; the engine refuses it, and the agreement check says Keras did too."""
+    spec = try_build("Conv2DTranspose", {"filters": 1, "kernel_size": 2, "padding": "same", "output_padding": 0},
+                     (1, 1, 1))
+    assert not isinstance(spec, str)
+    with pytest.raises(GeometryError):
+        analyze(spec)
+    assert "empty output" in verify.keras_rejects(spec)
