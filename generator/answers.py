@@ -41,6 +41,10 @@ worksheets' JavaScript applies the same limit."""
 _DIGIT_GROUPS = re.compile(r"^[+]?[0-9]{1,3}([,\s_][0-9]{3})+$")
 _DOT_GROUPS = re.compile(r"[+]?[0-9]{1,3}(\.[0-9]{3})+")
 _SHAPE_SPLIT = re.compile(r"\s*(?:[x×*,;]|\s)\s*")
+_CANONICAL = {
+    "int": re.compile(rf"(?:0|[1-9][0-9]{{0,{MAX_DIGITS - 1}}})", re.ASCII).fullmatch,
+    "shape": re.compile(rf"(?:0|[1-9][0-9]{{0,{MAX_DIGITS - 1}}})(?:x(?:0|[1-9][0-9]{{0,{MAX_DIGITS - 1}}}))*", re.ASCII).fullmatch,
+}
 
 
 def _clean(text: str) -> str:
@@ -60,13 +64,10 @@ def _int(text: str) -> int | None:
     return None
 
 
-def _is_canonical_int(text: str) -> bool:
-    return text.isdigit() and text.isascii() and len(text) <= MAX_DIGITS and (text[0] != "0" or text == "0")
-
-
 def normalize(answer: str, kind: str) -> str | None:
     """The canonical form of a typed answer, or None when it cannot be read as ``kind``."""
-    if kind == "int" and _is_canonical_int(answer) or kind == "shape" and all(map(_is_canonical_int, answer.split("x"))):
+    canonical_form = _CANONICAL.get(kind)
+    if canonical_form is not None and canonical_form(answer):
         return answer  # already canonical (keys hold thousands of these): nothing to clean
     text = _clean(answer)
     if kind == "int":

@@ -9,10 +9,11 @@ sub-type, same number of answers, hence the same number of layers in a summary t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from generator.documents import document_context, render_documents, student_fiel
 from generator.errors import UserError, brief
 from generator.key import Key, KeyKind, Paper, Problem
 from generator.output import Progress, atomic_dir, derive_seed, write_text
+from generator.parallel import ordered_map
 from generator.problems import generate
 from generator.render import environment, render
 from generator.roster import Student, first_clash, read_roster
@@ -117,35 +119,68 @@ def build_master(config: ExamConfig, seed: int, students: list[Student],
                question_types=tuple(kind for kind, _ in slots))
 
 
+@dataclass(frozen=True)
+class PaperSetting:
+    """What every student's documents share (sent once to each worker process)."""
+
+    templates: Path | None
+    config: ExamConfig
+    seed: int
+    verified: str
+
+
+@functools.cache
+def _environment(templates: Path | None) -> Any:
+    return environment(templates)
+
+
+def paper_documents(setting: PaperSetting, paper: Paper) -> dict[str, str]:
+    """One student's files by name (``exam.md``, ``exam.html``, ``key.md``, ``key.html``,
+    ``key.json``) and the HTML fragments for the printable bundles (``exam.body``,
+    ``key.body``). A module-level function, so worker processes can run it."""
+    config = setting.config
+    context = document_context(
+        config.title, "", config.difficulty.value, setting.seed, "", paper.problems, config.instructions,
+        student=student_fields(paper), verified=setting.verified,
+    )
+    docs = render_documents(_environment(setting.templates), context, "", f"{config.title} — {paper.variant}",
+                            selfcheck=False)
+    key = Key(KeyKind.STUDENT, config.title, (paper,), setting.seed, verified_with=setting.verified)
+    return {
+        "exam.md": docs["worksheet.md"], "exam.html": docs["worksheet.html"],
+        "key.md": docs["key.md"], "key.html": docs["key.html"], "key.json": key.to_json(),
+        "exam.body": docs["worksheet.body"], "key.body": docs["key.body"],
+    }
+
+
 def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str | Path | None = None,
-               templates: str | Path | None = None, verify: bool = True) -> Path:
-    """Builds the whole exam folder atomically. Returns ``out``."""
+               templates: str | Path | None = None, verify: bool = True, workers: int | None = 1) -> Path:
+    """Builds the whole exam folder atomically. Returns ``out``.
+
+    ``workers`` processes render the students' documents: None for one per core when the class
+    is large (see :mod:`generator.parallel`), 1 (the default) for none. The files are the same
+    either way. Worker processes are spawned, so a script calling this with ``workers`` other
+    than 1 needs the usual ``if __name__ == "__main__":`` guard."""
     from generator.exports import write_exports
 
     config = load_exam_config(config_path)
     students = read_roster(roster)
-    env = environment(Path(templates) if templates else None)
+    template_dir = Path(templates) if templates else None
+    env = _environment(template_dir)  # a bad --templates fails here, before any work
     per_student = sum(r.count for r in config.problems)
     progress = Progress(len(students) * (1 + (per_student if verify else 0)), "drawing variants")
     master = build_master(config, seed, students, progress)
     verified = verify_or_fail(master.problems, progress) if verify else ""
     master = replace(master, verified_with=verified)
-    with atomic_dir(out, "exam") as tmp:
+    with atomic_dir(out, "exam") as tmp, ordered_map(
+        functools.partial(paper_documents, PaperSetting(template_dir, config, seed, verified)), master.papers, workers,
+    ) as documents:
+        lms = write_exports(master, tmp / "lms")  # while the workers render
         bundle, key_bundle = [], []
-        for paper in master.papers:
-            folder = tmp / paper.folder
-            context = document_context(
-                config.title, "", config.difficulty.value, seed, "", paper.problems, config.instructions,
-                student=student_fields(paper), verified=verified,
-            )
-            docs = render_documents(env, context, "", f"{config.title} — {paper.variant}", selfcheck=False)
-            write_text(folder / "exam.md", docs["worksheet.md"])
-            write_text(folder / "exam.html", docs["worksheet.html"])
-            write_text(folder / "key.md", docs["key.md"])
-            write_text(folder / "key.html", docs["key.html"])
-            write_text(folder / "key.json", Key(KeyKind.STUDENT, config.title, (paper,), seed,
-                                                verified_with=verified).to_json())
-            bundle.append(docs["worksheet.body"])
+        for paper, docs in zip(master.papers, documents, strict=True):
+            for name in ("exam.md", "exam.html", "key.md", "key.html", "key.json"):
+                write_text(tmp / paper.folder / name, docs[name])
+            bundle.append(docs["exam.body"])
             key_bundle.append(docs["key.body"])
         write_text(tmp / "key.json", master.to_json())
         for name, parts, title in (("all-exams.html", bundle, config.title), ("all-keys.html", key_bundle, f"Answer keys: {config.title}")):
@@ -154,7 +189,6 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
                 for i, part in enumerate(parts)
             )
             write_text(tmp / name, render(env, "page.html.j2", {"title": title, "body": Markup(body), "salt": "", "selfcheck": False}))
-        lms = write_exports(master, tmp / "lms")
         rows = [{
             "title": f"{p.name or p.id} ({p.id})", "note": f"variant {p.variant}",
             "links": [{"href": f"{p.folder}/exam.html", "text": "exam HTML"},

@@ -138,3 +138,30 @@ def test_roster_with_bom_and_extra_columns(tmp_path):
     path = tmp_path / "r.csv"
     path.write_bytes("\ufeffemail,ID,Name\nx@y,s9,Ana\n".encode())
     assert read_roster(path) == [Student("s9", "Ana")]
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_worker_processes_write_the_same_files(exam, tmp_path):
+    """``--jobs``: documents rendered by two spawned worker processes are byte-identical to the
+    ones rendered in this process (the module fixture's build)."""
+    path = roster(tmp_path, [("s1", "Ada Lovelace"), ("s2", NASTY), ("s/3", "李雷"), ("s4", "Łukasz Żółć")])
+    parallel = build_exam(path, 42, tmp_path / "out", verify=False, workers=2)
+    assert _files(parallel) == _files(exam)
+
+
+def test_an_error_in_a_worker_is_one_line(tmp_path, run_cli):
+    """A template that fails while a worker renders it stops the build with the renderer's own
+    one-line error, and no output folder is left."""
+    from helpers import one_line_error
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "key.md.j2").write_text("{{ doc.no_such_field }}\n", encoding="utf-8")
+    path = roster(tmp_path, [("s1", "Ada"), ("s2", "Bo")])
+    code, _, err = run_cli("exam", "--roster", str(path), "--seed", "1", "--no-verify", "--jobs", "2",
+                           "--templates", str(templates), "--out", str(tmp_path / "out"))
+    assert "no_such_field" in one_line_error(code, err)
+    assert not (tmp_path / "out").exists()
