@@ -5,15 +5,22 @@ both (``FILE: where: what is expected. Received: value``); the files are read by
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.engine import ModelSpec
 from generator.errors import UserError, brief
 from generator.key import ProblemType
+from generator.problems import generate
+from generator.problems.features import COVERS
+from generator.problems.slot import FINDS, LAYER_CHOICES, MODEL_TYPES, TOPICS, Slot
 from generator.sampler import Difficulty
+from generator.spec import load_spec
 from generator.userfiles import load_structured
+from generator.zoo import PREFIX, ZOO, zoo_model
 
 INSTRUCTIONS = (
     "Answer every box. Shapes are written as Keras prints them, with `None` for the batch axis, "
@@ -24,10 +31,15 @@ INSTRUCTIONS = (
 
 @dataclass(frozen=True)
 class ProblemRequest:
-    """``count`` problems of one ``type``."""
+    """``count`` problems for one slot of a config (its type and what it pins)."""
 
-    type: ProblemType
+    slot: Slot
     count: int
+
+    @property
+    def type(self) -> ProblemType:
+        """The problem type."""
+        return self.slot.type
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,12 @@ class WorksheetConfig:
     difficulty: Difficulty
     problems: tuple[ProblemRequest, ...]
     subtitle: str = ""
+    covers: tuple[str, ...] = ()
+
+    @property
+    def slots(self) -> tuple[Slot, ...]:
+        """One slot per problem, in order (a request with ``count: 3`` gives three)."""
+        return tuple(r.slot for r in self.problems for _ in range(r.count))
 
 
 @dataclass(frozen=True)
@@ -55,24 +73,86 @@ def _expect(cond: bool, where: str, message: str, value: Any) -> None:
         raise UserError(f"{where}: {message}. Received: {brief(value)}")
 
 
-def _problem_list(raw: Any, where: str) -> tuple[ProblemRequest, ...]:
+PROBLEM_KEYS = ("type", "count", "find", "topic", "layers", "model", "seed")
+
+
+def _problem_list(raw: Any, where: str, base: Path | None) -> tuple[ProblemRequest, ...]:
     _expect(isinstance(raw, list) and bool(raw), where, "expected a non-empty list of {type, count}", raw)
-    out = []
-    for j, item in enumerate(raw):
-        w = f"{where}[{j}]"
-        _expect(isinstance(item, dict) and set(item) <= {"type", "count"} and "type" in item, w,
-                "expected {type: ..., count: N}", item)
-        kinds = [t.value for t in ProblemType]
-        _expect(item["type"] in kinds, f"{w}.type", f"expected one of {', '.join(kinds)}", item["type"])
-        count = item.get("count", 1)
-        _expect(isinstance(count, int) and not isinstance(count, bool) and 1 <= count <= 200,
-                f"{w}.count", "expected a whole number from 1 to 200", count)
-        out.append(ProblemRequest(ProblemType(item["type"]), count))
-    return tuple(out)
+    _expect(len(raw) <= 200, where, "expected at most 200 problem entries", len(raw))
+    return tuple(_problem(item, f"{where}[{j}]", base) for j, item in enumerate(raw))
 
 
-def config_from_dict(data: Any, source: str) -> Config:
-    """Validates a worksheet config (already loaded from YAML/JSON)."""
+def _problem(item: Any, w: str, base: Path | None) -> ProblemRequest:
+    _expect(isinstance(item, dict) and "type" in item, w, "expected {type: ..., count: N}", item)
+    unknown = sorted(map(str, set(item) - set(PROBLEM_KEYS)))
+    _expect(not unknown, w, f"unknown key(s); expected {', '.join(PROBLEM_KEYS)}", unknown)
+    kinds = [t.value for t in ProblemType]
+    _expect(item["type"] in kinds, f"{w}.type", f"expected one of {', '.join(kinds)}", item["type"])
+    kind = ProblemType(item["type"])
+    count = item.get("count", 1)
+    _expect(_whole(count) and 1 <= count <= 200, f"{w}.count", "expected a whole number from 1 to 200", count)
+    find, topic, layers = item.get("find"), item.get("topic"), item.get("layers")
+    if find is not None:
+        _expect(kind is ProblemType.INVERSE, f"{w}.find", "only an inverse problem takes find", find)
+        _expect(find in FINDS, f"{w}.find", f"expected one of {', '.join(FINDS)}", find)
+    if topic is not None:
+        _expect(kind is ProblemType.CONCEPT, f"{w}.topic", "only a concept problem takes topic", topic)
+        _expect(topic in TOPICS, f"{w}.topic", f"expected one of {', '.join(TOPICS)}", topic)
+    if layers is not None:
+        choices = LAYER_CHOICES.get(kind)
+        _expect(choices is not None, f"{w}.layers", "only layer_shape and layer_params problems take layers", layers)
+        assert choices is not None
+        _expect(isinstance(layers, list) and bool(layers) and all(isinstance(t, str) for t in layers), f"{w}.layers",
+                "expected a non-empty list of layer types", layers)
+        for t in layers:
+            _expect(t in choices, f"{w}.layers", f"expected layer types from {', '.join(choices)}", t)
+    seed = item.get("seed")
+    _expect(seed is None or _whole(seed) and 0 <= seed < 2**63, f"{w}.seed",
+            "expected a whole number from 0 to 2**63 - 1 (another number re-rolls this slot)", seed)
+    model, ref = None, ""
+    if "model" in item:
+        _expect(kind in MODEL_TYPES, f"{w}.model", "an inverse problem cannot be about a given model", item["model"])
+        ref = item["model"]
+        _expect(isinstance(ref, str) and 0 < len(ref) <= 1000, f"{w}.model",
+                "expected a spec file (YAML, JSON or Keras .py, relative to the config) or zoo:NAME", ref)
+        model = _model(ref, f"{w}.model", base)
+    title = "" if model is None else ZOO[ref.removeprefix(PREFIX)].name if ref.startswith(PREFIX) else f"the model of `{Path(ref).name}`"
+    slot = Slot(kind, find, topic, tuple(layers or ()), model, ref, seed, title)
+    if model is not None:
+        _check_model_slot(slot, f"{w}.model")
+    return ProblemRequest(slot, count)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _model(ref: str, where: str, base: Path | None) -> ModelSpec:
+    if ref.startswith(PREFIX):
+        try:
+            return zoo_model(ref)
+        except ValueError as exc:
+            raise UserError(f"{where}: {exc}") from None
+    path = Path(ref)
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    try:
+        return load_spec(path)
+    except UserError as exc:
+        raise UserError(f"{where}: {exc}") from None
+
+
+def _check_model_slot(slot: Slot, where: str) -> None:
+    """Refuses a model the slot's question cannot be asked about, naming the slot."""
+    try:
+        generate(slot, random.Random(0), Difficulty.STANDARD, "check")
+    except ValueError as exc:
+        raise UserError(f"{where}: {slot.model_ref}: {exc}") from None
+
+
+def config_from_dict(data: Any, source: str, base: Path | None = None) -> Config:
+    """Validates a worksheet config (already loaded from YAML/JSON); spec files it names are
+    read relative to ``base`` (the config's folder)."""
     _expect(isinstance(data, dict), source, "expected a mapping with 'title' and 'worksheets'", type(data).__name__)
     unknown = set(data) - {"title", "worksheets", "instructions"}
     _expect(not unknown, source, "unknown key(s); expected title, worksheets, instructions", sorted(map(str, unknown)))
@@ -84,8 +164,14 @@ def config_from_dict(data: Any, source: str) -> Config:
     for i, ws in enumerate(raw):
         where = f"{source}: worksheets[{i}]"
         _expect(isinstance(ws, dict), where, "expected a mapping", ws)
-        unknown = set(ws) - {"name", "title", "subtitle", "difficulty", "problems"}
-        _expect(not unknown, where, "unknown key(s); expected name, title, subtitle, difficulty, problems", sorted(map(str, unknown)))
+        unknown = set(ws) - {"name", "title", "subtitle", "difficulty", "problems", "covers"}
+        _expect(not unknown, where, "unknown key(s); expected name, title, subtitle, difficulty, problems, covers",
+                sorted(map(str, unknown)))
+        covers = ws.get("covers", [])
+        _expect(isinstance(covers, list) and all(isinstance(t, str) for t in covers), f"{where}.covers",
+                "expected a list of topics", covers)
+        for topic in covers:
+            _expect(topic in COVERS, f"{where}.covers", f"expected topics from {', '.join(COVERS)}", topic)
         name = ws.get("name")
         _expect(isinstance(name, str) and re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,40}", name or "") is not None,
                 f"{where}.name", "expected a short file-name-safe name (a-z, 0-9, - and _)", name)
@@ -96,7 +182,8 @@ def config_from_dict(data: Any, source: str) -> Config:
             _expect(isinstance(ws.get(key, ""), str), f"{where}.{key}", "expected text", ws.get(key))
         sheets.append(WorksheetConfig(
             name, ws.get("title") or name, Difficulty(level),
-            _problem_list(ws.get("problems"), f"{where}.problems"), ws.get("subtitle", ""),
+            _problem_list(ws.get("problems"), f"{where}.problems", base), ws.get("subtitle", ""),
+            tuple(dict.fromkeys(covers)),
         ))
     names = [s.name for s in sheets]
     _expect(len(set(names)) == len(names), f"{source}: worksheets", "names must be unique", names)
@@ -107,7 +194,7 @@ def config_from_dict(data: Any, source: str) -> Config:
 
 def load_config(path: str | Path) -> Config:
     """Reads a YAML or JSON worksheet config."""
-    return config_from_dict(load_structured(path, "config", "--config"), str(path))
+    return config_from_dict(load_structured(path, "config", "--config"), str(path), Path(path).parent)
 
 
 EXAM_INSTRUCTIONS = (
@@ -127,20 +214,11 @@ class ExamConfig:
     instructions: str = EXAM_INSTRUCTIONS
 
 
-DEFAULT_EXAM = {
-    "title": "CNN shapes and parameters: exam",
-    "difficulty": "standard",
-    "problems": [
-        {"type": "summary_table", "count": 1},
-        {"type": "layer_shape", "count": 2},
-        {"type": "layer_params", "count": 2},
-        {"type": "inverse", "count": 1},
-        {"type": "concept", "count": 2},
-    ],
-}
+DEFAULT_EXAM_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "exam.yaml"
+"""The exam ``exam`` builds without ``--config`` (and ``make exam`` builds): the one default."""
 
 
-def exam_config_from_dict(data: Any, source: str) -> ExamConfig:
+def exam_config_from_dict(data: Any, source: str, base: Path | None = None) -> ExamConfig:
     """Validates an exam config: ``title``, ``difficulty``, ``problems: [{type, count}]``."""
     _expect(isinstance(data, dict), source, "expected a mapping with title, difficulty, problems", type(data).__name__)
     unknown = set(data) - {"title", "difficulty", "problems", "instructions"}
@@ -148,15 +226,15 @@ def exam_config_from_dict(data: Any, source: str) -> ExamConfig:
     levels = [d.value for d in Difficulty]
     level = data.get("difficulty", "standard")
     _expect(level in levels, f"{source}: difficulty", f"expected one of {', '.join(levels)}", level)
-    title = data.get("title", DEFAULT_EXAM["title"])
+    title = data.get("title", "CNN shapes and parameters: exam")
     _expect(isinstance(title, str), f"{source}: title", "expected text", title)
     instructions = data.get("instructions", EXAM_INSTRUCTIONS)
     _expect(isinstance(instructions, str), f"{source}: instructions", "expected text", instructions)
-    return ExamConfig(title, Difficulty(level), _problem_list(data.get("problems"), f"{source}: problems"), instructions)
+    return ExamConfig(title, Difficulty(level), _problem_list(data.get("problems"), f"{source}: problems", base), instructions)
 
 
 def load_exam_config(path: str | Path | None) -> ExamConfig:
-    """The exam config at ``path`` (YAML/JSON), or the default one."""
+    """The exam config at ``path`` (YAML/JSON), or the default one (:data:`DEFAULT_EXAM_CONFIG`)."""
     if path is None:
-        return exam_config_from_dict(DEFAULT_EXAM, "default exam config")
-    return exam_config_from_dict(load_structured(path, "config", "--config"), str(path))
+        path = DEFAULT_EXAM_CONFIG
+    return exam_config_from_dict(load_structured(path, "config", "--config"), str(path), Path(path).parent)

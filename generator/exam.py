@@ -13,6 +13,7 @@ import functools
 import hashlib
 import random
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from generator.key import Key, KeyKind, Paper, Problem
 from generator.output import Progress, atomic_dir, derive_seed, write_text
 from generator.parallel import ordered_map
 from generator.problems import generate
+from generator.problems.slot import Slot
 from generator.render import environment, render
 from generator.roster import Student, first_clash, read_roster
 from generator.verify import verify_or_fail
@@ -47,24 +49,38 @@ def variant_code(seed: int, student_id: str) -> str:
     return "".join(chars[:3]) + "-" + "".join(chars[3:])
 
 
-def reference_slots(config: ExamConfig, seed: int) -> list[tuple[str, str]]:
-    """(type, variant) of every slot, drawn once per exam from the seed: every student's problem
+def _streams(slots: list[Slot]) -> list[tuple[str, int]]:
+    """What each slot's random streams derive from beside the seed: what it pins and which
+    occurrence of such a slot it is (not its position: adding a slot changes no other)."""
+    seen: Counter[str] = Counter()
+    out = []
+    for slot in slots:
+        out.append((slot.identity(), seen[slot.identity()]))
+        seen[slot.identity()] += 1
+    return out
+
+
+def reference_slots(config: ExamConfig, seed: int) -> list[tuple[Slot, str]]:
+    """(slot, variant) of every slot, drawn once per exam from the seed: every student's problem
     in a slot is of that variant (the same layer type, the same inverse or concept question, the
-    same number of layers), which keeps the exams equally hard."""
-    slots: list[tuple[str, str]] = []
-    for request in config.problems:
-        for _ in range(request.count):
-            i = len(slots) + 1
-            rng = random.Random(derive_seed(seed, "slot", i))
-            slots.append((request.type.value, generate(request.type, rng, config.difficulty, f"q{i}").variant))
-    return slots
+    same number of layers), which keeps the exams equally hard. Two slots of one type get
+    different variants while there are any left."""
+    slots = [r.slot for r in config.problems for _ in range(r.count)]
+    out: list[tuple[Slot, str]] = []
+    for i, (slot, (identity, n)) in enumerate(zip(slots, _streams(slots), strict=True), start=1):
+        rng = random.Random(derive_seed(seed, "slot", identity, n))
+        avoid = {variant for other, variant in out if other.type is slot.type}
+        out.append((slot, generate(slot, rng, config.difficulty, f"q{i}", avoid=avoid).variant))
+    return out
 
 
-def student_problems(config: ExamConfig, seed: int, student: Student, slots: list[tuple[str, str]]) -> list[Problem]:
+def student_problems(config: ExamConfig, seed: int, student: Student, slots: list[tuple[Slot, str]]) -> list[Problem]:
     """The student's variant, from the student's own seeded stream, one stream per slot."""
+    streams = _streams([slot for slot, _ in slots])
     return [
-        generate(kind, random.Random(derive_seed(seed, "student", student.id, i)), config.difficulty, f"q{i}", variant)
-        for i, (kind, variant) in enumerate(slots, start=1)
+        generate(slot, random.Random(derive_seed(seed, "student", student.id, identity, n)), config.difficulty,
+                 f"q{i}", variant)
+        for i, ((slot, variant), (identity, n)) in enumerate(zip(slots, streams, strict=True), start=1)
     ]
 
 
@@ -116,7 +132,7 @@ def build_master(config: ExamConfig, seed: int, students: list[Student],
         if progress is not None:
             progress.advance(1, f"variant {code}")
     return Key(KeyKind.MASTER, config.title, tuple(papers), seed, config.difficulty.value,
-               question_types=tuple(kind for kind, _ in slots))
+               question_types=tuple(slot.type.value for slot, _ in slots))
 
 
 @dataclass(frozen=True)

@@ -219,6 +219,54 @@ def sample_layer(rng: random.Random, difficulty: Difficulty | str, shape: Shape,
             return layer
 
 
+def _layer_maker(rng: random.Random, level: Difficulty, type_name: str, shape: Shape) -> Layer:
+    """One layer of ``type_name`` with arguments drawn the way :func:`sample_model` draws them."""
+    k = rng.choice(((3, 3), (3, 3), (5, 5)))
+    padding = rng.choice((Padding.VALID, Padding.SAME))
+    if type_name == "Conv2D":
+        return _conv(rng, level, shape)
+    if type_name in ("MaxPooling2D", "AveragePooling2D"):
+        cls = MaxPooling2D if type_name == "MaxPooling2D" else AveragePooling2D
+        pool = _pool(rng, level)
+        return cls(pool.pool_size, pool.strides, pool.padding) if isinstance(pool, MaxPooling2D | AveragePooling2D) else cls((2, 2))
+    makers: dict[str, Callable[[], Layer]] = {
+        "Conv2DTranspose": lambda: Conv2DTranspose(rng.choice(FILTERS), rng.choice(((3, 3), (4, 4), (5, 5))),
+                                                   rng.choice(((2, 2), (2, 2), (1, 1))), padding),
+        "DepthwiseConv2D": lambda: DepthwiseConv2D(k, rng.choice(((1, 1), (2, 2))), padding,
+                                                   depth_multiplier=rng.choice((1, 1, 2))),
+        "SeparableConv2D": lambda: SeparableConv2D(rng.choice(FILTERS), k, rng.choice(((1, 1), (2, 2))), padding),
+        "GlobalMaxPooling2D": GlobalMaxPooling2D,
+        "GlobalAveragePooling2D": GlobalAveragePooling2D,
+        "Flatten": Flatten,
+        "Dense": lambda: Dense(rng.choice(UNITS + CLASSES), activation="relu"),
+        "BatchNormalization": BatchNormalization,
+        "ZeroPadding2D": lambda: ZeroPadding2D(rng.choice((((1, 1), (1, 1)), ((2, 2), (2, 2)), ((3, 3), (3, 3))))),
+        "UpSampling2D": lambda: UpSampling2D(rng.choice(((2, 2), (2, 2), (3, 3)))),
+    }
+    return makers[type_name]()
+
+
+def sample_layer_of(rng: random.Random, difficulty: Difficulty | str, type_name: str) -> tuple[Shape, Layer]:
+    """(input shape, layer): one layer of ``type_name`` on an input it fits (a flat vector for
+    Dense, an image or feature map otherwise) that leaves at least a 2x2 output; for the
+    single-layer questions a config pins with ``layers:``.
+
+    >>> shape, layer = sample_layer_of(random.Random(1), "intro", "AveragePooling2D")
+    >>> layer.type_name, len(shape)
+    ('AveragePooling2D', 3)
+    """
+    level = Difficulty(difficulty)
+    while True:
+        if type_name == "Dense":
+            shape: Shape = (rng.choice((128, 256, 576, 784, 1024, 1600, 2048)),)
+        else:
+            shape = sample_input(rng, level)
+        layer = _layer_maker(rng, level, type_name, shape)
+        out = _try(layer, shape)
+        if out is not None and (len(out) != 3 or min(out[:2]) >= MIN_SIDE) and max(out) <= 4096:
+            return shape, layer
+
+
 def sample_input(rng: random.Random, difficulty: Difficulty | str) -> Shape:
     """An input shape a teacher would use at ``difficulty``, sometimes a feature map from the
     middle of a network (e.g. 13x13x32)."""

@@ -2,39 +2,41 @@
 and HTML worksheets, answer keys, a teacher's copy, ``key.json`` and an ``index.html``.
 
 Same config + same seed -> byte-identical files (no timestamps; every random choice comes from
-a ``random.Random`` seeded from the seed and the worksheet name).
+a random stream per slot, seeded from the seed, the worksheet name and the slot; see
+:mod:`generator.problems.draw`).
 """
 
 from __future__ import annotations
 
-import random
 from dataclasses import replace
 from pathlib import Path
 
 from generator.configs import Config, WorksheetConfig, load_config
 from generator.documents import document_context, render_documents
+from generator.errors import UserError
 from generator.key import Key, KeyKind, Paper, Problem
 from generator.output import Progress, atomic_dir, derive_seed, write_text
-from generator.problems import generate
+from generator.problems.draw import Seen, draw_problems
 from generator.render import environment, render
 from generator.verify import verify_or_fail
 
 
-def generate_problems(sheet: WorksheetConfig, seed: int, prefix: str) -> list[Problem]:
-    """The worksheet's problems, drawn from its own seeded stream; ids ``{prefix}p{n}``."""
-    rng = random.Random(derive_seed(seed, sheet.name))
-    problems: list[Problem] = []
-    for request in sheet.problems:
-        for _ in range(request.count):
-            problems.append(generate(request.type, rng, sheet.difficulty, f"{prefix}p{len(problems) + 1}"))
-    return problems
+def generate_problems(sheet: WorksheetConfig, seed: int, prefix: str, seen: Seen | None = None) -> list[Problem]:
+    """The worksheet's problems (ids ``{prefix}p{n}``), each slot from its own seeded stream
+    (see :mod:`generator.problems.draw`); ``seen`` carries what earlier worksheets used."""
+    try:
+        return draw_problems(sheet.slots, seed, sheet.name, sheet.difficulty, prefix, sheet.covers, seen)
+    except UserError as exc:
+        raise UserError(f"worksheet {sheet.name}: {exc}") from None
 
 
 def worksheet_keys(config: Config, seed: int) -> tuple[Key, list[tuple[WorksheetConfig, Key]]]:
-    """The key of the whole set and each worksheet's key (not yet verified)."""
+    """The key of the whole set and each worksheet's key (not yet verified); no problem repeats
+    across the set."""
+    seen = Seen()
     sheets = [
-        (sheet, Key(KeyKind.WORKSHEET, sheet.title, (Paper.shared(tuple(generate_problems(sheet, seed, f"w{i + 1}"))),),
-                    seed, sheet.difficulty.value))
+        (sheet, Key(KeyKind.WORKSHEET, sheet.title,
+                    (Paper.shared(tuple(generate_problems(sheet, seed, f"w{i + 1}", seen))),), seed, sheet.difficulty.value))
         for i, sheet in enumerate(config.worksheets)
     ]
     combined = Key(KeyKind.WORKSHEET, config.title,

@@ -1,11 +1,16 @@
-"""Shared fixtures: the seed notebook, and a CLI runner that captures output and exit code."""
+"""Shared fixtures: the seed notebook, a CLI runner that captures output and exit code, and the
+covering master key with its three LMS exports (shared by the ``test_exports*`` files)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from generator.key import Key
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -34,6 +39,38 @@ def run_cli():
     from helpers import cli
 
     return cli
+
+
+@pytest.fixture(scope="session")
+def master() -> Key:
+    """:func:`helpers.covering_key`: every way a problem becomes LMS questions, hostile names."""
+    from helpers import covering_key
+
+    return covering_key()
+
+
+@pytest.fixture(scope="session")
+def moodle(master: Key) -> bytes:
+    """The Moodle XML export of :func:`master`."""
+    from generator.exports import moodle_xml
+
+    return moodle_xml(master)
+
+
+@pytest.fixture(scope="session")
+def gift_text(master: Key) -> str:
+    """The GIFT export of :func:`master`."""
+    from generator.exports import gift
+
+    return gift(master)
+
+
+@pytest.fixture(scope="session")
+def qti(master: Key) -> bytes:
+    """The Canvas QTI 1.2 export (a zip archive) of :func:`master`."""
+    from generator.exports import qti_zip
+
+    return qti_zip(master)
 
 
 @pytest.fixture(scope="session", autouse=True)

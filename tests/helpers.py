@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,8 @@ from hypothesis import strategies as st
 from generator.engine.layers import LAYER_TYPES
 from generator.engine.model import ModelSpec
 from generator.errors import SpecError
-from generator.key import Key
+from generator.key import Key, KeyKind, Paper, Problem
+from generator.problems import generate
 from generator.roster import Student
 from generator.spec import build_layer
 
@@ -64,6 +67,9 @@ LAYER_ARGS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
                                                      st.tuples(st.integers(0, 2), st.integers(0, 2)))}),
     ),
     "UpSampling2D": st.fixed_dictionaries({"size": pair}),
+    "Reshape": st.fixed_dictionaries({"target_shape": st.one_of(
+        st.just((-1,)), st.tuples(small, small, st.just(-1)), st.tuples(small, small, small),
+        st.tuples(st.integers(1, 400)))}),
 }
 assert set(LAYER_ARGS) == set(LAYER_TYPES), "every layer type needs a strategy"
 
@@ -112,6 +118,57 @@ def exam_key(students: int | list[Student] = 3, seed: int = 5, config: str | Non
 
     roster = [Student(f"s{i:03d}", f"Student {i}") for i in range(students)] if isinstance(students, int) else students
     return build_master(load_exam_config(config), seed, roster)
+
+
+HOSTILE_NAMES = ('Zoë <Tester> & "Co"', "Łukasz 李雷", 'Ann {x}: ~#= \\ ]]> "q"\n\nLee')
+"""Student names with every character an export format reserves (HTML, GIFT, CDATA), non-Latin
+letters and line breaks: the names of :func:`covering_key`'s students."""
+
+HOSTILE_TITLE = "CNN exam: 1/2 {mid} \\ <b>&"
+"""The title of :func:`covering_key`: GIFT's reserved characters, Moodle's category separator
+``/`` and HTML."""
+
+
+def covering_key() -> Key:
+    """A master key whose papers cover every way a problem becomes LMS questions, with hostile
+    names and title.
+
+    Three students (:data:`HOSTILE_NAMES`, ids ``s001`` ... ``s003``, seed 2026) each get seven
+    generated problems: a summary table (table cloze), a layer shape (shape cloze), a layer's
+    parameters with three int blanks, an inverse problem with a choice blank, one with a single
+    int blank that has several right answers, a concept problem with two blanks and a one-int
+    problem (numerical). Every answer is computed by the problem generators."""
+    papers = tuple(
+        Paper(Student(f"s00{i + 1}", name), f"K7Q-{i}M{i}", f"students/s00{i + 1}", _covering_problems(50 * i))
+        for i, name in enumerate(HOSTILE_NAMES)
+    )
+    return Key(KeyKind.MASTER, HOSTILE_TITLE, papers, seed=2026, difficulty="standard")
+
+
+def _covering_problems(offset: int) -> tuple[Problem, ...]:
+    """One paper of :func:`covering_key`, drawn from seeds from ``offset``."""
+
+    def one_int(p: Problem) -> bool:
+        return len(p.blanks) == 1 and p.blanks[0].kind == "int"
+
+    return (
+        _find("summary_table", "standard", "q1", offset, lambda p: True),
+        _find("layer_shape", "standard", "q2", offset, lambda p: True),
+        _find("layer_params", "standard", "q3", offset, lambda p: len(p.blanks) == 3),
+        _find("inverse", "standard", "q4", offset, lambda p: p.blanks[0].kind == "choice"),
+        _find("inverse", "standard", "q5", offset, lambda p: one_int(p) and len(p.blanks[0].accepted) > 1),
+        _find("concept", "advanced", "q6", offset, lambda p: len(p.blanks) == 2),
+        _find("layer_params", "intro", "q7", offset, one_int),
+    )
+
+
+def _find(kind: str, level: str, pid: str, start: int, accept: Callable[[Problem], bool]) -> Problem:
+    """The first generated problem (seeds from ``start``) that ``accept`` takes."""
+    for seed in range(start, start + 2000):
+        problem = generate(kind, random.Random(seed), level, pid)
+        if accept(problem):
+            return problem
+    raise AssertionError(f"no {kind} problem found")  # pragma: no cover
 
 
 def one_line_error(code: int, err: str, expected_code: int = 2) -> str:

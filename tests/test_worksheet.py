@@ -82,6 +82,11 @@ def test_same_seed_is_byte_identical_and_seeds_differ(config, built, tmp_path):
     assert files(other)["a-key.json"] != files(built)["a-key.json"]
 
 
+def _without_instructions(html: str) -> str:
+    """The page from its first problem on (the instructions before it show fixed examples)."""
+    return html[html.index("<h2"):]
+
+
 def test_no_answers_in_the_student_page_only_salted_digests(built):
     html = (built / "a-worksheet.html").read_text()
     key = json.loads((built / "a-key.json").read_text())
@@ -92,8 +97,9 @@ def test_no_answers_in_the_student_page_only_salted_digests(built):
             box = re.search(rf'<input[^>]*data-q="{re.escape(qid)}"[^>]*>', html).group(0)
             digests = re.search(r'data-h="([0-9a-f,]+)"', box).group(1).split(",")
             assert digests == [answer_hash(salt, qid, a) for a in b["accepted"]]
-            if b["kind"] == "shape":  # a shape answer never appears in Keras' notation
-                assert f"(None, {', '.join(b['answer'].split('x'))})" not in html
+            if b["kind"] == "shape":  # a shape answer never appears in Keras' notation, except
+                # in the instructions, whose fixed example may happen to be an answer
+                assert f"(None, {', '.join(b['answer'].split('x'))})" not in _without_instructions(html)
     assert "Worked solution" not in html
 
 
@@ -131,11 +137,18 @@ def test_pages_are_self_contained(built):
 
 
 def test_typed_answers_match_the_digests_through_normalize(built):
+    """What the page's script hashes (the typed answer, normalized) is one of the box's digests."""
+    html = (built / "a-worksheet.html").read_text()
     key = json.loads((built / "a-key.json").read_text())
-    shape = next(b for p in key["problems"] for b in p["blanks"] if b["kind"] == "shape")
+    salt = re.search(r'data-salt="([0-9a-f]+)"', html).group(1)
+    problem, shape = next((p, b) for p in key["problems"] for b in p["blanks"] if b["kind"] == "shape")
+    qid = f"{problem['id']}.{shape['id']}"
+    box = re.search(rf'<input[^>]*data-q="{re.escape(qid)}"[^>]*>', html).group(0)
+    digests = re.search(r'data-h="([0-9a-f,]+)"', box).group(1).split(",")
     dims = shape["answer"].split("x")
     for typed in (f"(None, {', '.join(dims)})", " x ".join(dims), ",".join(dims)):
         assert normalize(typed, "shape") == shape["answer"]
+        assert answer_hash(salt, qid, normalize(typed, "shape")) in digests, typed
 
 
 @pytest.mark.parametrize("text, message", [

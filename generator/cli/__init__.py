@@ -2,7 +2,7 @@
 
 One module per subcommand (:mod:`~generator.cli.explain`, :mod:`~generator.cli.bench`,
 :mod:`~generator.cli.worksheet`, :mod:`~generator.cli.exam`, :mod:`~generator.cli.check`,
-:mod:`~generator.cli.lab` for ``lab`` and ``mnist``), each with ``register(subparsers)``, which
+:mod:`~generator.cli.lab` for ``lab`` and ``mnist``, :mod:`~generator.cli.catalog` for ``list``), each with ``register(subparsers)``, which
 sets the handler, and ``run(args) -> int``, which turns the options into plain values, calls the
 library and prints the result. Options several subcommands share are in
 :mod:`~generator.cli.options`. Heavy libraries (TensorFlow, Keras, Matplotlib) are imported only
@@ -25,7 +25,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from generator.cli import bench, check, exam, explain, lab, worksheet
+from generator.cli import bench, catalog, check, exam, explain, lab, worksheet
 from generator.cli.options import bounded_int
 from generator.errors import Terminated, UserError, VerificationError, cut
 
@@ -33,7 +33,7 @@ __all__ = ["COMMANDS", "Handler", "Parser", "bounded_int", "build_parser", "main
 
 Handler = Callable[[argparse.Namespace], int]
 
-COMMANDS = (explain, bench, worksheet, exam, check, lab)
+COMMANDS = (explain, bench, worksheet, exam, check, lab, catalog)
 """The subcommand modules, in the order ``--help`` lists their subcommands."""
 
 

@@ -159,6 +159,21 @@ def nonneg_pair(value: Any) -> Pair:
         ) from None
 
 
+def target_shape(value: Any) -> tuple[int, ...]:
+    """Reshape's ``target_shape``: one or three positive ints (the engine's flat and image
+    shapes), one of which may be -1 (inferred from the input's size).
+
+    >>> target_shape([7, 7, 256]), target_shape((-1,))
+    ((7, 7, 256), (-1,))
+    """
+    if not isinstance(value, list | tuple) or len(value) not in (1, 3):
+        raise ValueError("expected a tuple of 1 or 3 positive integers (one may be -1)")
+    dims = tuple(-1 if is_int(v) and v == -1 else pos_int(v) for v in value)
+    if dims.count(-1) > 1:
+        raise ValueError("expected at most one -1 (the inferred axis)")
+    return dims
+
+
 def optional(coerce: Callable[[Any], T]) -> Callable[[Any], T | None]:
     """``coerce`` that also accepts ``None`` (Keras' "not given").
 

@@ -118,3 +118,12 @@ def layer_call(layer: Layer) -> str:
     parts = [_py(kwargs.pop(name)) for name in required]
     parts += [f"{k}={_py(v)}" for k, v in kwargs.items()]
     return f"{layer.type_name}({', '.join(parts)})"
+
+
+def count_of(n: int, noun: str) -> str:
+    """``1 problem``, ``12 problems``, ``12,544 multiply-adds``: a count with its noun.
+
+    >>> count_of(1, "multiply-add"), count_of(12544, "multiply-add")
+    ('1 multiply-add', '12,544 multiply-adds')
+    """
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

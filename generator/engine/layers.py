@@ -28,6 +28,7 @@ from generator.engine.args import (
     padding_mode,
     pair,
     pos_int,
+    target_shape,
 )
 from generator.engine.conv import (
     BaseConv2D,
@@ -268,12 +269,41 @@ class UpSampling2D(Layer):
         return Analysis((ho, wo, c), 0, 0)
 
 
+@dataclass(frozen=True)
+class Reshape(Layer):
+    """Rearranges the same values into ``target_shape`` (batch axis excluded)."""
+
+    type_name: ClassVar[str] = "Reshape"
+    positional: ClassVar[tuple[str, ...]] = ("target_shape",)
+    target_shape: tuple[int, ...] = arg((-1,), coerce=target_shape, required=True)
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        size = math.prod(shape)
+        known = math.prod(d for d in self.target_shape if d != -1)
+        if size % known or (-1 not in self.target_shape and known != size):
+            raise GeometryError(
+                f"cannot reshape {size:,} values (shape {shape_str(shape)}) into target_shape={self.target_shape}"
+            )
+        out = tuple(size // known if d == -1 else d for d in self.target_shape)
+        t.note(Quantity.NOTE, "(the input's values, rearranged)", size,
+               "*".join(map(str, shape)) if len(shape) > 1 else None, label="values")
+        axes = (Quantity.OUTPUT_SIZE,) if len(out) == 1 else (
+            Quantity.OUTPUT_HEIGHT, Quantity.OUTPUT_WIDTH, Quantity.OUTPUT_CHANNELS)
+        for quantity, wanted, got in zip(axes, self.target_shape, out, strict=True):
+            if wanted == -1:
+                t.note(quantity, "(-1: inferred, values / the other axes)", got, f"{size}/{known}")
+            else:
+                t.note(quantity, "target_shape", got)
+        t.note(Quantity.PARAMS, "(reshaping is not learned)", 0)
+        return Analysis(out, 0, 0)
+
+
 LAYER_TYPES: dict[str, type[Layer]] = {
     cls.type_name: cls
     for cls in (
         Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, MaxPooling2D,
         AveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling2D, Flatten, Dense, Dropout,
-        Activation, BatchNormalization, ZeroPadding2D, UpSampling2D,
+        Activation, BatchNormalization, ZeroPadding2D, UpSampling2D, Reshape,
     )
 }
 """Every supported Keras layer type by its Keras class name."""

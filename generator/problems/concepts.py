@@ -6,31 +6,108 @@ the receptive field of a stack of layers.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 
 from generator.engine import ModelSpec, analyze
 from generator.engine import formulas as F
-from generator.engine.formatting import keras_source, layer_call
-from generator.engine.layers import Conv2D, Flatten, Layer, MaxPooling2D, Padding, shape_str
-from generator.engine.steps import Quantity
+from generator.engine.formatting import count_of, keras_source, layer_call
+from generator.engine.layers import (
+    Conv2D,
+    Flatten,
+    Layer,
+    MaxPooling2D,
+    Padding,
+    Pooling2D,
+    shape_str,
+)
+from generator.engine.model import LayerRecord
+from generator.engine.steps import Quantity, Shape
 from generator.key import Problem, ProblemType
 from generator.problems.base import blank, make_problem, shape_blank, shape_steps, single, step
 from generator.problems.distractors import params_distractors
 from generator.sampler import FILTERS, Difficulty, sample_input, sample_layer
 
 
-def concept(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None) -> Problem:
-    """Questions the seed teaches, with computed answers. Variant: which concept."""
+def concept(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None,
+            avoid: Collection[str] = (), model: ModelSpec | None = None) -> Problem:
+    """Questions the seed teaches, with computed answers. Variant: which concept (drawn among
+    those not in ``avoid`` when there are any). With ``model``, the question is about one of
+    its layers (a ValueError when the model has no layer the concept needs)."""
+    if model is not None:
+        makers = on_model(model)
+        if variant is not None and variant not in makers:
+            raise ValueError(f"the model has no layer a {variant!r} question can be asked about")
+        if not makers:
+            raise ValueError("the model has no layer a concept question can be asked about")
+        variant = variant or rng.choice([t for t in makers if t not in avoid] or list(makers))
+        return replace(makers[variant](rng, level, pid), variant=variant)
     if variant is None:
-        variant = rng.choice(list(_CONCEPTS))
+        variant = rng.choice([t for t in _CONCEPTS if t not in avoid] or list(_CONCEPTS))
     return replace(_CONCEPTS[variant](rng, level, pid), variant=variant)
+
+
+def on_model(model: ModelSpec) -> dict[str, Callable[[random.Random, Difficulty, str], Problem]]:
+    """The concept questions that can be asked about a layer of ``model``, by topic; each picks
+    one of the fitting layers with the random stream it is given."""
+    records = analyze(model).records
+    by_topic: dict[str, list[LayerRecord]] = {
+        "pool_params": [r for r in records if isinstance(r.layer, Pooling2D)],
+        "same_vs_valid": [r for r in records if type(r.layer) is Conv2D and _square(r.layer)],
+        "flatten": [r for r in records if isinstance(r.layer, Flatten) and len(r.input_shape) == 3],
+        "macs": [r for r in records if type(r.layer) is Conv2D],
+    }
+    makers: dict[str, Callable[[random.Random, Difficulty, str], Problem]] = {
+        "pool_params": lambda rng, level, pid: pool_params_problem(_pick(rng, by_topic["pool_params"]), level, pid),
+        "same_vs_valid": lambda rng, level, pid: same_vs_valid_problem(_pick(rng, by_topic["same_vs_valid"]), level, pid),
+        "flatten": lambda rng, level, pid: flatten_problem(_pick(rng, by_topic["flatten"]).input_shape, level, pid),
+        "macs": lambda rng, level, pid: macs_problem(_alone(_pick(rng, by_topic["macs"]), pid), level, pid),
+    }
+    out = {topic: make for topic, make in makers.items() if by_topic[topic]}
+    stack = _receptive_stack(model)
+    if stack is not None:
+        out["receptive_field"] = lambda rng, level, pid: receptive_field_problem(stack, level, pid)
+    return dict(sorted(out.items()))
+
+
+def _square(layer: Layer) -> bool:
+    window = layer.window()
+    return window is not None and window[0][0] == window[0][1] and window[1][0] == window[1][1]
+
+
+def _pick(rng: random.Random, records: list[LayerRecord]) -> LayerRecord:
+    return records[rng.randrange(len(records))]
+
+
+def _alone(record: LayerRecord, pid: str) -> ModelSpec:
+    return ModelSpec(record.input_shape, (record.layer,), pid)
+
+
+def _receptive_stack(model: ModelSpec) -> ModelSpec | None:
+    """The model up to its last square sliding-window layer before the receptive field stops
+    being defined (Flatten, global pooling, upsampling), or None when there is none."""
+    records = analyze(model).records
+    end = 0
+    for r in records:
+        if r.receptive_field is None:
+            break
+        if r.layer.window() is not None:
+            if not _square(r.layer):
+                return None
+            end = r.index + 1
+    return ModelSpec(model.input_shape, model.layers[:end], model.name) if end else None
 
 
 def _concept_pool_params(rng: random.Random, level: Difficulty, pid: str) -> Problem:
     shape = sample_input(rng, level)
-    layer = sample_layer(rng, level, shape, pooling=True)
-    summary, record = single(ModelSpec(shape, (layer,), pid))
+    summary, record = single(ModelSpec(shape, (sample_layer(rng, level, shape, pooling=True),), pid))
+    return pool_params_problem(record, level, pid)
+
+
+def pool_params_problem(record: LayerRecord, level: Difficulty, pid: str) -> Problem:
+    """How many parameters a pooling layer has (none: the lesson is why)."""
+    shape, layer = record.input_shape, record.layer
+    summary, record = single(_alone(record, pid))
     prompt = (
         f"How many trainable parameters does `layers.{layer_call(layer)}` have when applied to "
         f"`{shape_str(shape)}`? (Think about what pooling computes.)"
@@ -39,7 +116,7 @@ def _concept_pool_params(rng: random.Random, level: Difficulty, pid: str) -> Pro
            "and no bias, so nothing is learned, whatever the window and the number of channels.")
     b = blank("params", "Param #", "int", record.params, [step(Quantity.NOTE, why)],
               distractors=params_distractors(layer, shape, 0, 0), layer=0, field="params")
-    return make_problem(pid, ProblemType.CONCEPT, level, "Why pooling has no parameters", prompt, [b], summary.spec,
+    return make_problem(pid, ProblemType.CONCEPT, level, "Parameters of a pooling layer", prompt, [b], summary.spec,
                         solution=[why, *(s.text for s in shape_steps(record))])
 
 
@@ -48,10 +125,18 @@ def _concept_same_vs_valid(rng: random.Random, level: Difficulty, pid: str) -> P
     k = rng.choice((3, 5, 7))
     s = 1 if level is Difficulty.INTRO else rng.choice((1, 2))
     c, f = rng.choice((1, 3)), rng.choice(FILTERS)
-    specs = {mode: ModelSpec((n, n, c), (Conv2D(f, (k, k), (s, s), Padding(mode)),), pid) for mode in ("valid", "same")}
+    return same_vs_valid_problem(single(ModelSpec((n, n, c), (Conv2D(f, (k, k), (s, s)),), pid))[1], level, pid)
+
+
+def same_vs_valid_problem(record: LayerRecord, level: Difficulty, pid: str) -> Problem:
+    """The output shape of a square Conv2D with ``valid`` and with ``same`` padding."""
+    layer = record.layer
+    assert isinstance(layer, Conv2D)
+    shape, (k, _), (s, _), f = record.input_shape, layer.kernel_size, layer.strides, layer.filters
+    specs = {mode: ModelSpec(shape, (replace(layer, padding=Padding(mode), name=None),), pid) for mode in ("valid", "same")}
     records = {mode: single(spec)[1] for mode, spec in specs.items()}
     prompt = (
-        f"`Conv2D({f}, ({k}, {k}), strides={s})` is applied to `{shape_str((n, n, c))}`. What is the output "
+        f"`Conv2D({f}, ({k}, {k}), strides={s})` is applied to `{shape_str(shape)}`. What is the output "
         "shape with `padding=\"valid\"`, and with `padding=\"same\"`?"
     )
     blanks = [shape_blank("valid", records["valid"], "Output shape with padding='valid'"),
@@ -65,7 +150,11 @@ def _concept_same_vs_valid(rng: random.Random, level: Difficulty, pid: str) -> P
 
 def _concept_flatten(rng: random.Random, level: Difficulty, pid: str) -> Problem:
     side = rng.choice((3, 4, 5, 6, 7, 12, 13))
-    shape = (side, side, rng.choice(FILTERS))
+    return flatten_problem((side, side, rng.choice(FILTERS)), level, pid)
+
+
+def flatten_problem(shape: Shape, level: Difficulty, pid: str) -> Problem:
+    """What Flatten makes of a ``shape`` feature map."""
     summary, record = single(ModelSpec(shape, (Flatten(),), pid))
     h, w, c = shape
     prompt = f"What is the output shape of `layers.Flatten()` applied to `{shape_str(shape)}`?"
@@ -96,7 +185,7 @@ def macs_problem(spec: ModelSpec, level: Difficulty, pid: str) -> Problem:
     per_output = f"{kh}*{kw}*{c}"
     steps = [
         *shape_steps(record),
-        step(Quantity.MACS_PER_OUTPUT, f"each output value needs k_h*k_w*C_in = {per_output} = {kh * kw * c} multiply-adds",
+        step(Quantity.MACS_PER_OUTPUT, f"each output value needs k_h*k_w*C_in = {per_output} = {count_of(kh * kw * c, 'multiply-add')}",
              kh * kw * c, "k_h*k_w*C_in", per_output),
         step(Quantity.MACS, f"multiply-adds = H_out*W_out*(k_h*k_w*C_in)*filters = {work} = {record.macs}",
              record.macs, "H_out*W_out*(k_h*k_w*C_in)*filters", work),
@@ -124,11 +213,13 @@ def _concept_receptive_field(rng: random.Random, level: Difficulty, pid: str) ->
 
 
 def receptive_field_problem(spec: ModelSpec, level: Difficulty, pid: str) -> Problem:
-    """Receptive field of the last layer of a stack of convolutions and poolings."""
+    """Receptive field of the last layer of a stack of convolutions and poolings (layers without
+    a window, such as BatchNormalization, may sit between them)."""
     summary = analyze(spec, explain=True)
     steps = [step(Quantity.RECEPTIVE_FIELD, "r_0 = 1, j_0 = 1 (one input pixel; neighbouring pixels are 1 apart)", 1)]
     r_prev, j_prev = 1, 1
-    for rec in summary.records:
+    windowed = [rec for rec in summary.records if rec.layer.window() is not None]
+    for rec in windowed:  # the others (padding, normalization, activations) leave it as it is
         (k, _), (s, _) = _window(rec.layer)
         rf = rec.receptive_field
         assert rf is not None
@@ -143,7 +234,7 @@ def receptive_field_problem(spec: ModelSpec, level: Difficulty, pid: str) -> Pro
         f"The layers below are stacked on a `{shape_str(spec.input_shape)}` input. How many input pixels "
         "wide is the receptive field of one output value of the last layer?"
     )
-    kernels = [_window(rec.layer)[0][0] for rec in summary.records]
+    kernels = [_window(rec.layer)[0][0] for rec in windowed]
     naive = 1 + sum(k - 1 for k in kernels)
     b = blank("rf", "Receptive field (pixels)", "int", final.size[0], steps, field="receptive_field",
               distractors=[(naive, "ignored the pooling's stride"), (max(kernels), "took only the largest kernel")])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from fractions import Fraction
 from typing import Any
@@ -50,17 +50,26 @@ def _solve(relation: str, unknown: str, quantity: Quantity, values: dict[str, in
                 value.numerator if whole else None, f"{unknown} = {text}", substituted)
 
 
-def inverse(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None) -> Problem:
-    """Find the missing kernel size, stride, padding, dilation or filter count. Variant: which."""
+def offered(level: Difficulty) -> list[str]:
+    """The unknowns an unpinned inverse problem draws from at ``level`` (a config's ``find:``
+    may ask for any of :data:`~generator.problems.slot.FINDS` at any level)."""
     variants = ["kernel", "padding_mode", "filters"]
     if level is not Difficulty.INTRO:
         variants += ["stride", "zero_padding"]
     if level is Difficulty.ADVANCED:
         variants += ["dilation"]
+    return variants
+
+
+def inverse(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None,
+            avoid: Collection[str] = ()) -> Problem:
+    """Find the missing kernel size, stride, padding, dilation or filter count. Variant: which
+    (drawn among those offered at ``level`` and not in ``avoid``, when there are any)."""
     if variant is None:
-        variant = rng.choice(variants)
-    elif variant not in variants:
-        raise ValueError(f"inverse variant {variant!r} is not offered at level {level}")
+        choices = offered(level)
+        variant = rng.choice([v for v in choices if v not in avoid] or choices)
+    elif variant not in _INVERSE:
+        raise ValueError(f"unknown inverse variant {variant!r}")
     return replace(_INVERSE[variant](rng, level, pid), variant=variant)
 
 

@@ -6,7 +6,7 @@ step is the engine's derivation (see :mod:`generator.problems.base`).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from generator.engine import ModelSpec, analyze
 from generator.engine.formatting import keras_source, layer_call
@@ -25,29 +25,35 @@ from generator.problems.base import (
 )
 from generator.problems.concepts import concept
 from generator.problems.inverse import inverse
-from generator.sampler import Difficulty, sample_input, sample_layer, sample_model
+from generator.problems.slot import LAYER_CHOICES, Slot
+from generator.sampler import Difficulty, sample_input, sample_layer, sample_layer_of, sample_model
 
-Generator = Callable[[random.Random, Difficulty, str, "str | None"], Problem]
+Generator = Callable[[random.Random, Difficulty, str, "str | None", "Slot | None", Collection[str]], Problem]
 
 
 # ---------------------------------------------------------------- 1. summary table
 
 
-def summary_table(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None) -> Problem:
+def summary_table(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None,
+                  slot: Slot | None = None, avoid: Collection[str] = ()) -> Problem:
     """Fill in Keras' summary table (output shape and Param # of every layer, and the totals).
-    Variant: the number of layers."""
+    Variant: the number of layers. With the slot's ``model``, the table of that model."""
+    if slot is not None and slot.model is not None:
+        return summary_problem(slot.model, level, pid, str(len(slot.model.layers)), slot.model_title)
     spec, variant = draw_until(lambda: sample_model(rng, level, name=pid), lambda m: str(len(m.layers)), variant)
     return summary_problem(spec, level, pid, variant)
 
 
 def _sum_step(quantity: Quantity, terms: str, value: int, what: str, note: str = "") -> WorkedStep:
     """``320 + 18496 = 18816``: a total over the layers."""
-    work = terms or "0"
-    return step(quantity, f"{work} = {value}{note}", value, f"sum of the {what}", work)
+    if not terms:  # nothing to add up
+        return step(quantity, f"{value}{note}", value, f"sum of the {what}", "0")
+    return step(quantity, f"{terms} = {value}{note}", value, f"sum of the {what}", terms)
 
 
-def summary_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str = "") -> Problem:
-    """The summary-table problem for a given model (the lab handout uses the seed's model)."""
+def summary_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str = "", about: str = "") -> Problem:
+    """The summary-table problem for a given model (the lab handout uses the seed's model);
+    ``about`` names it (``VGG16``)."""
     summary = analyze(spec, explain=True)
     blanks: list[Blank] = []
     rows = []
@@ -76,7 +82,7 @@ def summary_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str =
               field="non_trainable_params"),
     ]
     prompt = (
-        f"The model below takes inputs of shape `{shape_str(spec.input_shape)}`. Fill in its summary "
+        f"The model below{f', {about},' if about else ''} takes inputs of shape `{shape_str(spec.input_shape)}`. Fill in its summary "
         "table as `model.summary()` would print it: the output shape and the number of parameters "
         "(Param #) of every layer, then the totals."
     )
@@ -97,22 +103,69 @@ def _one_layer_spec(rng: random.Random, level: Difficulty, pid: str, pooling: bo
     return ModelSpec(shape, (sample_layer(rng, level, shape, pooling=pooling),), pid)
 
 
-def layer_shape(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None) -> Problem:
-    """The output shape of one convolution or pooling layer. Variant: the layer type."""
-    spec, variant = draw_until(lambda: _one_layer_spec(rng, level, pid, pooling=rng.random() < 0.35),
-                                lambda m: m.layers[0].type_name, variant)
-    return layer_shape_problem(spec, level, pid, variant)
+def article(word: str) -> str:
+    """``a Conv2D``, ``an AveragePooling2D``: the indefinite article for a layer type.
+
+    >>> article("AveragePooling2D"), article("Conv2D"), article("UpSampling2D")
+    ('an AveragePooling2D', 'a Conv2D', 'an UpSampling2D')
+    """
+    return f"{'an' if word[:1] in 'AEIOU' else 'a'} {word}"
 
 
-def layer_shape_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str = "") -> Problem:
-    """The output-shape question for a one-layer model."""
+def _layer_draw(rng: random.Random, level: Difficulty, pid: str, kind: ProblemType, variant: str | None,
+                slot: Slot | None, avoid: Collection[str],
+                natural: Callable[[], tuple[Shape, Layer]]) -> tuple[tuple[Shape, Layer], str, str]:
+    """(input shape, layer), its layer type, and a sentence placing it in the slot's model (or
+    ""), for a one-layer question: from the slot's model, from the slot's ``layers``, or from the
+    level's usual mix, preferring a layer type not in ``avoid``."""
+    allowed = slot.layers if slot is not None and slot.layers else ()
+    if slot is not None and slot.model is not None:
+        records = [r for r in analyze(slot.model).records
+                   if r.type_name in (allowed or LAYER_CHOICES[kind]) and (variant is None or r.type_name == variant)
+                   and (kind is not ProblemType.LAYER_PARAMS or r.params)]
+        if not records:
+            raise ValueError(f"the model has no layer a {kind.value} question can be asked about"
+                             + (f" among {', '.join(allowed)}" if allowed else ""))
+        fresh = [r for r in records if r.type_name not in avoid] or records
+        r = fresh[rng.randrange(len(fresh))]
+        model = slot.model_title or f"the model `{slot.model.name}`"
+        where = f"In {model}, layer {r.index + 1} (`{r.name}`) receives a tensor of shape"
+        return (r.input_shape, r.layer), r.type_name, where
+    if allowed or variant is not None:
+        choices = [variant] if variant is not None else [t for t in allowed if t not in avoid] or list(allowed)
+        type_name = rng.choice(choices)
+        if type_name in LAYER_CHOICES[kind]:
+            return sample_layer_of(rng, level, type_name), type_name, ""
+    drawn, type_name = draw_until(natural, lambda d: d[1].type_name, variant)
+    for _ in range(50 if avoid else 0):  # another layer type than the sheet's earlier ones, if one comes
+        if type_name not in avoid:
+            break
+        drawn, type_name = draw_until(natural, lambda d: d[1].type_name, None)
+    return drawn, type_name, ""
+
+
+def layer_shape(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None,
+                slot: Slot | None = None, avoid: Collection[str] = ()) -> Problem:
+    """The output shape of one layer. Variant: the layer type."""
+
+    def natural() -> tuple[Shape, Layer]:
+        spec = _one_layer_spec(rng, level, pid, pooling=rng.random() < 0.35)
+        return spec.input_shape, spec.layers[0]
+
+    (shape, layer), variant, where = _layer_draw(rng, level, pid, ProblemType.LAYER_SHAPE, variant, slot, avoid, natural)
+    return layer_shape_problem(ModelSpec(shape, (layer,), pid), level, pid, variant, where)
+
+
+def layer_shape_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str = "", where: str = "") -> Problem:
+    """The output-shape question for a one-layer model (``where`` places it in a bigger one)."""
     summary, record = single(spec)
+    call = f"`layers.{layer_call(record.layer)}`"
     prompt = (
-        f"A tensor of shape `{shape_str(spec.input_shape)}` goes into "
-        f"`layers.{layer_call(record.layer)}`. What is the output shape?"
+        f"{where} `{shape_str(spec.input_shape)}`: it is {call}. What is its output shape?" if where else
+        f"A tensor of shape `{shape_str(spec.input_shape)}` goes into {call}. What is the output shape?"
     )
     blanks = [shape_blank("shape", record, "Output shape")]
-    return make_problem(pid, ProblemType.LAYER_SHAPE, level, f"Output shape of a {record.type_name} layer",
+    return make_problem(pid, ProblemType.LAYER_SHAPE, level, f"Output shape of {article(record.type_name)} layer",
                         prompt, blanks, summary.spec, variant=variant)
 
 
@@ -123,19 +176,23 @@ def _params_layer(rng: random.Random, level: Difficulty) -> tuple[Shape, Layer]:
         return shape, BatchNormalization()
     if pick < 0.4:
         flat = (rng.choice((128, 576, 784, 1024, 1600, 2048)),)
-        shape = flat if rng.random() < 0.7 else shape
+        # Dense on an image applies to the last axis only: a trap kept for the advanced level
+        shape = flat if level is not Difficulty.ADVANCED or rng.random() < 0.7 else shape
         return shape, Dense(rng.choice((10, 32, 64, 100, 128)), activation="relu")
     return shape, sample_layer(rng, level, shape)
 
 
-def layer_params(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None) -> Problem:
+def layer_params(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None,
+                 slot: Slot | None = None, avoid: Collection[str] = ()) -> Problem:
     """The parameter count of one layer (convolutions, Dense, and BatchNormalization at higher
     levels, with its trainable / non-trainable split). Variant: the layer type."""
-    (shape, layer), variant = draw_until(lambda: _params_layer(rng, level), lambda d: d[1].type_name, variant)
+    (shape, layer), variant, where = _layer_draw(rng, level, pid, ProblemType.LAYER_PARAMS, variant, slot, avoid,
+                                                 lambda: _params_layer(rng, level))
     summary, record = single(ModelSpec(shape, (layer,), pid))
+    call = f"`layers.{layer_call(layer)}`"
     prompt = (
-        f"A tensor of shape `{shape_str(shape)}` goes into `layers.{layer_call(layer)}`. "
-        "How many parameters does the layer have?"
+        f"{where} `{shape_str(shape)}`: it is {call}. How many parameters does it have?" if where else
+        f"A tensor of shape `{shape_str(shape)}` goes into {call}. How many parameters does the layer have?"
     )
     blanks = [params_blank("params", record, "Param #")]
     if record.non_trainable:
@@ -146,23 +203,37 @@ def layer_params(rng: random.Random, level: Difficulty, pid: str, variant: str |
             blank("non_trainable", "Non-trainable", "int", record.non_trainable, [param_steps(record)[1]],
                   layer=0, field="non_trainable", distractors=[(0, "thought every parameter is trained")]),
         ]
-    return make_problem(pid, ProblemType.LAYER_PARAMS, level, f"Parameters of a {record.type_name} layer",
+    return make_problem(pid, ProblemType.LAYER_PARAMS, level, f"Parameters of {article(record.type_name)} layer",
                         prompt, blanks, summary.spec, variant=variant)
 
+
+def _inverse(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None,
+             slot: Slot | None = None, avoid: Collection[str] = ()) -> Problem:
+    if slot is not None and slot.model is not None:
+        raise ValueError("an inverse problem cannot be about a given model")
+    return inverse(rng, level, pid, variant or (slot.find if slot is not None else None), avoid)
+
+
+def _concept(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None,
+             slot: Slot | None = None, avoid: Collection[str] = ()) -> Problem:
+    pinned = slot.topic if slot is not None else None
+    return concept(rng, level, pid, variant or pinned, avoid, slot.model if slot is not None else None)
 
 
 GENERATORS: dict[ProblemType, Generator] = {
     ProblemType.SUMMARY_TABLE: summary_table,
     ProblemType.LAYER_SHAPE: layer_shape,
     ProblemType.LAYER_PARAMS: layer_params,
-    ProblemType.INVERSE: inverse,
-    ProblemType.CONCEPT: concept,
+    ProblemType.INVERSE: _inverse,
+    ProblemType.CONCEPT: _concept,
 }
 
 
-def generate(kind: ProblemType | str, rng: random.Random, level: Difficulty | str, pid: str,
-             variant: str | None = None) -> Problem:
-    """One problem of type ``kind`` at ``level``, all answers computed; with ``variant`` (from
-    an earlier problem's ``variant``), the same kind of question with other numbers."""
-    return GENERATORS[ProblemType(kind)](rng, Difficulty(level), pid, variant)
-
+def generate(kind: Slot | ProblemType | str, rng: random.Random, level: Difficulty | str, pid: str,
+             variant: str | None = None, avoid: Collection[str] = ()) -> Problem:
+    """One problem for a slot (or of a problem type) at ``level``, all answers computed; with
+    ``variant`` (from an earlier problem's ``variant``), the same kind of question with other
+    numbers; without, a variant not in ``avoid`` when the slot allows one. A ValueError when
+    the slot's model has nothing to ask."""
+    slot = kind if isinstance(kind, Slot) else Slot(ProblemType(kind))
+    return GENERATORS[slot.type](rng, Difficulty(level), pid, variant, slot, avoid)

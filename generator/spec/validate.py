@@ -65,7 +65,7 @@ def build_layer(type_name: Any, args: Any, where: str) -> Layer:
     >>> build_layer("Conv3D", {}, "spec.yaml: layer 0")
     Traceback (most recent call last):
     ...
-    generator.errors.SpecError: spec.yaml: layer 0: unknown layer type 'Conv3D'; supported: Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling2D, Flatten, Dense, Dropout, Activation, BatchNormalization, ZeroPadding2D, UpSampling2D
+    generator.errors.SpecError: spec.yaml: layer 0: unknown layer type 'Conv3D'; supported: Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling2D, Flatten, Dense, Dropout, Activation, BatchNormalization, ZeroPadding2D, UpSampling2D, Reshape
     """
     cls = LAYER_TYPES.get(type_name) if isinstance(type_name, str) else None
     if cls is None:

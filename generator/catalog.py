@@ -1,0 +1,58 @@
+"""What a config can ask for, one line each: ``python -m generator list``."""
+
+from __future__ import annotations
+
+from generator.key import ProblemType
+from generator.problems.features import COVERS
+from generator.problems.slot import FINDS, LAYER_CHOICES, TOPICS
+from generator.sampler import Difficulty
+from generator.zoo import PREFIX, ZOO
+
+_TYPES = {
+    ProblemType.SUMMARY_TABLE: "fill in model.summary(): every layer's output shape and Param #, and the totals",
+    ProblemType.LAYER_SHAPE: "the output shape of one layer",
+    ProblemType.LAYER_PARAMS: "the parameter count of one layer (trainable / non-trainable for BatchNormalization)",
+    ProblemType.INVERSE: "the output is given: find a kernel size, stride, padding, dilation or filter count",
+    ProblemType.CONCEPT: "a concept with a computed answer (pooling's parameters, padding, Flatten, cost, receptive field)",
+}
+
+
+_FINDS = {
+    "kernel": "find the kernel size k from the input and output sizes",
+    "stride": "find the stride s",
+    "padding_mode": "tell 'valid' from 'same' padding",
+    "zero_padding": "find the rows of zeros ZeroPadding2D adds",
+    "dilation": "find the dilation rate (as Keras counts it)",
+    "filters": "find the number of filters from the parameter count",
+}
+_TOPICS = {
+    "pool_params": "how many parameters a pooling layer has",
+    "same_vs_valid": "one convolution's output with 'valid' and with 'same' padding",
+    "flatten": "what Flatten makes of a feature map",
+    "macs": "the multiply-adds of one convolution",
+    "receptive_field": "the receptive field after a stack of layers",
+}
+
+
+def catalog() -> list[tuple[str, str, str]]:
+    """(section, value, what it is) for every value a config field accepts.
+
+    >>> ("find", "dilation") in [(s, v) for s, v, _ in catalog()]
+    True
+    """
+    rows = [("type", t.value, _TYPES[t]) for t in ProblemType]
+    rows += [("difficulty", d.value, "the sampler's level") for d in Difficulty]
+    rows += [("find", f, f"inverse: {_FINDS[f]}") for f in FINDS]
+    rows += [("topic", t, f"concept: {_TOPICS[t]}") for t in TOPICS]
+    names = dict.fromkeys(name for choices in LAYER_CHOICES.values() for name in choices)
+    rows += [("layers", name, ", ".join(k.value for k, c in LAYER_CHOICES.items() if name in c)) for name in names]
+    rows += [("model", PREFIX + name, f"{z.title}; {z.source}") for name, z in ZOO.items()]
+    rows += [("covers", topic, "a topic a worksheet promises") for topic in COVERS]
+    return rows
+
+
+def catalog_text() -> str:
+    """The catalog as aligned text, one line per value."""
+    rows = catalog()
+    width = max(len(f"{s}: {v}") for s, v, _ in rows)
+    return "".join(f"{f'{s}: {v}':<{width}}  {what}\n" for s, v, what in rows)

@@ -1,0 +1,90 @@
+"""What a problem is about, as topic names a worksheet's ``covers:`` can ask for: the layer types
+and arguments of its models (``global_pooling``, ``dilation``, ``same_padding`` ...) and the
+concepts it teaches (``receptive_field``, ``macs``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from generator.engine import ModelSpec
+from generator.engine.layers import (
+    AveragePooling2D,
+    BaseConv2D,
+    BatchNormalization,
+    Conv2D,
+    Conv2DTranspose,
+    Dense,
+    DepthwiseConv2D,
+    Dropout,
+    Flatten,
+    GlobalPooling2D,
+    Layer,
+    MaxPooling2D,
+    Padding,
+    Reshape,
+    SeparableConv2D,
+    UpSampling2D,
+    ZeroPadding2D,
+)
+from generator.key import Problem, ProblemType
+
+
+def _padding(layer: Layer) -> bool:
+    return getattr(layer, "padding", None) is Padding.SAME
+
+
+def _conv_arg(test: Callable[[BaseConv2D], bool]) -> Callable[[Layer], bool]:
+    return lambda layer: isinstance(layer, BaseConv2D) and test(layer)
+
+
+LAYER_TOPICS: dict[str, Callable[[Layer], bool]] = {
+    "conv2d": lambda layer: type(layer) is Conv2D,
+    "max_pooling": lambda layer: isinstance(layer, MaxPooling2D),
+    "average_pooling": lambda layer: isinstance(layer, AveragePooling2D),
+    "global_pooling": lambda layer: isinstance(layer, GlobalPooling2D),
+    "flatten": lambda layer: isinstance(layer, Flatten),
+    "dense": lambda layer: isinstance(layer, Dense),
+    "dropout": lambda layer: isinstance(layer, Dropout),
+    "batch_normalization": lambda layer: isinstance(layer, BatchNormalization),
+    "depthwise": lambda layer: isinstance(layer, DepthwiseConv2D),
+    "separable": lambda layer: isinstance(layer, SeparableConv2D),
+    "transposed": lambda layer: isinstance(layer, Conv2DTranspose),
+    "upsampling": lambda layer: isinstance(layer, UpSampling2D),
+    "zero_padding": lambda layer: isinstance(layer, ZeroPadding2D),
+    "reshape": lambda layer: isinstance(layer, Reshape),
+    "same_padding": _padding,
+    "strides": _conv_arg(lambda c: max(c.strides) > 1),
+    "dilation": _conv_arg(lambda c: max(c.dilation_rate) > 1),
+    "rectangular_kernels": _conv_arg(lambda c: c.kernel_size[0] != c.kernel_size[1]),
+    "grouped": lambda layer: getattr(layer, "groups", 1) > 1,
+}
+"""Topics a model shows, by the test a layer passes."""
+
+CONCEPT_TOPICS = ("receptive_field", "macs")
+"""Topics only a question can show (no layer type or argument stands for them)."""
+
+COVERS = (*LAYER_TOPICS, *CONCEPT_TOPICS)
+"""Every topic ``covers:`` accepts."""
+
+
+def _models(problem: Problem) -> Iterator[ModelSpec]:
+    yield problem.model
+    for blank in problem.blanks:
+        if blank.model is not None:
+            yield blank.model
+
+
+def features(problem: Problem) -> frozenset[str]:
+    """The topics ``problem`` shows.
+
+    >>> import random
+    >>> from generator.problems import generate
+    >>> sorted(features(generate("concept", random.Random(1), "intro", "p", variant="receptive_field")))
+    ['conv2d', 'receptive_field']
+    """
+    found = {topic for model in _models(problem) for layer in model.layers
+             for topic, test in LAYER_TOPICS.items() if test(layer)}
+    if problem.type is ProblemType.CONCEPT and problem.variant in CONCEPT_TOPICS:
+        found.add(problem.variant)
+    return frozenset(found)

@@ -1,0 +1,75 @@
+"""What a config pins about one problem slot: the problem type, and optionally which unknown an
+inverse problem asks for (``find``), which concept (``topic``), which layer types a layer
+problem may use (``layers``), the model it is about (``model``) and a re-roll number (``seed``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.engine import ModelSpec
+from generator.key import ProblemType
+
+FINDS = ("kernel", "stride", "padding_mode", "zero_padding", "dilation", "filters")
+"""What an inverse problem can ask for (``find:``)."""
+
+TOPICS = ("pool_params", "same_vs_valid", "flatten", "macs", "receptive_field")
+"""The concept questions (``topic:``)."""
+
+SHAPE_LAYERS = (
+    "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "MaxPooling2D", "AveragePooling2D",
+    "GlobalMaxPooling2D", "GlobalAveragePooling2D", "Flatten", "Dense", "ZeroPadding2D", "UpSampling2D",
+)
+"""The layer types a ``layer_shape`` problem can ask about (``layers:``)."""
+
+PARAM_LAYERS = ("Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "Dense", "BatchNormalization")
+"""The layer types a ``layer_params`` problem can ask about: those with weights."""
+
+LAYER_CHOICES = {ProblemType.LAYER_SHAPE: SHAPE_LAYERS, ProblemType.LAYER_PARAMS: PARAM_LAYERS}
+
+MODEL_TYPES = (ProblemType.SUMMARY_TABLE, ProblemType.LAYER_SHAPE, ProblemType.LAYER_PARAMS, ProblemType.CONCEPT)
+"""The problem types that can be about a given model."""
+
+MODEL_TOPICS = ("pool_params", "same_vs_valid", "flatten", "macs", "receptive_field")
+"""The concept topics that can be asked about a layer of a given model."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One problem slot of a worksheet or exam.
+
+    Attributes:
+        type: The problem type.
+        find: For ``inverse``: the unknown (one of :data:`FINDS`), else None (drawn).
+        topic: For ``concept``: the concept (one of :data:`TOPICS`), else None (drawn).
+        layers: For ``layer_shape`` / ``layer_params``: the layer types it may ask about (empty:
+            the level's usual mix).
+        model: The model the problem is about (summary tables, layer and concept problems).
+        model_ref: The model as the config names it (``zoo:vgg16``, ``nets/small.yaml``).
+        model_title: How questions name the model (``VGG16 (Simonyan and Zisserman, 2014) ...``).
+        seed: A re-roll number: another value draws another problem for this slot only.
+    """
+
+    type: ProblemType
+    find: str | None = None
+    topic: str | None = None
+    layers: tuple[str, ...] = ()
+    model: ModelSpec | None = None
+    model_ref: str = ""
+    seed: int | None = None
+    model_title: str = ""
+
+    @property
+    def pinned(self) -> bool:
+        """Whether the config fixed anything beyond the type."""
+        return bool(self.find or self.topic or self.layers or self.model is not None)
+
+    def identity(self) -> str:
+        """What the slot's random stream is derived from, beside the build seed and its place:
+        what it pins and its re-roll number (so re-rolling one slot changes no other).
+
+        >>> Slot(ProblemType.INVERSE, find="stride", seed=2).identity()
+        'inverse|stride||||2'
+        """
+        return "|".join((self.type.value, self.find or "", self.topic or "", ",".join(self.layers),
+                         self.model_ref, "" if self.seed is None else str(self.seed)))

@@ -1,0 +1,153 @@
+"""How each LMS reads an export, and what the key says it should find: shared by the
+``test_exports*`` files.
+
+Moodle XML is read by element name as Moodle's ``question/format/xml/format.php`` reads it,
+GIFT with the escaping rules of ``question/format/gift/format.php``, QTI items as Canvas exports
+them. The expectations are read from the key's computed blanks, never typed here.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from dataclasses import dataclass
+
+from generator.answers import display
+from generator.key import Blank, Key, Paper, Problem
+
+# ---------------------------------------------------------------- what the key expects
+
+
+def label(paper: Paper) -> str:
+    """How the exports name a student's paper: ``{variant} {id}``."""
+    return f"{paper.variant} {paper.id}"
+
+
+def expected_boxes(problem: Problem) -> dict[str, set[str]]:
+    """Box key -> right answers, from the key alone: a shape is one exact number per axis."""
+    out: dict[str, set[str]] = {}
+    for blank in problem.blanks:
+        qid = f"{problem.id}.{blank.id}"
+        if blank.kind == "shape":
+            assert blank.accepted == (blank.answer,)
+            for axis, value in enumerate(blank.answer.split("x")):
+                out[f"{qid}[{axis}]"] = {value}
+        else:
+            out[qid] = set(blank.accepted)
+    return out
+
+
+def find_blank(key: Key, paper_index: int, qid: str) -> tuple[Problem, Blank]:
+    """The problem and blank question id ``qid`` names on paper ``paper_index``."""
+    pid, bid = qid.split(".", 1)
+    problem = next(p for p in key.papers[paper_index].problems if p.id == pid)
+    return problem, next(b for b in problem.blanks if b.id == bid)
+
+
+def mistake_of(blank: Blank, shown: str) -> str:
+    """The mistake behind the distractor shown as ``shown``."""
+    return next(d.mistake for d in blank.distractors if display(d.answer, blank.kind) == shown)
+
+
+# ---------------------------------------------------------------- Moodle XML
+
+
+def moodle_questions(data: bytes) -> list[ET.Element]:
+    """The ``<question>`` elements of a Moodle XML quiz, categories included."""
+    root = ET.fromstring(data)
+    assert root.tag == "quiz"
+    return list(root)
+
+
+def moodle_text(question: ET.Element, path: str) -> str:
+    """The text at ``path``, which must exist."""
+    node = question.find(path)
+    assert node is not None, f"missing {path}"
+    return node.text or ""
+
+
+# ---------------------------------------------------------------- GIFT
+
+_GIFT_ESCAPES = {"\\:": ":", "\\#": "#", "\\=": "=", "\\{": "{", "\\}": "}", "\\~": "~", "\\n": "\n"}
+
+
+def gift_pre(text: str) -> str:
+    """Escaped characters -> placeholders, as Moodle's ``escapedchar_pre``."""
+    text = text.replace("\\\\", "\x00092;")
+    for i, escaped in enumerate(_GIFT_ESCAPES):
+        text = text.replace(escaped, f"\x00{i};")
+    return text.replace("\x00092;", "\\")
+
+
+def _gift_post(text: str) -> str:
+    for i, char in enumerate(_GIFT_ESCAPES.values()):
+        text = text.replace(f"\x00{i};", char)
+    return text
+
+
+@dataclass
+class GiftQuestion:
+    category: str
+    name: str
+    text: str
+    answers: str
+    feedback: str
+
+
+def parse_gift(text: str) -> list[GiftQuestion]:
+    """Blocks split on blank lines, comment lines dropped, name / text / answers / general
+    feedback split on unescaped delimiters, as Moodle's ``readquestion``."""
+    questions, category = [], ""
+    for block in re.split(r"\n[ \t]*\n", text):
+        lines = [line for line in block.split("\n") if not line.strip().startswith("//")]
+        body = gift_pre("\n".join(lines).strip())
+        if not body:
+            continue
+        if body.startswith("$CATEGORY:"):
+            category = body[len("$CATEGORY:"):].strip()
+            continue
+        assert body.startswith("::"), body[:80]
+        end = body.index("::", 2)
+        name, rest = body[2:end], body[end + 2:].strip()
+        start, finish = rest.index("{"), rest.index("}")
+        assert finish == len(rest) - 1, "one answer section, at the end"
+        answers, separator, feedback = rest[start + 1:finish].rpartition("####")
+        assert separator
+        questions.append(GiftQuestion(category, _gift_post(name), _gift_post(rest[:start]), answers.strip(),
+                                      _gift_post(feedback)))
+    return questions
+
+
+def gift_options(answers: str) -> list[tuple[bool, str, str]]:
+    """(right?, option text, feedback) of a multiple-choice answer section."""
+    options = []
+    for part in answers.replace("=", "~=").split("~"):
+        if part.strip():
+            text, _, feedback = part.strip().partition("#")
+            options.append((text.startswith("="), html.unescape(_gift_post(text.lstrip("=").strip())),
+                            html.unescape(_gift_post(feedback.strip()))))
+    return options
+
+
+# ---------------------------------------------------------------- Canvas QTI
+
+QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
+_CP = "{http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1}"
+
+
+def qti_assessments(data: bytes) -> dict[str, ET.Element]:
+    """File name -> assessment of a QTI package, in manifest order (the manifest checked to list
+    every file, and only those)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        assert names == sorted(names)
+        manifest = ET.fromstring(archive.read("imsmanifest.xml"))
+        resources = manifest.findall(f"{_CP}resources/{_CP}resource")
+        hrefs = [r.get("href") for r in resources]
+        assert all(r.get("type") == "imsqti_xmlv1p2" for r in resources)
+        assert [r.find(f"{_CP}file").get("href") for r in resources] == hrefs
+        assert sorted(hrefs) == sorted(n for n in names if n != "imsmanifest.xml")
+        return {href: ET.fromstring(archive.read(href)) for href in hrefs}
