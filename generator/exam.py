@@ -31,6 +31,7 @@ from generator.problems.slot import Slot
 from generator.render import environment, render
 from generator.roster import Student, first_clash, read_roster
 from generator.verify import verify_or_fail
+from generator.wording import reword_key
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: readable from paper
 def variant_code(seed: int, student_id: str) -> str:
@@ -186,6 +187,8 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
     per_student = sum(r.count for r in config.problems)
     progress = Progress(len(students) * (1 + (per_student if verify else 0)), "drawing variants")
     master = build_master(config, seed, students, progress)
+    if template_dir is not None:  # the instructor's wording
+        master = reword_key(master, env)
     verified = verify_or_fail(master.problems, progress) if verify else ""
     master = replace(master, verified_with=verified)
     with atomic_dir(out, "exam") as tmp, ordered_map(

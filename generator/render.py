@@ -34,7 +34,7 @@ import jinja2.sandbox
 from markupsafe import Markup
 
 from generator.answers import display
-from generator.engine.formatting import count_of
+from generator.engine.formatting import article, count_of
 from generator.errors import UserError, cut
 from generator.userfiles import LIMITS
 
@@ -135,6 +135,7 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
     env.filters["cell"] = md_cell
     env.filters["display"] = display
     env.filters["count_of"] = count_of
+    env.filters["article"] = article
     env.filters["markdown"] = lambda text: Markup(markdown_to_html(str(text)))
     return env
 

@@ -19,6 +19,7 @@ from generator.output import Progress, atomic_dir, derive_seed, write_text
 from generator.problems.draw import Seen, draw_problems
 from generator.render import environment, render
 from generator.verify import verify_or_fail
+from generator.wording import reword_key
 
 
 def generate_problems(sheet: WorksheetConfig, seed: int, prefix: str, seen: Seen | None = None) -> list[Problem]:
@@ -52,6 +53,9 @@ def build_worksheets(
     config = load_config(config_path)
     env = environment(Path(templates) if templates else None)
     combined, sheets = worksheet_keys(config, seed)
+    if templates:  # the instructor's wording
+        sheets = [(sheet, reword_key(key, env)) for sheet, key in sheets]
+        combined = reword_key(combined, env)
     progress = Progress(len(combined.problems) + len(sheets), "building")
     verified = verify_or_fail(combined.problems, progress) if verify else ""
     out = Path(out)

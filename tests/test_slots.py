@@ -160,3 +160,32 @@ def test_list_prints_one_line_per_choice(run_cli):
                      "model: zoo:vgg16", "model: zoo:dcgan_generator", "covers: global_pooling"):
         assert sum(line.startswith(expected + " ") for line in lines) == 1, expected
     assert len(lines) == len(set(lines))
+
+
+def test_an_instructor_rewords_a_question_with_templates(tmp_path, run_cli):
+    path = _config(tmp_path, [{"type": "inverse", "find": "kernel"}, {"type": "concept", "topic": "flatten"}])
+    shipped = (REPO / "templates" / "problems" / "inverse.md.j2").read_text(encoding="utf-8")
+    mine = tmp_path / "mine" / "problems"
+    mine.mkdir(parents=True)
+    (mine / "inverse.md.j2").write_text(shipped.replace("Find the kernel size", "Wie groß ist der Kern?").replace(
+        "What is k?", "Bestimmen Sie k."), encoding="utf-8")
+    for out, extra in (("plain", []), ("reworded", ["--templates", str(tmp_path / "mine")])):
+        code, _, err = run_cli("worksheet", "--config", str(path), "--seed", "4", "--no-verify", "--out",
+                               str(tmp_path / out), *extra)
+        assert code == 0, err
+    plain = json.loads((tmp_path / "plain" / "ws-key.json").read_text())["problems"]
+    reworded = json.loads((tmp_path / "reworded" / "ws-key.json").read_text())["problems"]
+    assert reworded[0]["title"] == "Wie groß ist der Kern?" and reworded[0]["prompt"].endswith("Bestimmen Sie k.")
+    assert reworded[0]["prompt"].removesuffix("Bestimmen Sie k.") == plain[0]["prompt"].removesuffix("What is k?")
+    assert reworded[1] == plain[1]  # another type's template: untouched
+    assert [b["answer"] for b in reworded[0]["blanks"]] == [b["answer"] for b in plain[0]["blanks"]]
+    assert "Wie groß ist der Kern?" in (tmp_path / "reworded" / "ws-worksheet.html").read_text(encoding="utf-8")
+
+
+def test_a_template_that_words_nothing_is_one_line(tmp_path, run_cli):
+    path = _config(tmp_path, [{"type": "inverse", "find": "stride"}])
+    (tmp_path / "mine" / "problems").mkdir(parents=True)
+    (tmp_path / "mine" / "problems" / "inverse.md.j2").write_text("{% if variant == 'kernel' %}K{% endif %}\n")
+    line = one_line_error(*run_cli("worksheet", "--config", str(path), "--seed", "4", "--no-verify", "--out",
+                                   str(tmp_path / "out"), "--templates", str(tmp_path / "mine"))[::2])
+    assert line == "error: template problems/inverse.md.j2: gives no heading for the inverse question stride"

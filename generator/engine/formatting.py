@@ -127,3 +127,12 @@ def count_of(n: int, noun: str) -> str:
     ('1 multiply-add', '12,544 multiply-adds')
     """
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def article(word: str) -> str:
+    """``a Conv2D``, ``an AveragePooling2D``: a layer type with its indefinite article.
+
+    >>> article("AveragePooling2D"), article("Conv2D"), article("UpSampling2D")
+    ('an AveragePooling2D', 'a Conv2D', 'an UpSampling2D')
+    """
+    return f"{'an' if word[:1] in 'AEIOU' else 'a'} {word}"

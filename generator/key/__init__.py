@@ -33,7 +33,7 @@ from generator.answers import KINDS, normalize
 from generator.engine import ModelSpec, Summary, analyze
 from generator.engine.steps import Quantity
 from generator.errors import SpecError, UserError, brief, cut
-from generator.key.parts import Blank, Distractor, KeyKind, ProblemType, WorkedStep
+from generator.key.parts import Blank, Distractor, KeyKind, ProblemType, Wording, WorkedStep
 from generator.roster import Student, first_clash
 from generator.spec import spec_from_dict
 from generator.userfiles import load_json, read_text
@@ -42,7 +42,7 @@ FORMAT = "cnn-worksheets-key/2"
 """The ``format`` field of every key written; keys without it are read as version 1 (0.1's
 keys, whose steps are plain text)."""
 
-__all__ = ["FORMAT", "Blank", "Distractor", "Key", "KeyKind", "Paper", "Problem", "ProblemType", "WorkedStep"]
+__all__ = ["FORMAT", "Blank", "Distractor", "Key", "KeyKind", "Paper", "Problem", "ProblemType", "WorkedStep", "Wording"]
 
 _BY_FIELD = {kind.field: kind for kind in KeyKind}
 
@@ -63,6 +63,8 @@ class Problem:
         code: Keras code shown with the question (may be empty).
         table: Summary-table rows ``{layer, shape, params}`` naming blank ids.
         variant: The sub-type exams match slots on (layer type, concept, layer count).
+        wording: What the heading and prompt were rendered from (None when read from a file:
+            a key stores the words, not the template).
     """
 
     id: str
@@ -76,6 +78,7 @@ class Problem:
     code: str = ""
     table: tuple[dict[str, str], ...] = ()
     variant: str = ""
+    wording: Wording | None = field(default=None, compare=False)
 
     @functools.cached_property
     def summary(self) -> Summary:

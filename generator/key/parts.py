@@ -129,3 +129,22 @@ class Blank:
             "layer": self.layer, "field": self.field,
             "spec": None if self.model is None else self.model.to_dict(), "shown": self.shown,
         }
+
+
+Fact = str | int | bool
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What a problem's heading and prompt are rendered from (see :mod:`generator.wording`).
+
+    Attributes:
+        template: The problem type's template, ``problems/{template}.md.j2``.
+        variant: Which question of the type (``kernel``, ``macs`` ...; ``""`` when one).
+        facts: The numbers and code the wording shows, already formatted (``(None, 28, 28, 1)``,
+            ``Conv2D(32, (3, 3))``), in a fixed order.
+    """
+
+    template: str
+    variant: str
+    facts: tuple[tuple[str, Fact], ...]

@@ -16,12 +16,14 @@ from generator.engine.layers import shape_str
 from generator.engine.model import LayerRecord, Summary
 from generator.engine.steps import Quantity
 from generator.key import Blank, Distractor, Problem, ProblemType, WorkedStep
+from generator.key.parts import Wording
 from generator.problems.distractors import (
     pad_int_distractors,
     params_distractors,
     shape_distractors,
 )
 from generator.sampler import Difficulty
+from generator.wording import render_wording
 
 T = TypeVar("T")
 MAX_DRAWS = 20_000
@@ -124,11 +126,13 @@ def single(spec: ModelSpec) -> tuple[Summary, LayerRecord]:
     return summary, summary.records[0]
 
 
-def make_problem(pid: str, kind: ProblemType, level: Difficulty, title: str, prompt: str,
+def make_problem(pid: str, kind: ProblemType, level: Difficulty, words: Wording,
                  blanks: list[Blank], model: ModelSpec, solution: list[str] | None = None,
                  code: str = "", table: tuple[dict[str, str], ...] = (), variant: str = "") -> Problem:
-    """A problem; without ``solution``, the blanks' steps (labelled when there are several)."""
+    """A problem worded by its type's template (see :mod:`generator.wording`); without
+    ``solution``, the blanks' steps (labelled when there are several)."""
     if solution is None:
         solution = [s.text if len(blanks) == 1 else f"{b.label}: {s.text}" for b in blanks for s in b.steps]
+    title, prompt = render_wording(words)
     return Problem(pid, kind, level.value, title, prompt, tuple(blanks), tuple(solution), model,
-                   code, table, variant)
+                   code, table, variant, words)

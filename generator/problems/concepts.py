@@ -27,6 +27,7 @@ from generator.key import Problem, ProblemType
 from generator.problems.base import blank, make_problem, shape_blank, shape_steps, single, step
 from generator.problems.distractors import params_distractors
 from generator.sampler import FILTERS, Difficulty, sample_input, sample_layer
+from generator.wording import wording
 
 
 def concept(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None,
@@ -108,15 +109,12 @@ def pool_params_problem(record: LayerRecord, level: Difficulty, pid: str) -> Pro
     """How many parameters a pooling layer has (none: the lesson is why)."""
     shape, layer = record.input_shape, record.layer
     summary, record = single(_alone(record, pid))
-    prompt = (
-        f"How many trainable parameters does `layers.{layer_call(layer)}` have when applied to "
-        f"`{shape_str(shape)}`? (Think about what pooling computes.)"
-    )
     why = ("Pooling takes the maximum or the mean of each window: a fixed function with no weights "
            "and no bias, so nothing is learned, whatever the window and the number of channels.")
     b = blank("params", "Param #", "int", record.params, [step(Quantity.NOTE, why)],
               distractors=params_distractors(layer, shape, 0, 0), layer=0, field="params")
-    return make_problem(pid, ProblemType.CONCEPT, level, "Parameters of a pooling layer", prompt, [b], summary.spec,
+    words = wording("concept", "pool_params", call=layer_call(layer), input=shape_str(shape))
+    return make_problem(pid, ProblemType.CONCEPT, level, words, [b], summary.spec,
                         solution=[why, *(s.text for s in shape_steps(record))])
 
 
@@ -135,16 +133,13 @@ def same_vs_valid_problem(record: LayerRecord, level: Difficulty, pid: str) -> P
     shape, (k, _), (s, _), f = record.input_shape, layer.kernel_size, layer.strides, layer.filters
     specs = {mode: ModelSpec(shape, (replace(layer, padding=Padding(mode), name=None),), pid) for mode in ("valid", "same")}
     records = {mode: single(spec)[1] for mode, spec in specs.items()}
-    prompt = (
-        f"`Conv2D({f}, ({k}, {k}), strides={s})` is applied to `{shape_str(shape)}`. What is the output "
-        "shape with `padding=\"valid\"`, and with `padding=\"same\"`?"
-    )
     blanks = [shape_blank("valid", records["valid"], "Output shape with padding='valid'"),
               replace(shape_blank("same", records["same"], "Output shape with padding='same'"),
                       model=specs["same"])]
     lesson = (f"'valid' adds no padding, so each side shrinks by k - 1 = {k - 1} before the stride; 'same' pads "
               f"so that the output is ceil(n/s): the kernel size no longer matters.")
-    return make_problem(pid, ProblemType.CONCEPT, level, "'same' versus 'valid' padding", prompt, blanks,
+    words = wording("concept", "same_vs_valid", filters=f, kernel=k, stride=s, input=shape_str(shape))
+    return make_problem(pid, ProblemType.CONCEPT, level, words, blanks,
                         specs["valid"], solution=[lesson, *(f"{b.label}: {st.text}" for b in blanks for st in b.steps)])
 
 
@@ -157,12 +152,12 @@ def flatten_problem(shape: Shape, level: Difficulty, pid: str) -> Problem:
     """What Flatten makes of a ``shape`` feature map."""
     summary, record = single(ModelSpec(shape, (Flatten(),), pid))
     h, w, c = shape
-    prompt = f"What is the output shape of `layers.Flatten()` applied to `{shape_str(shape)}`?"
     b = blank("shape", "Output shape", "shape", record.output_shape, shape_steps(record),
               distractors=[((h * w,), "forgot the channels"), ((h, w * c), "flattened only the last two axes"), ((h + w + c,), "added the axes instead of multiplying")],
               layer=0, field="output_shape")
     lesson = "Flatten keeps the batch axis and unrolls everything else into one vector: its length is H*W*C."
-    return make_problem(pid, ProblemType.CONCEPT, level, "What Flatten produces", prompt, [b], summary.spec,
+    words = wording("concept", "flatten", input=shape_str(shape))
+    return make_problem(pid, ProblemType.CONCEPT, level, words, [b], summary.spec,
                         solution=[lesson, *(s.text for s in b.steps)])
 
 
@@ -190,15 +185,12 @@ def macs_problem(spec: ModelSpec, level: Difficulty, pid: str) -> Problem:
         step(Quantity.MACS, f"multiply-adds = H_out*W_out*(k_h*k_w*C_in)*filters = {work} = {record.macs}",
              record.macs, "H_out*W_out*(k_h*k_w*C_in)*filters", work),
     ]
-    prompt = (
-        f"How many multiply-add operations does `layers.{layer_call(layer)}` perform on one input of shape "
-        f"`{shape_str(shape)}` (ignore the bias additions)?"
-    )
     b = blank("macs", "Multiply-adds", "int", record.macs, steps, layer=0, field="macs",
               distractors=[(record.params - (f if layer.use_bias else 0), "counted the weights instead of the operations"),
                            (shape[0] * shape[1] * kh * kw * c * f, "used the input size instead of the output size"),
                            (ho * wo * kh * kw * f, "forgot the input channels")])
-    return make_problem(pid, ProblemType.CONCEPT, level, "The cost of a convolution", prompt, [b], summary.spec)
+    words = wording("concept", "macs", call=layer_call(layer), input=shape_str(shape))
+    return make_problem(pid, ProblemType.CONCEPT, level, words, [b], summary.spec)
 
 
 def _concept_receptive_field(rng: random.Random, level: Difficulty, pid: str) -> Problem:
@@ -230,15 +222,12 @@ def receptive_field_problem(spec: ModelSpec, level: Difficulty, pid: str) -> Pro
         r_prev, j_prev = rf.size[0], rf.jump[0]
     final = summary.records[-1].receptive_field
     assert final is not None
-    prompt = (
-        f"The layers below are stacked on a `{shape_str(spec.input_shape)}` input. How many input pixels "
-        "wide is the receptive field of one output value of the last layer?"
-    )
     kernels = [_window(rec.layer)[0][0] for rec in windowed]
     naive = 1 + sum(k - 1 for k in kernels)
     b = blank("rf", "Receptive field (pixels)", "int", final.size[0], steps, field="receptive_field",
               distractors=[(naive, "ignored the pooling's stride"), (max(kernels), "took only the largest kernel")])
-    return make_problem(pid, ProblemType.CONCEPT, level, "Receptive field after several layers", prompt, [b],
+    words = wording("concept", "receptive_field", input=shape_str(spec.input_shape))
+    return make_problem(pid, ProblemType.CONCEPT, level, words, [b],
                         spec, code=keras_source(spec))
 
 

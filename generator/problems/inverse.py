@@ -19,8 +19,10 @@ from generator.engine import formulas as F
 from generator.engine.layers import Conv2D, Padding, ZeroPadding2D, shape_str
 from generator.engine.steps import Quantity
 from generator.key import Blank, Problem, ProblemType, WorkedStep
+from generator.key.parts import Wording
 from generator.problems.base import blank, make_problem, param_steps, shape_steps, single, step
 from generator.sampler import FILTERS, Difficulty
+from generator.wording import wording
 
 
 @functools.cache
@@ -83,9 +85,9 @@ def _conv_side(n: int, k: int, s: int = 1, d: int = 1, same: bool = False) -> in
 
 
 def _square_conv_problem(pid: str, level: Difficulty, n: int, c: int, layer: Conv2D,
-                         title: str, prompt: str, b: Blank, extra_steps: list[WorkedStep]) -> Problem:
+                         words: Wording, b: Blank, extra_steps: list[WorkedStep]) -> Problem:
     summary, record = single(ModelSpec((n, n, c), (layer,), pid))
-    return make_problem(pid, ProblemType.INVERSE, level, title, prompt, [b], summary.spec,
+    return make_problem(pid, ProblemType.INVERSE, level, words, [b], summary.spec,
                         solution=[*(s.text for s in extra_steps), *(f"check: {s.text}" for s in shape_steps(record))])
 
 
@@ -101,14 +103,10 @@ def _inverse_kernel(rng: random.Random, level: Difficulty, pid: str) -> Problem:
         line,
         step(Quantity.NOTE, f"with floor((n - k)/s), every k from {min(accepted)} to {max(accepted)} gives {o}: all are right"),
     ]
-    prompt = (
-        f"A `Conv2D({f}, kernel_size=(k, k), strides={s})` layer with `padding=\"valid\"` turns an input "
-        f"of shape `{shape_str((n, n, c))}` into `{shape_str((o, o, f))}`. What is k?"
-    )
     b = blank("k", "Kernel size k", "int", k, steps, accepted=accepted, field="kernel_size",
               distractors=[(n - o, "forgot the +1"), (n - o + 2, "added the 1 instead of subtracting"), ((n - o) // max(s, 1), "divided by the stride")])
-    return _square_conv_problem(pid, level, n, c, Conv2D(f, (k, k), (s, s)), "Find the kernel size",
-                                prompt, b, steps)
+    words = wording("inverse", "kernel", filters=f, stride=s, input=shape_str((n, n, c)), output=shape_str((o, o, f)))
+    return _square_conv_problem(pid, level, n, c, Conv2D(f, (k, k), (s, s)), words, b, steps)
 
 
 def _inverse_stride(rng: random.Random, level: Difficulty, pid: str) -> Problem:
@@ -121,13 +119,10 @@ def _inverse_stride(rng: random.Random, level: Difficulty, pid: str) -> Problem:
     line = _solve("(n - k)/s + 1 = o", "s", Quantity.STRIDES, {"n": n, "k": k, "o": o})
     steps = [line, step(Quantity.NOTE, f"the floor in floor((n - k)/s) + 1 means the strides {', '.join(map(str, accepted))} all give {o}")
              if len(accepted) > 1 else step(Quantity.STRIDES, f"only s = {s} gives {o}", s)]
-    prompt = (
-        f"A `Conv2D({f}, ({k}, {k}), strides=s)` layer with `padding=\"valid\"` turns `{shape_str((n, n, c))}` "
-        f"into `{shape_str((o, o, f))}`. Which stride s does it use? (Give one; every stride that works is accepted.)"
-    )
     b = blank("s", "Stride s", "int", s, steps, accepted=accepted, field="strides",
               distractors=[(max(1, (n - k) // max(o, 1)), "forgot the +1"), (s + 1, "off by one")])
-    return _square_conv_problem(pid, level, n, c, Conv2D(f, (k, k), (s, s)), "Find the stride", prompt, b, steps)
+    words = wording("inverse", "stride", filters=f, kernel=k, input=shape_str((n, n, c)), output=shape_str((o, o, f)))
+    return _square_conv_problem(pid, level, n, c, Conv2D(f, (k, k), (s, s)), words, b, steps)
 
 
 def _inverse_padding_mode(rng: random.Random, level: Difficulty, pid: str) -> Problem:
@@ -143,13 +138,11 @@ def _inverse_padding_mode(rng: random.Random, level: Difficulty, pid: str) -> Pr
         _mode_step("same", F.CONV_SAME.symbolic, F.CONV_SAME.work(n=n, s=s).text, _conv_side(n, k, s, same=True)),
         step(Quantity.PADDING, f"only '{mode}' gives {o}"),
     ]
-    prompt = (
-        f"A `Conv2D({f}, ({k}, {k}), strides={s}, padding=?)` layer turns `{shape_str((n, n, c))}` into "
-        f"`{shape_str((o, o, f))}`. Was the padding `valid` or `same`?"
-    )
     b = blank("padding", "padding", "choice", mode, steps, field="padding", distractors=[(other, f"confused what '{other}' does")])
     layer = Conv2D(f, (k, k), (s, s), Padding(mode))
-    return _square_conv_problem(pid, level, n, c, layer, "Valid or same padding?", prompt, b, steps)
+    words = wording("inverse", "padding_mode", filters=f, kernel=k, stride=s, input=shape_str((n, n, c)),
+                    output=shape_str((o, o, f)))
+    return _square_conv_problem(pid, level, n, c, layer, words, b, steps)
 
 
 def _inverse_zero_padding(rng: random.Random, level: Difficulty, pid: str) -> Problem:
@@ -160,16 +153,13 @@ def _inverse_zero_padding(rng: random.Random, level: Difficulty, pid: str) -> Pr
     accepted = [pp for pp in range(0, k + 1) if _conv_side(n + 2 * pp, k) == o]
     c, f = rng.choice((1, 3)), rng.choice(FILTERS)
     line = _solve("n + 2*p - k + 1 = o", "p", Quantity.ZERO_PADDING, {"n": n, "k": k, "o": o})
-    prompt = (
-        f"`ZeroPadding2D(p)` followed by `Conv2D({f}, ({k}, {k}))` (valid padding, stride 1) turns "
-        f"`{shape_str((n, n, c))}` into `{shape_str((o, o, f))}`. How many rows of zeros p are added on each side?"
-    )
     b = blank("p", "Zero padding p per side", "int", p, [line], accepted=accepted, field="padding",
               distractors=[(2 * p, "counted both sides together"), (k - 1, "padded the whole kernel overhang on each side")])
     spec = ModelSpec((n, n, c), (ZeroPadding2D(((p, p), (p, p))), Conv2D(f, (k, k))), pid)
     summary = analyze(spec, explain=True)
     check = [f"check: {s.text}" for r in summary.records for s in r.steps if not s.quantity.counts_parameters]
-    return make_problem(pid, ProblemType.INVERSE, level, "Find the zero padding", prompt, [b], spec,
+    words = wording("inverse", "zero_padding", filters=f, kernel=k, input=shape_str((n, n, c)), output=shape_str((o, o, f)))
+    return make_problem(pid, ProblemType.INVERSE, level, words, [b], spec,
                         solution=[line.text, *check])
 
 
@@ -181,14 +171,11 @@ def _inverse_dilation(rng: random.Random, level: Difficulty, pid: str) -> Proble
     accepted = [dd for dd in range(1, n) if _conv_side(n, k, 1, dd) == o]
     c, f = rng.choice((16, 32)), rng.choice(FILTERS)
     line = _solve("n - d*(k - 1) = o", "d", Quantity.DILATION_RATE, {"n": n, "k": k, "o": o})
-    prompt = (
-        f"A `Conv2D({f}, (3, 3), dilation_rate=d)` layer (valid padding, stride 1) turns "
-        f"`{shape_str((n, n, c))}` into `{shape_str((o, o, f))}`. What is the dilation rate d (as Keras counts it)?"
-    )
     b = blank("d", "Dilation rate d", "int", d, [line], accepted=accepted, field="dilation_rate",
               distractors=[(d - 1, "counted dilation from 0 (CS231n's convention)"), (d + 1, "off by one")])
     layer = Conv2D(f, (k, k), dilation_rate=(d, d))
-    return _square_conv_problem(pid, level, n, c, layer, "Find the dilation rate", prompt, b, [line])
+    words = wording("inverse", "dilation", filters=f, kernel=k, input=shape_str((n, n, c)), output=shape_str((o, o, f)))
+    return _square_conv_problem(pid, level, n, c, layer, words, b, [line])
 
 
 def _inverse_filters(rng: random.Random, level: Difficulty, pid: str) -> Problem:
@@ -200,13 +187,10 @@ def _inverse_filters(rng: random.Random, level: Difficulty, pid: str) -> Problem
     summary, record = single(ModelSpec((n, n, c), (layer,), pid))
     P = record.params
     line = _solve("(kh*kw*c + 1)*f = P", "f", Quantity.FILTERS, {"kh": k, "kw": k, "c": c, "P": P})
-    prompt = (
-        f"A `Conv2D(f, ({k}, {k}))` layer with a bias, on inputs with {c} channels, has {P:,} parameters. "
-        "How many filters f does it have?"
-    )
     b = blank("f", "Filters f", "int", f, [line, *param_steps(record)], field="filters",
               distractors=[(P // (k * k * c) if k * k * c else f + 1, "ignored the bias"), (P // (k * k + 1), "forgot the input channels")])
-    return make_problem(pid, ProblemType.INVERSE, level, "Find the number of filters", prompt, [b], summary.spec,
+    words = wording("inverse", "filters", kernel=k, channels=c, params=P)
+    return make_problem(pid, ProblemType.INVERSE, level, words, [b], summary.spec,
                         solution=[line.text, *(f"check: {s.text}" for s in param_steps(record))])
 
 

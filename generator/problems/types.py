@@ -13,6 +13,7 @@ from generator.engine.formatting import keras_source, layer_call
 from generator.engine.layers import BatchNormalization, Dense, Layer, shape_str
 from generator.engine.steps import Quantity, Shape
 from generator.key import Blank, Problem, ProblemType, WorkedStep
+from generator.key.parts import Fact
 from generator.problems.base import (
     blank,
     draw_until,
@@ -27,6 +28,10 @@ from generator.problems.concepts import concept
 from generator.problems.inverse import inverse
 from generator.problems.slot import LAYER_CHOICES, Slot
 from generator.sampler import Difficulty, sample_input, sample_layer, sample_layer_of, sample_model
+from generator.wording import wording
+
+Place = dict[str, Fact]
+"""Where a question's layer sits in a given model: ``model`` (its name), ``position``, ``name``."""
 
 Generator = Callable[[random.Random, Difficulty, str, "str | None", "Slot | None", Collection[str]], Problem]
 
@@ -81,17 +86,13 @@ def summary_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str =
                          "non-trainable of every layer", note)],
               field="non_trainable_params"),
     ]
-    prompt = (
-        f"The model below{f', {about},' if about else ''} takes inputs of shape `{shape_str(spec.input_shape)}`. Fill in its summary "
-        "table as `model.summary()` would print it: the output shape and the number of parameters "
-        "(Param #) of every layer, then the totals."
-    )
     solution = [
         f"{r.name} ({r.type_name}), input {shape_str(r.input_shape)}: "
         + "; ".join(s.text for s in r.steps) + f" -> output {shape_str(r.output_shape)}"
         for r in summary.records
     ] + [f"{b.label}: {b.steps[0].text}" for b in blanks[-3:]]
-    return make_problem(pid, ProblemType.SUMMARY_TABLE, level, "Fill in the summary table", prompt, blanks,
+    words = wording("summary_table", input=shape_str(spec.input_shape), about=about)
+    return make_problem(pid, ProblemType.SUMMARY_TABLE, level, words, blanks,
                         spec, solution=solution, code=keras_source(spec), table=tuple(rows), variant=variant)
 
 
@@ -103,21 +104,12 @@ def _one_layer_spec(rng: random.Random, level: Difficulty, pid: str, pooling: bo
     return ModelSpec(shape, (sample_layer(rng, level, shape, pooling=pooling),), pid)
 
 
-def article(word: str) -> str:
-    """``a Conv2D``, ``an AveragePooling2D``: the indefinite article for a layer type.
-
-    >>> article("AveragePooling2D"), article("Conv2D"), article("UpSampling2D")
-    ('an AveragePooling2D', 'a Conv2D', 'an UpSampling2D')
-    """
-    return f"{'an' if word[:1] in 'AEIOU' else 'a'} {word}"
-
-
 def _layer_draw(rng: random.Random, level: Difficulty, pid: str, kind: ProblemType, variant: str | None,
                 slot: Slot | None, avoid: Collection[str],
-                natural: Callable[[], tuple[Shape, Layer]]) -> tuple[tuple[Shape, Layer], str, str]:
-    """(input shape, layer), its layer type, and a sentence placing it in the slot's model (or
-    ""), for a one-layer question: from the slot's model, from the slot's ``layers``, or from the
-    level's usual mix, preferring a layer type not in ``avoid``."""
+                natural: Callable[[], tuple[Shape, Layer]]) -> tuple[tuple[Shape, Layer], str, Place]:
+    """(input shape, layer), its layer type, and where it sits in the slot's model (empty for
+    a drawn layer), for a one-layer question: from the slot's model, from the slot's ``layers``,
+    or from the level's usual mix, preferring a layer type not in ``avoid``."""
     allowed = slot.layers if slot is not None and slot.layers else ()
     if slot is not None and slot.model is not None:
         records = [r for r in analyze(slot.model).records
@@ -128,20 +120,20 @@ def _layer_draw(rng: random.Random, level: Difficulty, pid: str, kind: ProblemTy
                              + (f" among {', '.join(allowed)}" if allowed else ""))
         fresh = [r for r in records if r.type_name not in avoid] or records
         r = fresh[rng.randrange(len(fresh))]
-        model = slot.model_title or f"the model `{slot.model.name}`"
-        where = f"In {model}, layer {r.index + 1} (`{r.name}`) receives a tensor of shape"
-        return (r.input_shape, r.layer), r.type_name, where
+        place: Place = {"model": slot.model_title or f"the model `{slot.model.name}`", "position": r.index + 1,
+                        "name": r.name}
+        return (r.input_shape, r.layer), r.type_name, place
     if allowed or variant is not None:
         choices = [variant] if variant is not None else [t for t in allowed if t not in avoid] or list(allowed)
         type_name = rng.choice(choices)
         if type_name in LAYER_CHOICES[kind]:
-            return sample_layer_of(rng, level, type_name), type_name, ""
+            return sample_layer_of(rng, level, type_name), type_name, {}
     drawn, type_name = draw_until(natural, lambda d: d[1].type_name, variant)
     for _ in range(50 if avoid else 0):  # another layer type than the sheet's earlier ones, if one comes
         if type_name not in avoid:
             break
         drawn, type_name = draw_until(natural, lambda d: d[1].type_name, None)
-    return drawn, type_name, ""
+    return drawn, type_name, {}
 
 
 def layer_shape(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None,
@@ -152,21 +144,22 @@ def layer_shape(rng: random.Random, level: Difficulty, pid: str, variant: str | 
         spec = _one_layer_spec(rng, level, pid, pooling=rng.random() < 0.35)
         return spec.input_shape, spec.layers[0]
 
-    (shape, layer), variant, where = _layer_draw(rng, level, pid, ProblemType.LAYER_SHAPE, variant, slot, avoid, natural)
-    return layer_shape_problem(ModelSpec(shape, (layer,), pid), level, pid, variant, where)
+    (shape, layer), variant, place = _layer_draw(rng, level, pid, ProblemType.LAYER_SHAPE, variant, slot, avoid, natural)
+    return layer_shape_problem(ModelSpec(shape, (layer,), pid), level, pid, variant, place)
 
 
-def layer_shape_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str = "", where: str = "") -> Problem:
-    """The output-shape question for a one-layer model (``where`` places it in a bigger one)."""
+def _layer_facts(shape: Shape, layer: Layer, place: Place) -> dict[str, Fact]:
+    return {"layer": layer.type_name, "input": shape_str(shape), "call": layer_call(layer),
+            "model": "", "position": 0, "name": "", **place}
+
+
+def layer_shape_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str = "",
+                        place: Place | None = None) -> Problem:
+    """The output-shape question for a one-layer model (``place``: where it sits in a bigger one)."""
     summary, record = single(spec)
-    call = f"`layers.{layer_call(record.layer)}`"
-    prompt = (
-        f"{where} `{shape_str(spec.input_shape)}`: it is {call}. What is its output shape?" if where else
-        f"A tensor of shape `{shape_str(spec.input_shape)}` goes into {call}. What is the output shape?"
-    )
     blanks = [shape_blank("shape", record, "Output shape")]
-    return make_problem(pid, ProblemType.LAYER_SHAPE, level, f"Output shape of {article(record.type_name)} layer",
-                        prompt, blanks, summary.spec, variant=variant)
+    words = wording("layer_shape", record.type_name, **_layer_facts(spec.input_shape, record.layer, place or {}))
+    return make_problem(pid, ProblemType.LAYER_SHAPE, level, words, blanks, summary.spec, variant=variant)
 
 
 def _params_layer(rng: random.Random, level: Difficulty) -> tuple[Shape, Layer]:
@@ -186,25 +179,20 @@ def layer_params(rng: random.Random, level: Difficulty, pid: str, variant: str |
                  slot: Slot | None = None, avoid: Collection[str] = ()) -> Problem:
     """The parameter count of one layer (convolutions, Dense, and BatchNormalization at higher
     levels, with its trainable / non-trainable split). Variant: the layer type."""
-    (shape, layer), variant, where = _layer_draw(rng, level, pid, ProblemType.LAYER_PARAMS, variant, slot, avoid,
+    (shape, layer), variant, place = _layer_draw(rng, level, pid, ProblemType.LAYER_PARAMS, variant, slot, avoid,
                                                  lambda: _params_layer(rng, level))
     summary, record = single(ModelSpec(shape, (layer,), pid))
-    call = f"`layers.{layer_call(layer)}`"
-    prompt = (
-        f"{where} `{shape_str(shape)}`: it is {call}. How many parameters does it have?" if where else
-        f"A tensor of shape `{shape_str(shape)}` goes into {call}. How many parameters does the layer have?"
-    )
     blanks = [params_blank("params", record, "Param #")]
+    words = wording("layer_params", record.type_name, split=bool(record.non_trainable),
+                    **_layer_facts(shape, layer, place))
     if record.non_trainable:
-        prompt += " How many of them are trainable, and how many are not?"
         blanks += [
             blank("trainable", "Trainable", "int", record.trainable, [param_steps(record)[0]],
                   layer=0, field="trainable", distractors=[(record.params, "counted the moving statistics as trainable")]),
             blank("non_trainable", "Non-trainable", "int", record.non_trainable, [param_steps(record)[1]],
                   layer=0, field="non_trainable", distractors=[(0, "thought every parameter is trained")]),
         ]
-    return make_problem(pid, ProblemType.LAYER_PARAMS, level, f"Parameters of {article(record.type_name)} layer",
-                        prompt, blanks, summary.spec, variant=variant)
+    return make_problem(pid, ProblemType.LAYER_PARAMS, level, words, blanks, summary.spec, variant=variant)
 
 
 def _inverse(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None,
