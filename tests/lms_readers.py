@@ -151,3 +151,12 @@ def qti_assessments(data: bytes) -> dict[str, ET.Element]:
         assert [r.find(f"{_CP}file").get("href") for r in resources] == hrefs
         assert sorted(hrefs) == sorted(n for n in names if n != "imsmanifest.xml")
         return {href: ET.fromstring(archive.read(href)) for href in hrefs}
+
+
+def choice_qids(key: Key, paper: Paper) -> list[str]:
+    """The question ids of ``paper`` that have a multiple-choice version (a blank whose
+    misconceptions lie on both sides of its answer, or a choice), in paper order."""
+    from generator.exports.content import multiple_choice, variant_salt
+
+    salt = variant_salt(key.seed, paper.id)
+    return [qid for qid, problem, blank in paper.questions() if multiple_choice(problem, blank, salt) is not None]

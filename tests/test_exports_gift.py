@@ -10,6 +10,7 @@ from generator.key import Key
 from generator.render import markdown_to_html
 from helpers import HOSTILE_TITLE
 from lms_readers import (
+    choice_qids,
     expected_boxes,
     find_blank,
     gift_options,
@@ -53,7 +54,7 @@ def test_gift_multiple_choice(master: Key, gift_text: str) -> None:
     questions = parse_gift(gift_text)
     for index, student in enumerate(master.papers):
         choices = [q for q in questions if q.category.endswith(f"{label(student)}/multiple choice")]
-        assert len(choices) == sum(len(p.blanks) for p in student.problems)
+        assert len(choices) == len(choice_qids(master, student))
         for q in choices:
             qid = q.name.removeprefix(f"{label(student)} ").removesuffix(" (multiple choice)")
             _, blank = find_blank(master, index, qid)
@@ -68,7 +69,8 @@ def test_gift_multiple_choice(master: Key, gift_text: str) -> None:
 
 def test_gift_escapes_names_and_prompts(master: Key, gift_text: str, moodle: bytes) -> None:
     questions = parse_gift(gift_text)
-    assert len(questions) == sum(len(expected_boxes(p)) + len(p.blanks) for p in master.problems)
+    assert len(questions) == sum(len(expected_boxes(p)) for p in master.problems) + sum(
+        len(choice_qids(master, paper)) for paper in master.papers)
     for line in gift_text.splitlines():
         if line.startswith("::"):
             body = gift_pre(line)

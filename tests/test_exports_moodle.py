@@ -13,7 +13,15 @@ from generator.exports import moodle_xml
 from generator.key import Key
 from generator.render import markdown_to_html
 from helpers import HOSTILE_TITLE
-from lms_readers import expected_boxes, find_blank, label, mistake_of, moodle_questions, moodle_text
+from lms_readers import (
+    choice_qids,
+    expected_boxes,
+    find_blank,
+    label,
+    mistake_of,
+    moodle_questions,
+    moodle_text,
+)
 
 
 def test_moodle_structure_follows_the_importer(master: Key, moodle: bytes) -> None:
@@ -124,8 +132,7 @@ def test_moodle_multiple_choice_has_one_right_answer(master: Key, moodle: bytes)
     groups = _moodle_by_category(master, moodle)
     for index, student in enumerate(master.papers):
         questions = groups[(index, True)] + [q for q in groups[(index, False)] if q.get("type") == "multichoice"]
-        n_blanks = sum(len(p.blanks) for p in student.problems)
-        assert len(groups[(index, True)]) == n_blanks
+        assert len(groups[(index, True)]) == len(choice_qids(master, student))
         for q in questions:
             assert q.get("type") == "multichoice"
             assert moodle_text(q, "single") == "true" and moodle_text(q, "shuffleanswers") == "true"

@@ -11,7 +11,15 @@ from generator.answers import display
 from generator.exports.qti import CP_NS, QTI_NS
 from generator.key import Key
 from generator.render import markdown_to_html
-from lms_readers import QTI, expected_boxes, find_blank, label, mistake_of, qti_assessments
+from lms_readers import (
+    QTI,
+    choice_qids,
+    expected_boxes,
+    find_blank,
+    label,
+    mistake_of,
+    qti_assessments,
+)
 
 
 def _metadata(item: ET.Element) -> dict[str, str]:
@@ -55,7 +63,7 @@ def test_qti_multiple_choice_items(master: Key, qti: bytes) -> None:
     assessments = list(qti_assessments(qti).values())
     for index, student in enumerate(master.papers):
         items = assessments[2 * index + 1].findall(f".//{QTI}item")
-        assert [i.get("title") for i in items] == [f"{p.id}.{b.id}" for p in student.problems for b in p.blanks]
+        assert [i.get("title") for i in items] == choice_qids(master, student)
         for item in items:
             assert _metadata(item)["question_type"] == "multiple_choice_question"
             _, blank = find_blank(master, index, item.get("title"))

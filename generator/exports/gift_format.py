@@ -2,7 +2,7 @@
 
 GIFT has no cloze, so every box is its own question (see :mod:`generator.exports.content`): an
 ``int`` box is ``{#26:0}`` (several right answers: ``{#=3:0 =5:0}``), a shape is one such
-question per axis, a ``choice`` blank is ``{=same#Right. ~valid#Typical mistake...}``. Each
+question per axis, a ``choice`` blank is ``{=same#Right. ~valid#Not quite: this is what you get if you ...}``. Each
 question repeats the problem statement, so it stands alone when a quiz shuffles.
 
 Layout: per student, ``$CATEGORY: $course$/top/<title>/<variant> <id>`` with the typed questions,

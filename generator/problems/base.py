@@ -18,7 +18,6 @@ from generator.engine.steps import Quantity
 from generator.key import Blank, Distractor, Problem, ProblemType, WorkedStep
 from generator.key.parts import Wording
 from generator.problems.distractors import (
-    pad_int_distractors,
     params_distractors,
     shape_distractors,
 )
@@ -43,8 +42,6 @@ def blank(
     """Builds a :class:`Blank` from computed values, canonicalizing every answer; distractors
     equal to a right answer (or to each other) are dropped."""
     answer = canonical(value, kind)
-    if kind == "int":
-        distractors = pad_int_distractors(int(value), list(distractors))
     accepted_c = tuple(dict.fromkeys(canonical(a, kind) for a in (accepted or [value])))
     wrong: dict[str, str] = {}
     for wrong_value, mistake in distractors:
@@ -52,12 +49,26 @@ def blank(
             c = canonical(wrong_value, kind)
         except (ValueError, TypeError):
             continue
-        if c not in accepted_c and c not in wrong and _plausible(c, kind):
+        if c not in accepted_c and c not in wrong and _plausible(c, kind) and _mirror(answer, c, kind) not in wrong:
             wrong[c] = mistake
     return Blank(
         id, label, kind, answer, accepted_c, tuple(steps),
         tuple(Distractor(a, m) for a, m in wrong.items()), layer, field,
     )
+
+
+def _mirror(answer: str, wrong: str, kind: str) -> str:
+    """The wrong answer on the other side of ``answer`` at the same distance (per axis for a
+    shape): two such options would bracket the answer and give it away.
+
+    >>> _mirror("26x26x32", "25x25x32", "shape"), _mirror("320", "288", "int")
+    ('27x27x32', '352')
+    """
+    if kind == "int":
+        return str(2 * int(answer) - int(wrong))
+    if kind == "shape" and answer.count("x") == wrong.count("x"):
+        return "x".join(str(2 * int(a) - int(b)) for a, b in zip(answer.split("x"), wrong.split("x"), strict=True))
+    return ""
 
 
 def _plausible(answer: str, kind: str) -> bool:
@@ -115,7 +126,8 @@ def params_blank(bid: str, record: LayerRecord, label: str) -> Blank:
     """The blank for a layer's parameter count, with its steps and distractors."""
     return blank(
         bid, label, "int", record.params, param_steps(record),
-        distractors=params_distractors(record.layer, record.input_shape, record.trainable, record.non_trainable),
+        distractors=params_distractors(record.layer, record.input_shape, record.trainable, record.non_trainable,
+                                       record.output_shape),
         layer=record.index, field="params",
     )
 

@@ -5,6 +5,7 @@ the receptive field of a stack of layers.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Collection
 from dataclasses import replace
@@ -225,7 +226,8 @@ def receptive_field_problem(spec: ModelSpec, level: Difficulty, pid: str) -> Pro
     kernels = [_window(rec.layer)[0][0] for rec in windowed]
     naive = 1 + sum(k - 1 for k in kernels)
     b = blank("rf", "Receptive field (pixels)", "int", final.size[0], steps, field="receptive_field",
-              distractors=[(naive, "ignored the pooling's stride"), (max(kernels), "took only the largest kernel")])
+              distractors=[(naive, "ignored the pooling's stride"), (max(kernels), "took only the largest kernel"),
+                           (math.prod(kernels), "multiplied the kernel sizes (the field grows by k - 1 per layer)")])
     words = wording("concept", "receptive_field", input=shape_str(spec.input_shape))
     return make_problem(pid, ProblemType.CONCEPT, level, words, [b],
                         spec, code=keras_source(spec))

@@ -1,8 +1,9 @@
 """Wrong answers students really give, computed by applying the mistake to the same numbers.
 
-Each distractor names its mistake (forgetting the ``+1``, applying the ``valid`` formula to
-``same``, dropping the bias, counting dilation from 0 as CS231n does, forgetting the input
-channels ...), so a teacher can see why an option is tempting. The formulas are the engine's,
+Each distractor names the misconception behind it (forgetting the ``+1``, applying the ``valid``
+formula to ``same``, dropping the bias, counting dilation from 0 as CS231n does, forgetting the
+input channels, flattening before a Dense layer, counting shared weights once per position ...),
+never an "arithmetic slip" filler, so a teacher can see why an option is tempting. The formulas are the engine's,
 fed the wrong way; nothing here re-derives a rule.
 """
 
@@ -39,12 +40,16 @@ def _side_mistakes(n: int, k: int, s: int, d: int, padding: Padding, pooling: bo
         out.append((n // s, "rounded down instead of up (same padding uses ceil(n/s))"))
         if s > 1:
             out.append((n, "forgot the stride (same padding keeps the size only at stride 1)"))
+            if not pooling:
+                out.append((n * s, "multiplied by the stride (the transposed convolution's rule)"))
         return out
     out.append(((n - ke) // s, "forgot the +1"))
     out.append((F.CONV_SAME.value(n=n, s=s), "applied the 'same' formula to 'valid' padding"))
     if s > 1:
         out.append((n - ke + 1, "ignored the stride"))
         out.append((-(-(n - ke) // s) + 1, "rounded up instead of down"))
+    if not pooling:
+        out.append(((n - 1) * s + ke, "used the transposed convolution's formula (n - 1)*s + k"))
     if d > 1:
         cs231n_kernel = k + (k - 1) * d  # CS231n's dilation d means d gaps; Keras' means d - 1
         out.append(((n - cs231n_kernel) // s + 1, "counted dilation from 0 (CS231n's convention)"))
@@ -66,8 +71,11 @@ def _combine(correct: Shape, sides_h: Wrong, sides_w: Wrong, channel_mistakes: W
 
 def shape_distractors(layer: Layer, in_shape: Shape, out_shape: Shape) -> Wrong:
     """Typical wrong output shapes for ``layer`` applied to ``in_shape``."""
+    if isinstance(layer, Dense) and len(in_shape) == 3:
+        return [((layer.units,), "flattened the input first (Dense acts on the last axis only)"),
+                ((*in_shape[:2], in_shape[2]), "kept the input's channels")]
     if len(in_shape) != 3 or len(out_shape) != 3:
-        return _generic_shape(out_shape)
+        return []
     h, w, c = in_shape
     if isinstance(layer, Conv2DTranspose):
         k, s = layer.kernel_size, layer.strides
@@ -76,13 +84,13 @@ def shape_distractors(layer: Layer, in_shape: Shape, out_shape: Shape) -> Wrong:
              "used the ordinary convolution formula (a transposed convolution upsamples)"),
             ((h * s[0], w * s[1], out_shape[2]), "ignored the kernel overhang (n*s only holds for 'same')"),
             ((out_shape[0], out_shape[1], c), "kept the input channels"),
-        ] + _generic_shape(out_shape)
+        ]
     if isinstance(layer, BaseConv2D):
         window, strides, dilation, pooling = layer.kernel_size, layer.strides, layer.dilation_rate, False
     elif isinstance(layer, Pooling2D):
         window, strides, dilation, pooling = layer.pool_size, layer.effective_strides, (1, 1), True
     else:
-        return _generic_shape(out_shape)
+        return []
     sides = [
         _side_mistakes(n, window[i], strides[i], dilation[i], layer.padding, pooling)
         for i, n in enumerate((h, w))
@@ -94,25 +102,28 @@ def shape_distractors(layer: Layer, in_shape: Shape, out_shape: Shape) -> Wrong:
         channel.append((c, "forgot the depth multiplier"))
     elif pooling:
         channel.append((window[0] * window[1] * c, "multiplied the channels by the window"))
-    return _combine(out_shape, sides[0], sides[1], channel) + _generic_shape(out_shape)
+    wrong = _combine(out_shape, sides[0], sides[1], channel)
+    if pooling and isinstance(layer, Pooling2D) and layer.strides is None and window != (1, 1):
+        stride_one = tuple(_valid_side(n, window[i], 1, 1, True) if layer.padding is Padding.VALID else n
+                           for i, n in enumerate((h, w)))
+        wrong.append(((*stride_one, c), "took the pooling stride to default to 1 (Keras: strides=pool_size)"))
+    return wrong
 
 
-def _generic_shape(out_shape: Shape) -> Wrong:
-    if len(out_shape) == 3:
-        h, w, c = out_shape
-        return [((h + 1, w + 1, c), "off by one"), ((h - 1, w - 1, c), "off by one"),
-                ((h // 2, w // 2, c), "halved the size"), ((h, w, 2 * c), "doubled the channels")]
-    (n,) = out_shape
-    return [((n + 1,), "off by one"), ((n - 1,), "off by one"), ((n * 2,), "arithmetic slip")]
-
-
-def params_distractors(layer: Layer, in_shape: Shape, trainable: int, non_trainable: int) -> Wrong:
-    """Typical wrong parameter counts (of the layer's total)."""
+def params_distractors(layer: Layer, in_shape: Shape, trainable: int, non_trainable: int,
+                       out_shape: Shape | None = None) -> Wrong:
+    """Wrong parameter counts (of the layer's total) from named misconceptions; ``out_shape``
+    enables the weight-sharing one (counting the weights once per output position)."""
     total = trainable + non_trainable
     c = in_shape[-1]
     wrong: Wrong
     if isinstance(layer, Conv2D):
         wrong = _conv_params(layer.kernel_size, layer.filters, layer.groups, layer.use_bias, c)
+        if out_shape is not None and len(out_shape) == 3 and out_shape[0] * out_shape[1] > 1:
+            positions = out_shape[0] * out_shape[1]
+            bias = layer.filters if layer.use_bias else 0
+            wrong.append(((total - bias) * positions + bias,
+                          "counted the weights once per output position (a convolution shares them)"))
     elif isinstance(layer, Conv2DTranspose):
         wrong = _conv_params(layer.kernel_size, layer.filters, 1, layer.use_bias, c)
     elif isinstance(layer, SeparableConv2D):
@@ -136,18 +147,23 @@ def params_distractors(layer: Layer, in_shape: Shape, trainable: int, non_traina
             (c * layer.units + c, "gave a bias to each input instead of each unit"),
             ((c + 1) * (layer.units + 1), "added a bias on both sides"),
         ]
+        if len(in_shape) == 3:
+            flat = in_shape[0] * in_shape[1] * c
+            wrong.insert(0, (flat * layer.units + layer.units * int(layer.use_bias),
+                             "flattened the input first (Dense acts on the last axis only)"))
     elif isinstance(layer, BatchNormalization):
         wrong = [
             (trainable, "counted only the trainable gamma and beta"),
-            (2 * total, "counted four vectors twice"),
             (c, "counted one value per channel"),
+            (total * (in_shape[0] * in_shape[1] if len(in_shape) == 3 else 1),
+             "normalized each position separately instead of each channel"),
         ]
     elif isinstance(layer, Pooling2D):
         k = layer.pool_size
         wrong = [(k[0] * k[1] * c, "gave the pooling window weights"), (k[0] * k[1] * c + c, "gave the pooling window weights and biases")]
     else:
         wrong = [(c, "counted one weight per input channel"), (2 * c, "counted a weight and a bias per channel")]
-    return wrong + _generic_int(total)
+    return wrong
 
 
 def _conv_params(kernel: tuple[int, int], f: int, g: int, use_bias: bool, c: int) -> Wrong:
@@ -162,14 +178,3 @@ def _conv_params(kernel: tuple[int, int], f: int, g: int, use_bias: bool, c: int
     if g > 1:
         out.append((F.CONV_PARAMS.value(kh=kh, kw=kw, cin=c, f=f, g=1, b=b), "ignored the groups"))
     return out
-
-
-def _generic_int(value: int) -> Wrong:
-    return [(value + 1, "off by one"), (value * 2, "arithmetic slip"), (value - 1, "off by one"),
-            (value + 10, "arithmetic slip"), (value + 2, "arithmetic slip")]
-
-
-def pad_int_distractors(value: int, wrong: Wrong) -> Wrong:
-    """``wrong`` followed by arithmetic slips, so every numeric blank has enough options for a
-    multiple-choice version."""
-    return list(wrong) + _generic_int(value)

@@ -75,6 +75,16 @@ def inverse(rng: random.Random, level: Difficulty, pid: str, variant: str | None
     return replace(_INVERSE[variant](rng, level, pid), variant=variant)
 
 
+def _exact(numerator: int, denominator: int, mistake: str) -> list[tuple[int, str]]:
+    """The answer a mistake gives when it is a whole number (a student who divides and gets
+    461.6 knows something is wrong, so it is no distractor), else none.
+
+    >>> _exact(4616, 10, "m"), _exact(4610, 10, "m")
+    ([], [(461, 'm')])
+    """
+    return [(numerator // denominator, mistake)] if denominator and numerator % denominator == 0 else []
+
+
 def _mode_step(mode: str, formula: str, work: str, value: int) -> WorkedStep:
     """``valid: (28 - 3)/1 + 1 = 26``: what one padding mode gives."""
     return step(Quantity.OUTPUT_HEIGHT_WIDTH, f"{mode}: {work} = {value}", value, formula, work, option=mode)
@@ -104,7 +114,8 @@ def _inverse_kernel(rng: random.Random, level: Difficulty, pid: str) -> Problem:
         step(Quantity.NOTE, f"with floor((n - k)/s), every k from {min(accepted)} to {max(accepted)} gives {o}: all are right"),
     ]
     b = blank("k", "Kernel size k", "int", k, steps, accepted=accepted, field="kernel_size",
-              distractors=[(n - o, "forgot the +1"), (n - o + 2, "added the 1 instead of subtracting"), ((n - o) // max(s, 1), "divided by the stride")])
+              distractors=[(n - o * s, "forgot the +1 (solved (n - k)/s = o)"),
+                           *([(n - o + 1, "ignored the stride (solved n - k + 1 = o)")] if s > 1 else [])])
     words = wording("inverse", "kernel", filters=f, stride=s, input=shape_str((n, n, c)), output=shape_str((o, o, f)))
     return _square_conv_problem(pid, level, n, c, Conv2D(f, (k, k), (s, s)), words, b, steps)
 
@@ -120,7 +131,8 @@ def _inverse_stride(rng: random.Random, level: Difficulty, pid: str) -> Problem:
     steps = [line, step(Quantity.NOTE, f"the floor in floor((n - k)/s) + 1 means the strides {', '.join(map(str, accepted))} all give {o}")
              if len(accepted) > 1 else step(Quantity.STRIDES, f"only s = {s} gives {o}", s)]
     b = blank("s", "Stride s", "int", s, steps, accepted=accepted, field="strides",
-              distractors=[(max(1, (n - k) // max(o, 1)), "forgot the +1"), (s + 1, "off by one")])
+              distractors=[*_exact(n - k, o, "forgot the +1 (solved (n - k)/s = o)"),
+                           *_exact(n, o, "used the 'same' rule n/s = o (the kernel matters with 'valid')")])
     words = wording("inverse", "stride", filters=f, kernel=k, input=shape_str((n, n, c)), output=shape_str((o, o, f)))
     return _square_conv_problem(pid, level, n, c, Conv2D(f, (k, k), (s, s)), words, b, steps)
 
@@ -154,7 +166,8 @@ def _inverse_zero_padding(rng: random.Random, level: Difficulty, pid: str) -> Pr
     c, f = rng.choice((1, 3)), rng.choice(FILTERS)
     line = _solve("n + 2*p - k + 1 = o", "p", Quantity.ZERO_PADDING, {"n": n, "k": k, "o": o})
     b = blank("p", "Zero padding p per side", "int", p, [line], accepted=accepted, field="padding",
-              distractors=[(2 * p, "counted both sides together"), (k - 1, "padded the whole kernel overhang on each side")])
+              distractors=[(2 * p, "counted both sides together"), (k - 1, "padded the whole kernel overhang on each side"),
+                           *_exact(o - n, 2, "forgot that the kernel shrinks the image (solved n + 2p = o)")])
     spec = ModelSpec((n, n, c), (ZeroPadding2D(((p, p), (p, p))), Conv2D(f, (k, k))), pid)
     summary = analyze(spec, explain=True)
     check = [f"check: {s.text}" for r in summary.records for s in r.steps if not s.quantity.counts_parameters]
@@ -172,7 +185,8 @@ def _inverse_dilation(rng: random.Random, level: Difficulty, pid: str) -> Proble
     c, f = rng.choice((16, 32)), rng.choice(FILTERS)
     line = _solve("n - d*(k - 1) = o", "d", Quantity.DILATION_RATE, {"n": n, "k": k, "o": o})
     b = blank("d", "Dilation rate d", "int", d, [line], accepted=accepted, field="dilation_rate",
-              distractors=[(d - 1, "counted dilation from 0 (CS231n's convention)"), (d + 1, "off by one")])
+              distractors=[(d - 1, "counted dilation from 0 (CS231n's convention)"),
+                           (n - o + 1, "gave the effective kernel size d*(k - 1) + 1 instead of the rate")])
     layer = Conv2D(f, (k, k), dilation_rate=(d, d))
     words = wording("inverse", "dilation", filters=f, kernel=k, input=shape_str((n, n, c)), output=shape_str((o, o, f)))
     return _square_conv_problem(pid, level, n, c, layer, words, b, [line])
@@ -188,7 +202,8 @@ def _inverse_filters(rng: random.Random, level: Difficulty, pid: str) -> Problem
     P = record.params
     line = _solve("(kh*kw*c + 1)*f = P", "f", Quantity.FILTERS, {"kh": k, "kw": k, "c": c, "P": P})
     b = blank("f", "Filters f", "int", f, [line, *param_steps(record)], field="filters",
-              distractors=[(P // (k * k * c) if k * k * c else f + 1, "ignored the bias"), (P // (k * k + 1), "forgot the input channels")])
+              distractors=[*_exact(P, k * k * c, "ignored the bias (solved k*k*c*f = P)"),
+                           *_exact(P, k * k + 1, "forgot the input channels (solved (k*k + 1)*f = P)")])
     words = wording("inverse", "filters", kernel=k, channels=c, params=P)
     return make_problem(pid, ProblemType.INVERSE, level, words, [b], summary.spec,
                         solution=[line.text, *(f"check: {s.text}" for s in param_steps(record))])

@@ -188,9 +188,14 @@ def layer_params(rng: random.Random, level: Difficulty, pid: str, variant: str |
     if record.non_trainable:
         blanks += [
             blank("trainable", "Trainable", "int", record.trainable, [param_steps(record)[0]],
-                  layer=0, field="trainable", distractors=[(record.params, "counted the moving statistics as trainable")]),
+                  layer=0, field="trainable", distractors=[
+                      (record.params, "counted the moving statistics as trainable"),
+                      *([(record.trainable // 2, "counted only gamma (the scale), not beta (the shift)")]
+                        if record.trainable == 2 * shape[-1] else [])]),
             blank("non_trainable", "Non-trainable", "int", record.non_trainable, [param_steps(record)[1]],
-                  layer=0, field="non_trainable", distractors=[(0, "thought every parameter is trained")]),
+                  layer=0, field="non_trainable", distractors=[
+                      (0, "thought every parameter is trained"),
+                      (record.params, "counted all four vectors as non-trainable")]),
         ]
     return make_problem(pid, ProblemType.LAYER_PARAMS, level, words, blanks, summary.spec, variant=variant)
 
