@@ -67,7 +67,9 @@ def run_bench(models: int = 200, keras_models: int = 20, seed: int = 0, rounds: 
         Plain JSON-serializable figures, in the order a table shows them: ``models``; with
         ``keras``, ``keras_models`` and the TensorFlow and Keras versions; ``rounds``; the median
         rates (``*_per_s``); with ``keras``, ``speedup_vs_keras``; unless ``roster`` is 0,
-        ``exam_students`` and ``exam_build_s_no_verify``; unless ``check_students`` is 0,
+        ``exam_students``, ``exam_build_s_no_verify`` and the difficulty spread of the class's
+        exams (``exam_difficulty_spread``: max/min of the totals; ``exam_slot_spread_max``: the
+        widest slot); unless ``check_students`` is 0,
         ``check_students``, ``check_answers`` and ``check_s``.
 
     Raises:
@@ -110,6 +112,9 @@ def run_bench(models: int = 200, keras_models: int = 20, seed: int = 0, rounds: 
 
         results["exam_students"] = roster
         results["exam_build_s_no_verify"] = exam_build_seconds(roster, seed)
+        from generator.bench_exam import difficulty_spread
+
+        results["exam_difficulty_spread"], results["exam_slot_spread_max"] = difficulty_spread(roster, seed)
     if check_students:
         from generator.bench_exam import check_seconds
 

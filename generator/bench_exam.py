@@ -54,3 +54,19 @@ def check_seconds(students: int, seed: int) -> tuple[int, float]:
         start = time.perf_counter()
         format_report(check(key, answers), "text")
         return rows, time.perf_counter() - start
+
+
+def difficulty_spread(students: int, seed: int) -> tuple[float, float]:
+    """How even a class's exams of the shipped config are: (max/min of the students' total
+    difficulty, the largest max/min of one slot across the class); see
+    :mod:`generator.problems.difficulty`."""
+    from generator.configs import load_exam_config
+    from generator.exam import build_master
+    from generator.problems.difficulty import score
+    from generator.roster import Student
+
+    master = build_master(load_exam_config(None), seed, [Student(f"s{i:04d}", f"Student {i}") for i in range(students)])
+    scores = [[score(p) for p in paper.problems] for paper in master.papers]
+    totals = [sum(row) for row in scores]
+    slots = [max(column) / min(column) for column in zip(*scores, strict=True)]
+    return max(totals) / min(totals), max(slots)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import random
 import re
 from collections import Counter
@@ -27,6 +28,7 @@ from generator.key import Key, KeyKind, Paper, Problem
 from generator.output import Progress, atomic_dir, derive_seed, write_text
 from generator.parallel import ordered_map
 from generator.problems import generate
+from generator.problems.difficulty import BAND, score, within
 from generator.problems.slot import Slot
 from generator.render import environment, render
 from generator.roster import Student, first_clash, read_roster
@@ -61,28 +63,53 @@ def _streams(slots: list[Slot]) -> list[tuple[str, int]]:
     return out
 
 
-def reference_slots(config: ExamConfig, seed: int) -> list[tuple[Slot, str]]:
-    """(slot, variant) of every slot, drawn once per exam from the seed: every student's problem
-    in a slot is of that variant (the same layer type, the same inverse or concept question, the
-    same number of layers), which keeps the exams equally hard. Two slots of one type get
-    different variants while there are any left."""
+@dataclass(frozen=True)
+class ReferenceSlot:
+    """One exam slot as drawn once per exam: what every student's problem in it must match."""
+
+    slot: Slot
+    variant: str
+    """The sub-type (layer type, unknown, concept, number of layers)."""
+    score: float
+    """The reference problem's difficulty (see :mod:`generator.problems.difficulty`)."""
+
+
+def reference_slots(config: ExamConfig, seed: int) -> list[ReferenceSlot]:
+    """Every slot's reference problem, drawn once per exam from the seed: every student's problem
+    in a slot is of its variant (the same layer type, the same inverse or concept question, the
+    same number of layers) and within the difficulty band around its score, which keeps the
+    exams equally hard. Two slots of one type get different variants while there are any left."""
     slots = [r.slot for r in config.problems for _ in range(r.count)]
-    out: list[tuple[Slot, str]] = []
+    out: list[ReferenceSlot] = []
     for i, (slot, (identity, n)) in enumerate(zip(slots, _streams(slots), strict=True), start=1):
         rng = random.Random(derive_seed(seed, "slot", identity, n))
-        avoid = {variant for other, variant in out if other.type is slot.type}
-        out.append((slot, generate(slot, rng, config.difficulty, f"q{i}", avoid=avoid).variant))
+        avoid = {ref.variant for ref in out if ref.slot.type is slot.type}
+        problem = generate(slot, rng, config.difficulty, f"q{i}", avoid=avoid)
+        out.append(ReferenceSlot(slot, problem.variant, score(problem)))
     return out
 
 
-def student_problems(config: ExamConfig, seed: int, student: Student, slots: list[tuple[Slot, str]]) -> list[Problem]:
-    """The student's variant, from the student's own seeded stream, one stream per slot."""
-    streams = _streams([slot for slot, _ in slots])
-    return [
-        generate(slot, random.Random(derive_seed(seed, "student", student.id, identity, n)), config.difficulty,
-                 f"q{i}", variant)
-        for i, ((slot, variant), (identity, n)) in enumerate(zip(slots, streams, strict=True), start=1)
-    ]
+BAND_DRAWS = 60
+"""Draws a student's slot gets to land in the difficulty band before the closest one is kept."""
+
+
+def student_problems(config: ExamConfig, seed: int, student: Student, slots: list[ReferenceSlot]) -> list[Problem]:
+    """The student's variant, from the student's own seeded stream, one stream per slot; each
+    problem is redrawn (from the same stream) until its difficulty is in the slot's band."""
+    problems = []
+    for i, (ref, (identity, n)) in enumerate(zip(slots, _streams([r.slot for r in slots]), strict=True), start=1):
+        best: Problem | None = None
+        for attempt in range(BAND_DRAWS):
+            rng = random.Random(derive_seed(seed, "student", student.id, identity, n, *((attempt,) if attempt else ())))
+            problem = generate(ref.slot, rng, config.difficulty, f"q{i}", ref.variant)
+            if within(score(problem), ref.score):
+                best = problem
+                break
+            if best is None or abs(math.log(score(problem) / ref.score)) < abs(math.log(score(best) / ref.score)):
+                best = problem
+        assert best is not None
+        problems.append(best)
+    return problems
 
 
 def _fingerprint(problems: list[Problem]) -> tuple[Any, ...]:
@@ -133,7 +160,7 @@ def build_master(config: ExamConfig, seed: int, students: list[Student],
         if progress is not None:
             progress.advance(1, f"variant {code}")
     return Key(KeyKind.MASTER, config.title, tuple(papers), seed, config.difficulty.value,
-               question_types=tuple(slot.type.value for slot, _ in slots))
+               question_types=tuple(ref.slot.type.value for ref in slots))
 
 
 @dataclass(frozen=True)
@@ -208,8 +235,10 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
                 for i, part in enumerate(parts)
             )
             write_text(tmp / name, render(env, "page.html.j2", {"title": title, "body": Markup(body), "salt": "", "selfcheck": False}))
+        difficulty = {p.id: sum(score(problem) for problem in p.problems) for p in master.papers}
+        spread = max(difficulty.values()) / min(difficulty.values()) if difficulty else 1.0
         rows = [{
-            "title": f"{p.name or p.id} ({p.id})", "note": f"variant {p.variant}",
+            "title": f"{p.name or p.id} ({p.id})", "note": f"variant {p.variant} · difficulty {difficulty[p.id]:.1f}",
             "links": [{"href": f"{p.folder}/exam.html", "text": "exam HTML"},
                       {"href": f"{p.folder}/exam.md", "text": "exam Markdown"},
                       {"href": f"{p.folder}/key.html", "text": "key HTML"},
@@ -219,7 +248,8 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
             "title": config.title, "seed": seed, "rows": rows,
             "headers": ["Exam", "Markdown", "Key", "Key (JSON)"],
             "summary": (f"{len(students)} students, {len(rows and master.papers[0].problems)} questions each, "
-                        f"one variant per student; "
+                        f"one variant per student; difficulty {min(difficulty.values(), default=0):.1f} to "
+                        f"{max(difficulty.values(), default=0):.1f} (max/min {spread:.2f}, kept under {BAND}); "
                         + (f"every answer verified against Keras {verified}." if verified else "not verified against Keras (--no-verify).")),
             "extra": [
                 {"href": "all-exams.html", "text": "all exams, printable", "note": "a page break per student"},

@@ -16,7 +16,7 @@ from generator.exam import reference_slots
 from generator.key import ProblemType
 from generator.problems.features import features
 from generator.worksheet import worksheet_keys
-from helpers import one_line_error
+from helpers import exam_key, one_line_error
 
 SPEC = {"name": "tiny", "input_shape": [32, 32, 3], "layers": [
     {"Conv2D": {"filters": 8, "kernel_size": 3, "activation": "relu"}},
@@ -144,7 +144,7 @@ def test_an_unknown_covers_topic_is_refused():
 def test_exam_slots_of_one_type_ask_different_things():
     slots = reference_slots(load_exam_config(None), 2026)
     for kind in (ProblemType.INVERSE, ProblemType.CONCEPT, ProblemType.LAYER_SHAPE):
-        variants = [variant for slot, variant in slots if slot.type is kind]
+        variants = [ref.variant for ref in slots if ref.slot.type is kind]
         assert len(variants) >= 2 and len(set(variants)) == len(variants), (kind, variants)
 
 
@@ -189,3 +189,14 @@ def test_a_template_that_words_nothing_is_one_line(tmp_path, run_cli):
     line = one_line_error(*run_cli("worksheet", "--config", str(path), "--seed", "4", "--no-verify", "--out",
                                    str(tmp_path / "out"), "--templates", str(tmp_path / "mine"))[::2])
     assert line == "error: template problems/inverse.md.j2: gives no heading for the inverse question stride"
+
+
+def test_every_slot_of_a_class_exam_stays_in_the_difficulty_band():
+    from generator.problems.difficulty import BAND, score
+
+    key = exam_key(300, seed=2026)
+    for i in range(len(key.papers[0].problems)):
+        scores = [score(paper.problems[i]) for paper in key.papers]
+        assert max(scores) / min(scores) <= BAND, (key.papers[0].problems[i].id, min(scores), max(scores))
+    totals = [sum(score(p) for p in paper.problems) for paper in key.papers]
+    assert max(totals) / min(totals) <= BAND
