@@ -18,6 +18,7 @@ import random
 from collections.abc import Callable
 from enum import StrEnum
 
+from generator.architectures import FAMILIES, Misfit, draw_family
 from generator.engine.layers import (
     Activation,
     AveragePooling2D,
@@ -138,61 +139,22 @@ def _advanced_extra(rng: random.Random) -> Layer:
     return _choice_weighted(rng, options)
 
 
-def _body_layer(rng: random.Random, level: Difficulty, shape: Shape) -> Layer:
-    if level is Difficulty.INTRO:
-        return _choice_weighted(rng, [(3, lambda: _conv(rng, level, shape)), (2, lambda: _pool(rng, level))])
-    options: list[tuple[float, Callable[[], Layer]]] = [
-        (4, lambda: _conv(rng, level, shape)),
-        (2, lambda: _pool(rng, level)),
-        (0.5, lambda: Dropout(rng.choice((0.1, 0.25, 0.5)))),
-    ]
-    if level is Difficulty.ADVANCED:
-        options.append((4, lambda: _advanced_extra(rng)))
-    return _choice_weighted(rng, options)
-
-
-def _head(rng: random.Random, level: Difficulty, shape: Shape) -> list[Layer]:
-    layers: list[Layer] = []
-    if level is Difficulty.INTRO or rng.random() < 0.5:
-        layers.append(Flatten())
-    else:
-        layers.append(rng.choice((GlobalAveragePooling2D, GlobalMaxPooling2D))())
-    if rng.random() < 0.6:
-        layers.append(Dense(rng.choice(UNITS), activation="relu"))
-        if level is not Difficulty.INTRO and rng.random() < 0.3:
-            layers.append(Dropout(0.5))
-    layers.append(Dense(rng.choice(CLASSES), activation="softmax"))
-    return layers
-
-
 def sample_model(
     rng: random.Random, difficulty: Difficulty | str = Difficulty.INTRO, name: str = "model"
 ) -> ModelSpec:
-    """A random, valid, teachable Sequential CNN at ``difficulty``."""
+    """A random, valid model at ``difficulty``, from one of the families real networks follow
+    (see :mod:`generator.architectures`): LeNet-like stacks at the intro level; VGG-like and
+    all-convolutional ones at the standard level; MobileNet, ResNet, dilated, encoder-decoder
+    and generator ones at the advanced level."""
     level = Difficulty(difficulty)
-    shape = rng.choice(INPUT_SHAPES[level])
-    target = {Difficulty.INTRO: (2, 5), Difficulty.STANDARD: (3, 7), Difficulty.ADVANCED: (4, 9)}[level]
-    n_body = rng.randint(*target)
-    layers: list[Layer] = []
-    current = shape
-    # Start with a convolution, as every model in the seed does.
-    while not layers:
-        first = _conv(rng, level, current)
-        out = _try(first, current)
-        if out is not None and min(out[:2]) >= MIN_SIDE:
-            layers.append(first)
-            current = out
-    attempts = 0
-    while len(layers) < n_body and attempts < 40:
-        attempts += 1
-        candidate = _body_layer(rng, level, current)
-        out = _try(candidate, current)
-        if out is None or len(out) != 3 or min(out[:2]) < MIN_SIDE or max(out[:2]) > 4 * max(shape[:2]):
+    while True:
+        family = draw_family(rng, level.value)
+        shape = rng.choice(INPUT_SHAPES[level])
+        try:
+            stack = FAMILIES[family](rng, level is Difficulty.INTRO, shape)
+        except Misfit:
             continue
-        layers.append(candidate)
-        current = out
-    layers += _head(rng, level, current)
-    return ModelSpec(shape, tuple(layers), name)
+        return ModelSpec(stack.input_shape, tuple(stack.layers), name)
 
 
 def sample_models(seed: int, count: int, difficulty: Difficulty | str, prefix: str = "model") -> list[ModelSpec]:

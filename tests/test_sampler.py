@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
+
+import pytest
 
 from generator.engine import analyze
 from generator.engine.layers import Padding
@@ -23,13 +26,62 @@ def test_no_global_random_state_is_used():
     assert a == b
 
 
-def test_always_valid_and_ends_in_a_classifier():
-    for level in Difficulty:
-        for spec in sample_models(11, 400, level):
-            summary = analyze(spec)  # raises on any invalid geometry
-            assert len(summary.output_shape) == 1
+HEAD = ("Flatten", "GlobalAveragePooling2D", "GlobalMaxPooling2D")
+UPWARD = ("Conv2DTranspose", "UpSampling2D")
+
+
+def _check_realistic(spec) -> str:
+    """Which kind of network ``spec`` is, after asserting the invariants real networks keep."""
+    records = analyze(spec).records  # raises on any invalid geometry
+    if len(spec.input_shape) == 1:  # a generator: noise -> Dense -> Reshape -> upsampling
+        assert [r.type_name for r in records[:4]] == ["Dense", "BatchNormalization", "Activation", "Reshape"]
+        sides = [r.output_shape[0] for r in records[4:]]
+        assert sides == sorted(sides) and len(records[-1].output_shape) == 3
+        return "generator"
+    if len(records[-1].output_shape) == 3:  # an encoder-decoder: down to a bottleneck, then up
+        sides = [r.output_shape[0] for r in records]
+        bottom = sides.index(min(sides))
+        assert sides[:bottom + 1] == sorted(sides[:bottom + 1], reverse=True) and sides[bottom:] == sorted(sides[bottom:])
+        assert records[-1].output_shape[:2] == spec.input_shape[:2]
+        assert not any(r.type_name in UPWARD for r in records[:bottom + 1])
+        return "decoder"
+    head = next(i for i, r in enumerate(records) if len(r.output_shape) == 1)
+    assert records[head].type_name in HEAD, spec
+    assert all(r.type_name in ("Dense", "Dropout") for r in records[head + 1:]) and records[-1].type_name == "Dense"
+    body = records[:head]
+    assert not any(r.type_name in UPWARD for r in body)
+    size = spec.input_shape[:2]
+    for before, after in zip([None, *body], body, strict=False):
+        if after.type_name == "ZeroPadding2D":  # a border for the next window, not a bigger map
+            continue
+        assert after.output_shape[0] <= size[0] and after.output_shape[1] <= size[1], spec
+        size = after.output_shape[:2]
+        channels_in = spec.input_shape[2] if before is None else before.output_shape[2]
+        if before is not None and after.output_shape[2] < channels_in:  # only a 1x1 bottleneck shrinks channels
+            assert after.type_name == "Conv2D" and after.layer.kernel_size == (1, 1), spec
+    return "classifier"
+
+
+def test_a_thousand_models_keep_the_invariants_of_real_networks():
+    kinds = Counter()
+    for seed in range(1000):
+        level = list(Difficulty)[seed % 3]
+        spec = sample_model(random.Random(seed), level)
+        kinds[(level, _check_realistic(spec))] += 1
+        if len(spec.input_shape) == 3:
             assert spec.input_shape in INPUT_SHAPES[level]
-            assert spec.layers[-1].type_name == "Dense"
+    assert set(kinds) == {(Difficulty.INTRO, "classifier"), (Difficulty.STANDARD, "classifier"),
+                          (Difficulty.ADVANCED, "classifier"), (Difficulty.ADVANCED, "decoder"),
+                          (Difficulty.ADVANCED, "generator")}, kinds
+
+
+def test_the_invariant_check_catches_an_unrealistic_model():
+    from generator.engine import ModelSpec
+    from generator.engine.layers import Conv2D, Dense, Flatten
+
+    shrinking = ModelSpec((32, 32, 3), (Conv2D(64, (3, 3)), Conv2D(16, (3, 3)), Flatten(), Dense(10)))
+    with pytest.raises(AssertionError):
+        _check_realistic(shrinking)
 
 
 def test_intro_is_like_the_seed():
