@@ -13,7 +13,7 @@ from typing import Any
 
 from generator.engine import ModelSpec
 from generator.errors import UserError, brief
-from generator.key import ProblemType
+from generator.key import MAX_POINTS, ProblemType
 from generator.problems import generate
 from generator.problems.features import COVERS
 from generator.problems.slot import FINDS, LAYER_CHOICES, MODEL_TYPES, TOPICS, Slot
@@ -73,7 +73,7 @@ def _expect(cond: bool, where: str, message: str, value: Any) -> None:
         raise UserError(f"{where}: {message}. Received: {brief(value)}")
 
 
-PROBLEM_KEYS = ("type", "count", "find", "topic", "layers", "model", "seed")
+PROBLEM_KEYS = ("type", "count", "find", "topic", "layers", "model", "seed", "points")
 
 
 def _problem_list(raw: Any, where: str, base: Path | None) -> tuple[ProblemRequest, ...]:
@@ -109,6 +109,9 @@ def _problem(item: Any, w: str, base: Path | None) -> ProblemRequest:
     seed = item.get("seed")
     _expect(seed is None or _whole(seed) and 0 <= seed < 2**63, f"{w}.seed",
             "expected a whole number from 0 to 2**63 - 1 (another number re-rolls this slot)", seed)
+    points = item.get("points")
+    _expect(points is None or isinstance(points, int | float) and not isinstance(points, bool)
+            and 0 < points <= MAX_POINTS, f"{w}.points", f"expected a number of points from 0 to {MAX_POINTS:,}", points)
     model, ref = None, ""
     if "model" in item:
         _expect(kind in MODEL_TYPES, f"{w}.model", "an inverse problem cannot be about a given model", item["model"])
@@ -117,7 +120,7 @@ def _problem(item: Any, w: str, base: Path | None) -> ProblemRequest:
                 "expected a spec file (YAML, JSON or Keras .py, relative to the config) or zoo:NAME", ref)
         model = _model(ref, f"{w}.model", base)
     title = "" if model is None else ZOO[ref.removeprefix(PREFIX)].name if ref.startswith(PREFIX) else f"the model of `{Path(ref).name}`"
-    slot = Slot(kind, find, topic, tuple(layers or ()), model, ref, seed, title)
+    slot = Slot(kind, find, topic, tuple(layers or ()), model, ref, seed, title, None if points is None else float(points))
     if model is not None:
         _check_model_slot(slot, f"{w}.model")
     return ProblemRequest(slot, count)

@@ -10,7 +10,7 @@ from typing import Any
 from markupsafe import Markup
 
 from generator.answers import answer_hash
-from generator.key import Paper, Problem
+from generator.key import Paper, Problem, number
 from generator.render import markdown_to_html, md_subset, render
 
 HINTS = {"shape": "(None, H, W, C)", "int": "number", "choice": "word"}
@@ -39,12 +39,13 @@ def document_context(
         items.append({
             "id": p.id, "type": p.type.value, "title": p.title, "prompt": p.prompt, "code": p.code,
             "table": list(p.table), "blanks": blanks, "blank": {b["id"]: b for b in blanks},
-            "solution": list(p.solution),
+            "solution": list(p.solution), "points": number(p.worth),
         })
     return {
         "doc": {
             "title": title, "subtitle": subtitle, "difficulty": level, "seed": seed,
             "problem_count": len(problems), "blank_count": sum(len(p.blanks) for p in problems),
+            "total_points": number(sum(p.worth for p in problems)),
             "instructions": md_subset(instructions), "student": student, "verified": verified,
         },
         "problems": items,

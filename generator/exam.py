@@ -72,6 +72,9 @@ class ReferenceSlot:
     """The sub-type (layer type, unknown, concept, number of layers)."""
     score: float
     """The reference problem's difficulty (see :mod:`generator.problems.difficulty`)."""
+    points: float
+    """What every student's problem in the slot is worth: the config's ``points``, or one per
+    blank of the reference problem."""
 
 
 def reference_slots(config: ExamConfig, seed: int) -> list[ReferenceSlot]:
@@ -85,7 +88,8 @@ def reference_slots(config: ExamConfig, seed: int) -> list[ReferenceSlot]:
         rng = random.Random(derive_seed(seed, "slot", identity, n))
         avoid = {ref.variant for ref in out if ref.slot.type is slot.type}
         problem = generate(slot, rng, config.difficulty, f"q{i}", avoid=avoid)
-        out.append(ReferenceSlot(slot, problem.variant, score(problem)))
+        points = slot.points if slot.points is not None else float(len(problem.blanks))
+        out.append(ReferenceSlot(slot, problem.variant, score(problem), points))
     return out
 
 
@@ -108,7 +112,7 @@ def student_problems(config: ExamConfig, seed: int, student: Student, slots: lis
             if best is None or abs(math.log(score(problem) / ref.score)) < abs(math.log(score(best) / ref.score)):
                 best = problem
         assert best is not None
-        problems.append(best)
+        problems.append(replace(best, points=ref.points))
     return problems
 
 

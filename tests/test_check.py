@@ -25,7 +25,7 @@ from generator.answers import display
 from generator.errors import UserError
 from generator.grading import Status, check, format_report
 from generator.grading.report import GRADEBOOK_COLUMNS
-from generator.key import Blank, Key, KeyKind, Paper, Problem
+from generator.key import Blank, Key, KeyKind, Paper, Problem, number
 from generator.problems import generate
 from generator.roster import Student
 from helpers import cli, exam_key, one_line_error
@@ -114,7 +114,7 @@ def test_perfect_answers_score_100(worksheet, tmp_path):
     code, out, err = cli("check", "--key", str(key), str(answers))
     assert code == 0, err
     n = len(_blanks(problems))
-    assert f"ana: {n}/{n} right, score 100.00%" in out
+    assert f"ana: {n}/{n} right, {n}/{n} points, score 100.00%" in out
     report = check(key, answers)
     (student,) = report.students
     assert (student.points, student.max_points, student.score) == (n, n, 100.0)
@@ -253,9 +253,11 @@ def test_csv_gradebook_columns_and_values(exam, tmp_path):
     assert list(table[0]) == [*GRADEBOOK_COLUMNS, *qids]
     assert [r["student_id"] for r in table] == ["s001", "s002"]  # absent s003 is left to the LMS
     s1, s2 = table
+    total = str(number(sum(p.worth for p in students[0].problems)))
     assert (s1["name"], s1["variant"], s1["score"], s1["points"], s1["max_points"]) == (
-        "Ada Lovelace", students[0].variant, "100.00", str(len(qids)), str(len(qids)))
-    assert all(s1[q] == "1" for q in qids) and all(s2[q] == "0" for q in qids)
+        "Ada Lovelace", students[0].variant, "100.00", total, total)
+    worth = {f"{p.id}.{b.id}": str(number(p.blank_points)) for p in students[0].problems for b in p.blanks}
+    assert all(s1[q] == worth[q] for q in qids) and all(s2[q] == "0" for q in qids)
     assert (s2["score"], s2["points"]) == ("0.00", "0")
 
 
@@ -273,12 +275,14 @@ def test_json_report_structure(exam, exam_master, tmp_path):
     data = json.loads(out)
     assert set(data) == {"title", "key", "answers", "students", "questions", "summary"}
     assert data["title"] == exam_master.title and data["key"]["kind"] == "master"
-    low = round(100 / len(blanks), 2)
+    first_points = second.problems[0].blank_points  # only the first answer is right
+    total = sum(p.worth for p in second.problems)
+    low = round(100 * first_points / total, 2)
     assert [s["score"] for s in data["students"]] == [100.0, low]
-    assert [s["points"] for s in data["students"]] == [len(blanks), 1]
+    assert [s["points"] for s in data["students"]] == [number(sum(p.worth for p in first.problems)), number(first_points)]
     question = data["students"][1]["questions"][1]
     assert set(question) == {"question_id", "label", "kind", "status", "right", "answer", "normalized",
-                             "correct", "mistake", "note", "steps", "line"}
+                             "correct", "mistake", "note", "steps", "line", "points"}
     qid, blank = blanks[1]
     assert question["question_id"] == qid and question["line"] == len(_blanks(first.problems)) + 3
     assert question["status"] == "wrong" and question["correct"] == blank.shown

@@ -83,7 +83,7 @@ def test_moodle_typed_questions_match_the_key(master: Key, moodle: bytes) -> Non
             assert markdown_to_html(problem.prompt) in moodle_text(q, "questiontext/text")
 
 
-_FIELD = re.compile(r"\{1:(NUMERICAL|MULTICHOICE|SHORTANSWER):((?:\\.|[^\\}])*)\}")
+_FIELD = re.compile(r"\{(\d+):(NUMERICAL|MULTICHOICE|SHORTANSWER):((?:\\.|[^\\}])*)\}")
 
 
 def test_moodle_cloze_embeds_every_box(master: Key, moodle: bytes) -> None:
@@ -101,7 +101,12 @@ def test_moodle_cloze_embeds_every_box(master: Key, moodle: bytes) -> None:
             order += [b.id for b in problem.blanks if b.id not in order]
             keys = [k for bid in order for k in expected if k.split("[")[0] == f"{problem.id}.{bid}"]
             assert len(fields) == len(keys) == len(expected)
-            for (qtype, body), key in zip(fields, keys, strict=True):
+            weights: dict[str, int] = {}
+            for (weight, _, _), key in zip(fields, keys, strict=True):
+                weights[key.split("[")[0]] = weights.get(key.split("[")[0], 0) + int(weight)
+            assert len(set(weights.values())) == 1, weights  # every blank weighs the same, axes or not
+            assert float(moodle_text(q, "defaultgrade")) == problem.worth
+            for (_, qtype, body), key in zip(fields, keys, strict=True):
                 if qtype == "NUMERICAL":
                     parts = body.split("~")
                     assert all(p.startswith("=") and p.endswith(":0") for p in parts)
@@ -122,7 +127,7 @@ def test_moodle_cloze_with_a_choice_blank(master: Key) -> None:
     mixed = replace(master, papers=(replace(student, problems=problems), *master.papers[1:]))
     cloze = next(q for q in moodle_questions(moodle_xml(mixed)) if q.findtext("idnumber") == shape_problem.id)
     assert cloze.get("type") == "cloze"
-    (body,) = [body for qtype, body in _FIELD.findall(moodle_text(cloze, "questiontext/text")) if qtype == "MULTICHOICE"]
+    (body,) = [body for _, qtype, body in _FIELD.findall(moodle_text(cloze, "questiontext/text")) if qtype == "MULTICHOICE"]
     options = body.split("~")
     assert [o[1:] for o in options if o.startswith("=")] == [choice.answer]
     assert sorted(o for o in options if not o.startswith("=")) == sorted(d.answer for d in choice.distractors)

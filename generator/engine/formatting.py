@@ -120,11 +120,11 @@ def layer_call(layer: Layer) -> str:
     return f"{layer.type_name}({', '.join(parts)})"
 
 
-def count_of(n: int, noun: str) -> str:
+def count_of(n: float, noun: str) -> str:
     """``1 problem``, ``12 problems``, ``12,544 multiply-adds``: a count with its noun.
 
-    >>> count_of(1, "multiply-add"), count_of(12544, "multiply-add")
-    ('1 multiply-add', '12,544 multiply-adds')
+    >>> count_of(1, "multiply-add"), count_of(12544, "multiply-add"), count_of(2.5, "point")
+    ('1 multiply-add', '12,544 multiply-adds', '2.5 points')
     """
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 

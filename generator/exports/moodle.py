@@ -10,11 +10,15 @@ whose ``<info>`` names the student, followed by that student's questions, one pe
 * anything else (shapes, several blanks: the summary table) -> ``cloze`` (Moodle's multianswer):
   ``{1:NUMERICAL:=26:0}`` per number, a shape written ``(None, {..}, {..}, {..})`` with one
   NUMERICAL per axis (see :mod:`generator.exports.content`), a choice as ``{1:MULTICHOICE:...}``.
-  Every box weighs 1.
+  Field weights make every blank weigh the same: a shape's axes share its weight (``{1:...}``
+  each for a 3-axis shape beside ``{3:...}`` for a number).
 
-Then a subcategory ``.../multiple choice`` with a ``multichoice`` question per blank (single
-answer, shuffled by Moodle, each distractor's mistake in its ``<feedback>``): the same exam as
-multiple choice, for a teacher who prefers it.
+Each question's ``<defaultgrade>`` is its problem's points (see ``points`` in the key format), so
+every variant of an exam slot is worth the same in a Moodle quiz.
+
+Then a subcategory ``.../multiple choice`` with a ``multichoice`` question per blank that has a
+multiple-choice version (single answer, shuffled by Moodle, each distractor's mistake in its
+``<feedback>``), worth the blank's share of its problem's points.
 
 Texts are HTML in CDATA (a ``]]>`` inside is split across two sections), and so are question
 names and category paths: outside CDATA Moodle's XML reader drops a lone space between two
@@ -28,6 +32,7 @@ multiple-choice version), unique within its category.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Iterable
 from xml.sax.saxutils import escape
 
@@ -64,7 +69,7 @@ def _html(tag: str, text: str, indent: str = "    ") -> list[str]:
     return [f'{indent}<{tag} format="html">', f"{indent}  <text>{_cdata(text)}</text>", f"{indent}</{tag}>"]
 
 
-def _header(qtype: str, name: str, text: str, feedback: str, idnumber: str) -> list[str]:
+def _header(qtype: str, name: str, text: str, feedback: str, idnumber: str, grade: float) -> list[str]:
     return [
         f'  <question type="{qtype}">',
         "    <name>",
@@ -72,7 +77,7 @@ def _header(qtype: str, name: str, text: str, feedback: str, idnumber: str) -> l
         "    </name>",
         *_html("questiontext", text),
         *_html("generalfeedback", feedback),
-        "    <defaultgrade>1</defaultgrade>",
+        f"    <defaultgrade>{grade:.7f}</defaultgrade>",
         "    <penalty>0.3333333</penalty>",
         "    <hidden>0</hidden>",
         f"    <idnumber>{_plain(idnumber)}</idnumber>",
@@ -90,8 +95,8 @@ def _category(path: str, info: str) -> list[str]:
     ]
 
 
-def _numerical(name: str, text: str, feedback: str, idnumber: str, accepted: tuple[str, ...]) -> list[str]:
-    lines = _header("numerical", name, text, feedback, idnumber)
+def _numerical(name: str, text: str, feedback: str, idnumber: str, accepted: tuple[str, ...], grade: float) -> list[str]:
+    lines = _header("numerical", name, text, feedback, idnumber, grade)
     for value in accepted:
         lines += [
             '    <answer fraction="100" format="moodle_auto_format">',
@@ -106,8 +111,8 @@ def _numerical(name: str, text: str, feedback: str, idnumber: str, accepted: tup
             "    <showunits>3</showunits>", "    <unitsleft>0</unitsleft>", "  </question>"]
 
 
-def _multichoice(name: str, text: str, feedback: str, idnumber: str, mc: MultipleChoice) -> list[str]:
-    lines = _header("multichoice", name, text, feedback, idnumber)
+def _multichoice(name: str, text: str, feedback: str, idnumber: str, mc: MultipleChoice, grade: float) -> list[str]:
+    lines = _header("multichoice", name, text, feedback, idnumber, grade)
     lines += [
         "    <single>true</single>",
         "    <shuffleanswers>true</shuffleanswers>",
@@ -127,8 +132,8 @@ def _multichoice(name: str, text: str, feedback: str, idnumber: str, mc: Multipl
     return [*lines, "  </question>"]
 
 
-def _cloze(name: str, text: str, feedback: str, idnumber: str) -> list[str]:
-    return [*_header("cloze", name, text, feedback, idnumber), "  </question>"]
+def _cloze(name: str, text: str, feedback: str, idnumber: str, grade: float) -> list[str]:
+    return [*_header("cloze", name, text, feedback, idnumber, grade), "  </question>"]
 
 
 _CLOZE_ENTITIES = {"~": "&#126;", "}": "&#125;", "#": "&#35;", "{": "&#123;", "=": "&#61;", "%": "&#37;", "\\": "&#92;"}
@@ -170,31 +175,34 @@ def cloze_prose(text: str) -> str:
     return text.replace("{", "&#123;")
 
 
-def cloze_field(box: Box, mc: MultipleChoice | None) -> str:
+def cloze_field(box: Box, mc: MultipleChoice | None, weight: int = 1) -> str:
     """The embedded answer of one box: ``{1:NUMERICAL:=26:0}`` (``~``-separated when several
     answers are right), ``{1:MULTICHOICE:=same~valid}`` for a choice, or a SHORTANSWER for a
-    choice without distractors.
+    choice without distractors; ``weight`` is the field's share of the question's grade.
 
     >>> from generator.exports.content import Box
     >>> cloze_field(Box("q1.k", None, "k", "int", ("3", "5"), ""), None)
     '{1:NUMERICAL:=3:0~=5:0}'
     """
     if box.kind == "int":
-        return "{1:NUMERICAL:" + "~".join(f"={value}:0" for value in box.accepted) + "}"
+        return f"{{{weight}:NUMERICAL:" + "~".join(f"={value}:0" for value in box.accepted) + "}"
     if mc is None:
-        return "{1:SHORTANSWER:" + "~".join(f"={cloze_text(value)}" for value in box.accepted) + "}"
-    return "{1:MULTICHOICE:" + "~".join(("=" if o.correct else "") + cloze_text(o.text) for o in mc.options) + "}"
+        return f"{{{weight}:SHORTANSWER:" + "~".join(f"={cloze_text(value)}" for value in box.accepted) + "}"
+    return f"{{{weight}:MULTICHOICE:" + "~".join(("=" if o.correct else "") + cloze_text(o.text) for o in mc.options) + "}"
 
 
-def _blank_field(asked: AskedBlank) -> str:
-    fields = [cloze_field(box, asked.choice) for box in asked.boxes]
+def _blank_field(asked: AskedBlank, share: int) -> str:
+    """The blank's fields; ``share`` is the weight the blank's fields add up to (a shape's axes
+    split it, so every blank of a problem weighs the same, whatever its number of axes)."""
+    fields = [cloze_field(box, asked.choice, share // len(asked.boxes)) for box in asked.boxes]
     return "(None, " + ", ".join(fields) + ")" if asked.blank.kind == "shape" else fields[0]
 
 
 def cloze_html(question: Question) -> str:
     """The problem statement with its blanks embedded: the summary table as an HTML table of
     fields, every other blank as a ``label: field`` line."""
-    fields = {asked.blank.id: _blank_field(asked) for asked in question.blanks}
+    share = math.lcm(*(len(asked.boxes) for asked in question.blanks))
+    fields = {asked.blank.id: _blank_field(asked, share) for asked in question.blanks}
     labels = {asked.blank.id: asked.blank.label for asked in question.blanks}
     parts, used = [cloze_prose(question.statement)], set()
     rows = []
@@ -220,11 +228,11 @@ def _typed_question(label: str, question: Question) -> list[str]:
         asked = question.blanks[0]
         (box,) = asked.boxes
         if box.kind == "int":
-            return _numerical(name, question.statement, question.solution, problem.id, box.accepted)
+            return _numerical(name, question.statement, question.solution, problem.id, box.accepted, problem.worth)
         if asked.choice is not None:
             return _multichoice(name, question.statement + "\n" + choice_html(asked.choice), question.solution,
-                                problem.id, asked.choice)
-    return _cloze(name, cloze_html(question), question.solution, problem.id)
+                                problem.id, asked.choice, problem.worth)
+    return _cloze(name, cloze_html(question), question.solution, problem.id, problem.worth)
 
 
 def _choice_questions(label: str, question: Question) -> list[str]:
@@ -233,7 +241,7 @@ def _choice_questions(label: str, question: Question) -> list[str]:
         mc = asked.choice
         if mc is not None:
             lines += _multichoice(f"{label} {mc.qid} (multiple choice)", question.statement + "\n" + choice_html(mc),
-                                  asked.feedback, mc.qid, mc)
+                                  asked.feedback, mc.qid, mc, question.problem.blank_points)
     return lines
 
 

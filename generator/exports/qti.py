@@ -104,7 +104,7 @@ def _feedback(feedback_ident: str, body: str) -> str:
             f"{_mattext('            ', body)}          </flow_mat>\n        </itemfeedback>\n")
 
 
-def _item_head(item_ident: str, title: str, qtype: str, body: str) -> str:
+def _item_head(item_ident: str, title: str, qtype: str, body: str, points: float = 1.0) -> str:
     """An item's opening, metadata and statement, up to its response (an item is at depth 3)."""
     return (
         f'      <item ident="{item_ident}" title="{attribute(title)}">\n'
@@ -112,7 +112,7 @@ def _item_head(item_ident: str, title: str, qtype: str, body: str) -> str:
         "            <qtimetadatafield>\n              <fieldlabel>question_type</fieldlabel>\n"
         f"              <fieldentry>{qtype}</fieldentry>\n            </qtimetadatafield>\n"
         "            <qtimetadatafield>\n              <fieldlabel>points_possible</fieldlabel>\n"
-        "              <fieldentry>1.0</fieldentry>\n            </qtimetadatafield>\n"
+        f"              <fieldentry>{points_text(points)}</fieldentry>\n            </qtimetadatafield>\n"
         "          </qtimetadata>\n        </itemmetadata>\n"
         f"        <presentation>\n{_mattext('          ', body)}"
     )
@@ -134,10 +134,19 @@ _NUMERICAL_RESPONSE = (
 )
 
 
-def numerical_item(item_ident: str, box: Box, body: str, solution: str) -> str:
-    """A ``numerical_question`` for ``box`` (kind ``int``); ``body`` is the statement and
-    ``solution`` the general feedback, both HTML already :func:`text`."""
-    parts = [_item_head(item_ident, box.key, "numerical_question", body), _NUMERICAL_RESPONSE, _RESPROCESSING]
+def points_text(points: float) -> str:
+    """Canvas' ``points_possible``: ``1.0``, ``0.3333``.
+
+    >>> points_text(1), points_text(1 / 3)
+    ('1.0', '0.3333')
+    """
+    return f"{round(points, 4)!r}" if not float(points).is_integer() else f"{float(points)}"
+
+
+def numerical_item(item_ident: str, box: Box, body: str, solution: str, points: float = 1.0) -> str:
+    """A ``numerical_question`` for ``box`` (kind ``int``) worth ``points``; ``body`` is the
+    statement and ``solution`` the general feedback, both HTML already :func:`text`."""
+    parts = [_item_head(item_ident, box.key, "numerical_question", body, points), _NUMERICAL_RESPONSE, _RESPROCESSING]
     for value in box.accepted:
         value = text(value)
         parts.append(
@@ -152,11 +161,11 @@ def numerical_item(item_ident: str, box: Box, body: str, solution: str) -> str:
     return "".join(parts)
 
 
-def choice_item(item_ident: str, mc: MultipleChoice, body: str, solution: str) -> str:
-    """A ``multiple_choice_question`` for ``mc``; option idents are numbers (``1001`` ...), as
-    Canvas' own. ``body`` and ``solution`` as for :func:`numerical_item`."""
+def choice_item(item_ident: str, mc: MultipleChoice, body: str, solution: str, points: float = 1.0) -> str:
+    """A ``multiple_choice_question`` for ``mc`` worth ``points``; option idents are numbers
+    (``1001`` ...), as Canvas' own. ``body`` and ``solution`` as for :func:`numerical_item`."""
     answer_ids = [str(1001 + i) for i in range(len(mc.options))]
-    parts = [_item_head(item_ident, mc.qid, "multiple_choice_question", body),
+    parts = [_item_head(item_ident, mc.qid, "multiple_choice_question", body, points),
              '          <response_lid ident="response1" rcardinality="Single">\n            <render_choice>\n']
     for answer_id, option in zip(answer_ids, mc.options, strict=True):
         parts += [f'              <response_label ident="{answer_id}">\n',
@@ -205,13 +214,16 @@ def _typed_items(prefix: str, asked: tuple[Question, ...]) -> list[str]:
         statement = "&lt;div&gt;" + text(question.statement + "\n")
         for blank in question.blanks:
             mc, solution = blank.choice, text(blank.feedback)
+            points = question.problem.blank_points / len(blank.boxes)  # a shape's axes share its points
             for box in blank.boxes:
                 axis = () if box.axis is None else (str(box.axis),)
                 item_ident = _unique(ident(prefix, question.problem.id, blank.blank.id, *axis), used)
                 if box.kind == "choice" and mc is not None:
-                    items.append(choice_item(item_ident, mc, statement + text(choice_html(mc)) + "&lt;/div&gt;", solution))
+                    items.append(choice_item(item_ident, mc, statement + text(choice_html(mc)) + "&lt;/div&gt;",
+                                             solution, points))
                 else:
-                    items.append(numerical_item(item_ident, box, statement + text(box_html(box)) + "&lt;/div&gt;", solution))
+                    items.append(numerical_item(item_ident, box, statement + text(box_html(box)) + "&lt;/div&gt;",
+                                                solution, points))
     return items
 
 
@@ -225,7 +237,7 @@ def _choice_items(prefix: str, asked: tuple[Question, ...]) -> list[str]:
             if mc is not None:
                 item_ident = _unique(ident(prefix, question.problem.id, blank.blank.id), used)
                 items.append(choice_item(item_ident, mc, statement + text(choice_html(mc)) + "&lt;/div&gt;",
-                                         text(blank.feedback)))
+                                         text(blank.feedback), question.problem.blank_points))
     return items
 
 

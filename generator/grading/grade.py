@@ -184,24 +184,25 @@ def _match(index: KeyIndex, sheet: AnswerSheet) -> dict[str, dict[str, AnswerRow
 def _grade_paper(paper: Paper, rows: dict[str, AnswerRow]) -> StudentResult:
     return StudentResult(
         paper.id, paper.name, paper.variant,
-        tuple(grade_answer(qid, blank, rows.get(qid)) for qid, _, blank in paper.questions()),
+        tuple(grade_answer(qid, blank, rows.get(qid), problem.blank_points) for qid, problem, blank in paper.questions()),
     )
 
 
-def grade_answer(qid: str, b: Blank, row: AnswerRow | None) -> QuestionResult:
+def grade_answer(qid: str, b: Blank, row: AnswerRow | None, points: float = 1.0) -> QuestionResult:
     """Grades one typed answer (None: the student has no row for the question).
 
     Args:
         qid: The question id, ``{problem id}.{blank id}``.
         b: The key's blank.
         row: The student's row, or None.
+        points: What the blank is worth (its problem's points shared by its blanks).
 
     Returns:
         The result, with feedback when it is not right (see the module docstring).
     """
     base = QuestionResult(
         qid, b.label, b.kind, Status.UNANSWERED, row.answer if row else "", None,
-        b.shown, line=row.line if row else None,
+        b.shown, line=row.line if row else None, points=points,
     )
     if row is None or not row.answer.strip():
         return replace(base, note="no answer" if row else "no row for this question in the answer file", steps=b.steps)

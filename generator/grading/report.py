@@ -15,7 +15,7 @@ from typing import Any
 
 from generator.answers import display
 from generator.errors import UserError, brief
-from generator.key import KeyKind, WorkedStep
+from generator.key import KeyKind, WorkedStep, number
 from generator.output import write_file
 
 GRADEBOOK_COLUMNS = ("student_id", "name", "variant", "score", "points", "max_points")
@@ -54,6 +54,7 @@ class QuestionResult:
         note: A further remark (an intermediate result, a wrong number of axes ...), or None.
         steps: The key's worked step(s) to look at; empty for a right answer.
         line: The answer file's line, or None when the student has no row for the question.
+        points: What the question is worth (its problem's points shared by its blanks).
     """
 
     question_id: str
@@ -67,11 +68,17 @@ class QuestionResult:
     note: str | None = None
     steps: tuple[WorkedStep, ...] = ()
     line: int | None = None
+    points: float = 1.0
 
     @property
     def right(self) -> bool:
-        """Whether the answer scores its point."""
+        """Whether the answer scores its points."""
         return self.status is Status.RIGHT
+
+    @property
+    def earned(self) -> float:
+        """The points the answer scores: all of them when right, else none."""
+        return self.points if self.right else 0.0
 
     @property
     def answer_shown(self) -> str:
@@ -87,6 +94,7 @@ class QuestionResult:
             "status": self.status.value, "right": self.right, "answer": self.given,
             "normalized": self.normalized, "correct": self.correct, "mistake": self.mistake,
             "note": self.note, "steps": [s.text for s in self.steps], "line": self.line,
+            "points": number(self.points),
         }
 
 
@@ -107,14 +115,14 @@ class StudentResult:
     questions: tuple[QuestionResult, ...]
 
     @property
-    def points(self) -> int:
-        """Right answers."""
-        return sum(q.right for q in self.questions)
+    def points(self) -> float | int:
+        """The points of the right answers."""
+        return number(sum(q.earned for q in self.questions))
 
     @property
-    def max_points(self) -> int:
-        """Questions on the paper."""
-        return len(self.questions)
+    def max_points(self) -> float | int:
+        """The points of every question on the paper."""
+        return number(sum(q.points for q in self.questions))
 
     @property
     def score(self) -> float:
@@ -281,8 +289,8 @@ def format_gradebook(report: Report) -> str:
     """One row per student for an LMS grade import.
 
     Columns: ``student_id,name,variant,score,points,max_points``, then one column per question
-    id in key order holding 1 (right) or 0 (wrong or unanswered), or nothing when the question
-    is not on the student's paper. ``score`` is a percentage without a ``%`` sign, as Moodle's
+    id in key order holding the points scored (the question's points when right, 0 when wrong or
+    unanswered), or nothing when the question is not on the student's paper. ``score`` is a percentage without a ``%`` sign, as Moodle's
     and Canvas' CSV grade imports expect a plain number; map ``student_id`` (or ``name``) to
     the LMS's identifier and ``score`` to the grade item. Text cells that a spreadsheet would
     run as a formula (starting with ``=``, ``+``, ``-`` or ``@``) are prefixed with ``'``.
@@ -291,7 +299,7 @@ def format_gradebook(report: Report) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*GRADEBOOK_COLUMNS, *report.question_ids])
     for s in report.students:
-        cells = {q.question_id: int(q.right) for q in s.questions}
+        cells = {q.question_id: number(q.earned) for q in s.questions}
         writer.writerow([
             _cell(s.id), _cell(s.name), _cell(s.variant), f"{s.score:.2f}", s.points, s.max_points,
             *(cells.get(qid, "") for qid in report.question_ids),
@@ -312,7 +320,8 @@ def format_text(report: Report) -> str:
     width = max(len(qid) for qid in report.question_ids)
     for s in report.students:
         who = " ".join(p for p in (s.id, s.name and f"({s.name})", s.variant and f"[variant {s.variant}]") if p)
-        lines.append(f"{who}: {s.points}/{s.max_points} right, score {s.score:.2f}%")
+        right = sum(q.right for q in s.questions)
+        lines.append(f"{who}: {right}/{len(s.questions)} right, {s.points}/{s.max_points} points, score {s.score:.2f}%")
         for q in s.questions:
             lines.extend(_text_result(q, width))
         lines.append("")

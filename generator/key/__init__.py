@@ -44,6 +44,9 @@ keys, whose steps are plain text)."""
 
 __all__ = ["FORMAT", "Blank", "Distractor", "Key", "KeyKind", "Paper", "Problem", "ProblemType", "WorkedStep", "Wording"]
 
+MAX_POINTS = 1000
+"""The most one problem may be worth."""
+
 _BY_FIELD = {kind.field: kind for kind in KeyKind}
 
 
@@ -65,6 +68,8 @@ class Problem:
         variant: The sub-type exams match slots on (layer type, concept, layer count).
         wording: What the heading and prompt were rendered from (None when read from a file:
             a key stores the words, not the template).
+        points: What the problem is worth (None: one point per blank); its blanks share it
+            equally (:attr:`blank_points`).
     """
 
     id: str
@@ -79,6 +84,17 @@ class Problem:
     table: tuple[dict[str, str], ...] = ()
     variant: str = ""
     wording: Wording | None = field(default=None, compare=False)
+    points: float | None = None
+
+    @property
+    def worth(self) -> float:
+        """The points the problem is worth: :attr:`points`, or one per blank."""
+        return float(len(self.blanks)) if self.points is None else self.points
+
+    @property
+    def blank_points(self) -> float:
+        """What each blank is worth: the problem's points shared equally."""
+        return self.worth / len(self.blanks)
 
     @functools.cached_property
     def summary(self) -> Summary:
@@ -98,8 +114,18 @@ class Problem:
             "prompt": self.prompt, "blanks": [b.to_dict() for b in self.blanks],
             "solution": list(self.solution), "spec": self.model.to_dict(), "expected": expected,
             "code": self.code, "table": [dict(row) for row in self.table], "variant": self.variant,
-            "answers": self.answers,
+            "answers": self.answers, **({} if self.points is None else {"points": number(self.points)}),
         }
+
+
+def number(value: float) -> float | int:
+    """A count of points as JSON and reports show it: a whole number without ``.0``, else
+    rounded to 4 places.
+
+    >>> number(3.0), number(2.5), number(1 / 3)
+    (3, 2.5, 0.3333)
+    """
+    return int(value) if float(value).is_integer() else round(value, 4)
 
 
 @dataclass(frozen=True)
@@ -363,10 +389,15 @@ class _Reader:
                     and all(row.get(c) in (None, *ids) for c in ("shape", "params"))
                     and all(isinstance(v, str) for v in row.values())):
                 raise self.fail(at, "has a table row that names no blank", row)
+        points = data.get("points")
+        if points is not None and not (isinstance(points, int | float) and not isinstance(points, bool)
+                                       and 0 < points <= MAX_POINTS):
+            raise self.fail(at, f"has 'points' that are not a number from 0 to {MAX_POINTS:,}", points)
         return Problem(
             pid, kind, self.text(data, "difficulty", at, ""), self.text(data, "title", at, pid),
             self.text(data, "prompt", at, ""), blanks, tuple(solution), self.model(data.get("spec"), f"{at}.spec"),
             self.text(data, "code", at, ""), tuple(table), self.text(data, "variant", at, ""),
+            points=None if points is None else float(points),
         )
 
     def model(self, data: Any, where: str) -> ModelSpec:

@@ -96,7 +96,8 @@ def draw_problems(slots: Sequence[Slot], seed: int, scope: str, level: Difficult
     def draw(i: int, attempt: int, problems: Sequence[Problem], slot: Slot) -> Problem:
         identity, n = keys[i]
         rng = random.Random(derive_seed(seed, scope, identity, n, *((attempt,) if attempt else ())))
-        return generate(slot, rng, level, f"{prefix}p{i + 1}", avoid=_variants_on(problems, slot))
+        problem = generate(slot, rng, level, f"{prefix}p{i + 1}", avoid=_variants_on(problems, slot))
+        return problem if slot.points is None else replace(problem, points=slot.points)
 
     problems: list[Problem] = []
     for i in range(len(slots)):

@@ -46,7 +46,9 @@ class Slot:
             the level's usual mix).
         model: The model the problem is about (summary tables, layer and concept problems).
         model_ref: The model as the config names it (``zoo:vgg16``, ``nets/small.yaml``).
-        model_title: How questions name the model (``VGG16 (Simonyan and Zisserman, 2014) ...``).
+        model_title: How questions name the model (``VGG16``).
+        points: What each problem of the slot is worth (None: one point per blank of the exam's
+            reference variant); not part of the random stream.
         seed: A re-roll number: another value draws another problem for this slot only.
     """
 
@@ -58,6 +60,7 @@ class Slot:
     model_ref: str = ""
     seed: int | None = None
     model_title: str = ""
+    points: float | None = None
 
     @property
     def pinned(self) -> bool:
