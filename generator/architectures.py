@@ -92,16 +92,17 @@ def _head(rng: random.Random, s: Stack, dense: bool, dropout: bool, flatten: boo
     """Flatten or global pooling, then Dense layers, ending in the softmax classifier. A large
     feature map gets global pooling (nobody flattens 24x24x128 into a Dense layer) unless
     ``flatten`` (the intro level keeps to the seed's Flatten head)."""
+    classes = rng.choice(CLASSES)
     if flatten or dense and s.shape[0] * s.shape[1] * s.shape[2] <= 4096:
         s.add(Flatten())
-        s.add(Dense(rng.choice(UNITS), activation="relu"))
+        s.add(Dense(rng.choice([u for u in UNITS if u >= 2 * classes] or [max(UNITS)]), activation="relu"))
         if dropout:
             s.add(Dropout(0.5))
     else:
         s.add(rng.choice((GlobalAveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D))())
         if dropout and rng.random() < 0.5:
             s.add(Dropout(rng.choice((0.2, 0.5))))
-    s.add(Dense(rng.choice(CLASSES), activation="softmax"))
+    s.add(Dense(classes, activation="softmax"))
 
 
 def _grow(filters: int, cap: int = 512) -> int:
@@ -224,16 +225,16 @@ def encoder_decoder(rng: random.Random, intro: bool, shape: Shape) -> Stack:
 
 
 def generator(rng: random.Random, intro: bool, shape: Shape) -> Stack:
-    side = rng.choice((4, 7, 8))
+    side, channels = rng.choice(((7, 1), (8, 3), (4, 3)))  # 28x28 grey (MNIST), 32x32 or 16x16 colour
     filters = rng.choice((64, 128, 256))
     s = Stack((rng.choice((64, 100, 128)),), min_side=1)
     s.add(Dense(side * side * filters, use_bias=False), BatchNormalization(), Activation("leaky_relu"),
           Reshape((side, side, filters)))
-    for _ in range(rng.randint(1, 2)):
+    for strides in ((1, 1), (2, 2)):  # as TensorFlow's DCGAN: stride 1 first, then upsampling
         filters //= 2
-        s.add(Conv2DTranspose(filters, (5, 5), strides=(2, 2), padding=SAME, use_bias=False),
+        s.add(Conv2DTranspose(filters, (5, 5), strides=strides, padding=SAME, use_bias=False),
               BatchNormalization(), Activation("leaky_relu"))
-    s.add(Conv2DTranspose(rng.choice((1, 3)), (5, 5), strides=(2, 2), padding=SAME, activation="tanh"))
+    s.add(Conv2DTranspose(channels, (5, 5), strides=(2, 2), padding=SAME, activation="tanh"))
     return s
 
 

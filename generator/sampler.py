@@ -90,9 +90,11 @@ def _conv(rng: random.Random, level: Difficulty, shape: Shape) -> Layer:
     filters = rng.choice(FILTERS)
     if level is Difficulty.INTRO:
         return Conv2D(filters, rng.choice(((3, 3), (3, 3), (5, 5))), activation="relu")
-    kernel = rng.choice(((3, 3), (3, 3), (5, 5), (1, 1), (3, 1), (1, 3), (3, 5), (7, 7)))
-    strides = rng.choice(((1, 1), (1, 1), (2, 2), (1, 2)))
+    kernel = rng.choice(((3, 3), (3, 3), (5, 5), (1, 1), (3, 1), (1, 3), (7, 7)))
+    strides = rng.choice(((1, 1), (1, 1), (2, 2)))
     padding = rng.choice((Padding.VALID, Padding.SAME))
+    if kernel[0] != kernel[1]:  # Inception's factorized 1x3 / 3x1: stride 1, 'same'
+        strides, padding = (1, 1), Padding.SAME
     dilation = (1, 1)
     groups = 1
     if level is Difficulty.ADVANCED:
@@ -146,6 +148,13 @@ def sample_model(
     (see :mod:`generator.architectures`): LeNet-like stacks at the intro level; VGG-like and
     all-convolutional ones at the standard level; MobileNet, ResNet, dilated, encoder-decoder
     and generator ones at the advanced level."""
+    return sample_family_model(rng, difficulty, name)[1]
+
+
+def sample_family_model(
+    rng: random.Random, difficulty: Difficulty | str = Difficulty.INTRO, name: str = "model"
+) -> tuple[str, ModelSpec]:
+    """(family, model): :func:`sample_model` with the family it was drawn from."""
     level = Difficulty(difficulty)
     while True:
         family = draw_family(rng, level.value)
@@ -154,7 +163,7 @@ def sample_model(
             stack = FAMILIES[family](rng, level is Difficulty.INTRO, shape)
         except Misfit:
             continue
-        return ModelSpec(stack.input_shape, tuple(stack.layers), name)
+        return family, ModelSpec(stack.input_shape, tuple(stack.layers), name)
 
 
 def sample_models(seed: int, count: int, difficulty: Difficulty | str, prefix: str = "model") -> list[ModelSpec]:
@@ -221,12 +230,26 @@ def sample_layer_of(rng: random.Random, difficulty: Difficulty | str, type_name:
     while True:
         if type_name == "Dense":
             shape: Shape = (rng.choice((128, 256, 576, 784, 1024, 1600, 2048)),)
+        elif type_name in FEATURE_MAP_LAYERS:
+            shape = feature_map(rng)
         else:
             shape = sample_input(rng, level)
         layer = _layer_maker(rng, level, type_name, shape)
         out = _try(layer, shape)
         if out is not None and (len(out) != 3 or min(out[:2]) >= MIN_SIDE) and max(out) <= 4096:
             return shape, layer
+
+
+FEATURE_MAP_LAYERS = frozenset({
+    "BatchNormalization", "GlobalMaxPooling2D", "GlobalAveragePooling2D", "SeparableConv2D", "DepthwiseConv2D",
+    "Conv2DTranspose", "UpSampling2D", "Flatten",
+})
+"""Layers that sit inside a network, never on a raw image: their questions get a feature map."""
+
+
+def feature_map(rng: random.Random) -> Shape:
+    """A feature map from the middle of a network, e.g. 14x14x64."""
+    return (rng.choice((7, 8, 13, 14, 16, 28, 32)),) * 2 + (rng.choice((16, 24, 32, 48, 64, 96, 128, 256)),)
 
 
 def sample_input(rng: random.Random, difficulty: Difficulty | str) -> Shape:

@@ -57,7 +57,7 @@ def _vgg16() -> ModelSpec:
 
 ZOO: dict[str, ZooModel] = {
     "seed_mnist": ZooModel(
-        SEED_SPEC, "the seed notebook's MNIST model", "the seed notebook's MNIST convnet (Conv-MaxPool x2, Conv, Dense 64, Dense 10)",
+        SEED_SPEC, "the MNIST model from the lecture notebook", "the seed notebook's MNIST convnet (Conv-MaxPool x2, Conv, Dense 64, Dense 10)",
         "the seed notebook's model.summary(): 93,322 parameters",
     ),
     "lenet5": ZooModel(

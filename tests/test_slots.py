@@ -200,3 +200,17 @@ def test_every_slot_of_a_class_exam_stays_in_the_difficulty_band():
         assert max(scores) / min(scores) <= BAND, (key.papers[0].problems[i].id, min(scores), max(scores))
     totals = [sum(score(p) for p in paper.problems) for paper in key.papers]
     assert max(totals) / min(totals) <= BAND
+
+
+def test_a_padding_question_is_not_always_same():
+    """The difficulty band must not pick the answer: 'valid' and 'same' both occur in a class."""
+    key = exam_key(60, seed=2026)
+    slot = next(i for i, p in enumerate(key.papers[0].problems) if p.variant == "padding_mode")
+    answers = {paper.problems[slot].blanks[0].answer for paper in key.papers}
+    assert answers == {"valid", "same"}
+
+
+def test_every_student_of_a_summary_table_slot_fills_in_the_same_kind_of_network():
+    key = exam_key(40, seed=7)
+    variants = {paper.problems[0].variant for paper in key.papers}
+    assert len(variants) == 1 and ":" in variants.pop()  # family:layers, e.g. vgg:9

@@ -126,8 +126,7 @@ def params_blank(bid: str, record: LayerRecord, label: str) -> Blank:
     """The blank for a layer's parameter count, with its steps and distractors."""
     return blank(
         bid, label, "int", record.params, param_steps(record),
-        distractors=params_distractors(record.layer, record.input_shape, record.trainable, record.non_trainable,
-                                       record.output_shape),
+        distractors=params_distractors(record.layer, record.input_shape, record.trainable, record.non_trainable),
         layer=record.index, field="params",
     )
 

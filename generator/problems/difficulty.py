@@ -17,7 +17,7 @@ from generator.engine.layers import (
     Padding,
     SeparableConv2D,
 )
-from generator.key import Problem
+from generator.key import Problem, ProblemType
 
 BAND = 1.5
 """The most one student's variant of a slot may exceed another's score, as a ratio."""
@@ -27,12 +27,16 @@ RARE_WEIGHT = 1.0
 
 
 def rare_features(problem: Problem) -> int:
-    """How many of the features students find hard the problem's model shows."""
+    """How many of the features students find hard the problem's models show (a blank's own
+    model included). What the student must find is not counted: a padding-mode question is not
+    harder when the answer happens to be 'same'."""
+    answer_is_padding = problem.type is ProblemType.INVERSE and problem.variant == "padding_mode"
+    models = [problem.model, *(b.model for b in problem.blanks if b.model is not None)]
     count = 0
-    for layer in problem.model.layers:
+    for layer in {layer for model in models for layer in model.layers}:
         if isinstance(layer, BaseConv2D):
             count += max(layer.dilation_rate) > 1
-            count += layer.padding is Padding.SAME and max(layer.strides) > 1
+            count += not answer_is_padding and layer.padding is Padding.SAME and max(layer.strides) > 1
             count += getattr(layer, "groups", 1) > 1
             count += layer.kernel_size[0] != layer.kernel_size[1]
             count += isinstance(layer, Conv2DTranspose | DepthwiseConv2D | SeparableConv2D)

@@ -2,7 +2,7 @@
 
 Each distractor names the misconception behind it (forgetting the ``+1``, applying the ``valid``
 formula to ``same``, dropping the bias, counting dilation from 0 as CS231n does, forgetting the
-input channels, flattening before a Dense layer, counting shared weights once per position ...),
+input channels, flattening before a Dense layer, taking pooling's stride as 1 ...),
 never an "arithmetic slip" filler, so a teacher can see why an option is tempting. The formulas are the engine's,
 fed the wrong way; nothing here re-derives a rule.
 """
@@ -40,16 +40,12 @@ def _side_mistakes(n: int, k: int, s: int, d: int, padding: Padding, pooling: bo
         out.append((n // s, "rounded down instead of up (same padding uses ceil(n/s))"))
         if s > 1:
             out.append((n, "forgot the stride (same padding keeps the size only at stride 1)"))
-            if not pooling:
-                out.append((n * s, "multiplied by the stride (the transposed convolution's rule)"))
         return out
     out.append(((n - ke) // s, "forgot the +1"))
     out.append((F.CONV_SAME.value(n=n, s=s), "applied the 'same' formula to 'valid' padding"))
     if s > 1:
         out.append((n - ke + 1, "ignored the stride"))
         out.append((-(-(n - ke) // s) + 1, "rounded up instead of down"))
-    if not pooling:
-        out.append(((n - 1) * s + ke, "used the transposed convolution's formula (n - 1)*s + k"))
     if d > 1:
         cs231n_kernel = k + (k - 1) * d  # CS231n's dilation d means d gaps; Keras' means d - 1
         out.append(((n - cs231n_kernel) // s + 1, "counted dilation from 0 (CS231n's convention)"))
@@ -110,20 +106,13 @@ def shape_distractors(layer: Layer, in_shape: Shape, out_shape: Shape) -> Wrong:
     return wrong
 
 
-def params_distractors(layer: Layer, in_shape: Shape, trainable: int, non_trainable: int,
-                       out_shape: Shape | None = None) -> Wrong:
-    """Wrong parameter counts (of the layer's total) from named misconceptions; ``out_shape``
-    enables the weight-sharing one (counting the weights once per output position)."""
+def params_distractors(layer: Layer, in_shape: Shape, trainable: int, non_trainable: int) -> Wrong:
+    """Wrong parameter counts (of the layer's total) from named misconceptions."""
     total = trainable + non_trainable
     c = in_shape[-1]
     wrong: Wrong
     if isinstance(layer, Conv2D):
         wrong = _conv_params(layer.kernel_size, layer.filters, layer.groups, layer.use_bias, c)
-        if out_shape is not None and len(out_shape) == 3 and out_shape[0] * out_shape[1] > 1:
-            positions = out_shape[0] * out_shape[1]
-            bias = layer.filters if layer.use_bias else 0
-            wrong.append(((total - bias) * positions + bias,
-                          "counted the weights once per output position (a convolution shares them)"))
     elif isinstance(layer, Conv2DTranspose):
         wrong = _conv_params(layer.kernel_size, layer.filters, 1, layer.use_bias, c)
     elif isinstance(layer, SeparableConv2D):

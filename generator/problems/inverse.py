@@ -150,7 +150,8 @@ def _inverse_padding_mode(rng: random.Random, level: Difficulty, pid: str) -> Pr
         _mode_step("same", F.CONV_SAME.symbolic, F.CONV_SAME.work(n=n, s=s).text, _conv_side(n, k, s, same=True)),
         step(Quantity.PADDING, f"only '{mode}' gives {o}"),
     ]
-    b = blank("padding", "padding", "choice", mode, steps, field="padding", distractors=[(other, f"confused what '{other}' does")])
+    b = blank("padding", "padding", "choice", mode, steps, field="padding", distractors=[(other, "mixed up the two modes ('valid' adds no padding and shrinks the image by k - 1 "
+                                           "before the stride; 'same' pads to keep ceil(n/s))")])
     layer = Conv2D(f, (k, k), (s, s), Padding(mode))
     words = wording("inverse", "padding_mode", filters=f, kernel=k, stride=s, input=shape_str((n, n, c)),
                     output=shape_str((o, o, f)))

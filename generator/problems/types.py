@@ -27,7 +27,14 @@ from generator.problems.base import (
 from generator.problems.concepts import concept
 from generator.problems.inverse import inverse
 from generator.problems.slot import LAYER_CHOICES, Slot
-from generator.sampler import Difficulty, sample_input, sample_layer, sample_layer_of, sample_model
+from generator.sampler import (
+    Difficulty,
+    feature_map,
+    sample_family_model,
+    sample_input,
+    sample_layer,
+    sample_layer_of,
+)
 from generator.wording import wording
 
 Place = dict[str, Fact]
@@ -44,8 +51,9 @@ def summary_table(rng: random.Random, level: Difficulty, pid: str, variant: str 
     """Fill in Keras' summary table (output shape and Param # of every layer, and the totals).
     Variant: the number of layers. With the slot's ``model``, the table of that model."""
     if slot is not None and slot.model is not None:
-        return summary_problem(slot.model, level, pid, str(len(slot.model.layers)), slot.model_title)
-    spec, variant = draw_until(lambda: sample_model(rng, level, name=pid), lambda m: str(len(m.layers)), variant)
+        return summary_problem(slot.model, level, pid, f"model:{len(slot.model.layers)}", slot.model_title)
+    (_, spec), variant = draw_until(lambda: sample_family_model(rng, level, name=pid),
+                                    lambda drawn: f"{drawn[0]}:{len(drawn[1].layers)}", variant)
     return summary_problem(spec, level, pid, variant)
 
 
@@ -166,7 +174,7 @@ def _params_layer(rng: random.Random, level: Difficulty) -> tuple[Shape, Layer]:
     shape = sample_input(rng, level)
     pick = rng.random()
     if level is not Difficulty.INTRO and pick < 0.2:
-        return shape, BatchNormalization()
+        return feature_map(rng), BatchNormalization()
     if pick < 0.4:
         flat = (rng.choice((128, 576, 784, 1024, 1600, 2048)),)
         # Dense on an image applies to the last axis only: a trap kept for the advanced level
