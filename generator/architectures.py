@@ -75,14 +75,6 @@ class Stack:
             self.shape = out
         return self
 
-    @property
-    def side(self) -> int:
-        return min(self.shape[:2]) if len(self.shape) == 3 else 0
-
-    @property
-    def channels(self) -> int:
-        return self.shape[-1]
-
 
 class Misfit(Exception):
     """A drawn layer does not fit the shape it would get: the family draws again."""

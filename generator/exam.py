@@ -14,7 +14,6 @@ import hashlib
 import math
 import random
 import re
-from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from generator.output import Progress, atomic_dir, derive_seed, write_text
 from generator.parallel import ordered_map
 from generator.problems import generate
 from generator.problems.difficulty import BAND, score, within
-from generator.problems.slot import Slot
+from generator.problems.slot import Slot, stream_keys
 from generator.render import environment, render
 from generator.roster import Student, first_clash, read_roster
 from generator.verify import verify_or_fail
@@ -52,17 +51,6 @@ def variant_code(seed: int, student_id: str) -> str:
     return "".join(chars[:3]) + "-" + "".join(chars[3:])
 
 
-def _streams(slots: list[Slot]) -> list[tuple[str, int]]:
-    """What each slot's random streams derive from beside the seed: what it pins and which
-    occurrence of such a slot it is (not its position: adding a slot changes no other)."""
-    seen: Counter[str] = Counter()
-    out = []
-    for slot in slots:
-        out.append((slot.identity(), seen[slot.identity()]))
-        seen[slot.identity()] += 1
-    return out
-
-
 @dataclass(frozen=True)
 class ReferenceSlot:
     """One exam slot as drawn once per exam: what every student's problem in it must match."""
@@ -75,6 +63,8 @@ class ReferenceSlot:
     points: float
     """What every student's problem in the slot is worth: the config's ``points``, or one per
     blank of the reference problem."""
+    stream: tuple[str, int]
+    """What the slot's random streams derive from (see :func:`~generator.problems.slot.stream_keys`)."""
 
 
 def reference_slots(config: ExamConfig, seed: int) -> list[ReferenceSlot]:
@@ -84,12 +74,12 @@ def reference_slots(config: ExamConfig, seed: int) -> list[ReferenceSlot]:
     exams equally hard. Two slots of one type get different variants while there are any left."""
     slots = [r.slot for r in config.problems for _ in range(r.count)]
     out: list[ReferenceSlot] = []
-    for i, (slot, (identity, n)) in enumerate(zip(slots, _streams(slots), strict=True), start=1):
+    for i, (slot, (identity, n)) in enumerate(zip(slots, stream_keys(slots), strict=True), start=1):
         rng = random.Random(derive_seed(seed, "slot", identity, n))
         avoid = {ref.variant for ref in out if ref.slot.type is slot.type}
         problem = generate(slot, rng, config.difficulty, f"q{i}", avoid=avoid)
         points = slot.points if slot.points is not None else float(len(problem.blanks))
-        out.append(ReferenceSlot(slot, problem.variant, score(problem), points))
+        out.append(ReferenceSlot(slot, problem.variant, score(problem), points, (identity, n)))
     return out
 
 
@@ -101,16 +91,19 @@ def student_problems(config: ExamConfig, seed: int, student: Student, slots: lis
     """The student's variant, from the student's own seeded stream, one stream per slot; each
     problem is redrawn (from the same stream) until its difficulty is in the slot's band."""
     problems = []
-    for i, (ref, (identity, n)) in enumerate(zip(slots, _streams([r.slot for r in slots]), strict=True), start=1):
-        best: Problem | None = None
+    for i, ref in enumerate(slots, start=1):
+        identity, n = ref.stream
+        best, best_gap = None, math.inf
         for attempt in range(BAND_DRAWS):
             rng = random.Random(derive_seed(seed, "student", student.id, identity, n, *((attempt,) if attempt else ())))
             problem = generate(ref.slot, rng, config.difficulty, f"q{i}", ref.variant)
-            if within(score(problem), ref.score):
+            difficulty = score(problem)
+            if within(difficulty, ref.score):
                 best = problem
                 break
-            if best is None or abs(math.log(score(problem) / ref.score)) < abs(math.log(score(best) / ref.score)):
-                best = problem
+            gap = abs(math.log(difficulty / ref.score))
+            if gap < best_gap:
+                best, best_gap = problem, gap
         assert best is not None
         problems.append(replace(best, points=ref.points))
     return problems

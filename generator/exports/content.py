@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -276,10 +277,7 @@ def order_key(answer: str, kind: str) -> tuple[int, tuple[int, ...], str]:
         return int(answer), (int(answer),), answer
     if kind == "shape":
         dims = tuple(int(d) for d in answer.split("x"))
-        size = 1
-        for d in dims:
-            size *= d
-        return size, dims, answer
+        return math.prod(dims), dims, answer
     return 0, (), answer
 
 

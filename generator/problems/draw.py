@@ -11,7 +11,6 @@ promised topic uncovered is drawn again from the same slot's stream.
 from __future__ import annotations
 
 import random
-from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -19,7 +18,7 @@ from generator.errors import UserError
 from generator.key import Problem, ProblemType
 from generator.output import derive_seed
 from generator.problems.features import CONCEPT_TOPICS, features
-from generator.problems.slot import LAYER_CHOICES, Slot
+from generator.problems.slot import LAYER_CHOICES, Slot, stream_keys
 from generator.problems.types import generate
 from generator.sampler import Difficulty
 
@@ -87,11 +86,7 @@ def draw_problems(slots: Sequence[Slot], seed: int, scope: str, level: Difficult
         UserError: a promised topic that no slot can show at this level.
     """
     seen = seen if seen is not None else Seen()
-    occurrence: Counter[str] = Counter()
-    keys = []
-    for slot in slots:
-        keys.append((slot.identity(), occurrence[slot.identity()]))
-        occurrence[slot.identity()] += 1
+    keys = stream_keys(slots)
 
     def draw(i: int, attempt: int, problems: Sequence[Problem], slot: Slot) -> Problem:
         identity, n = keys[i]

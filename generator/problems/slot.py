@@ -5,6 +5,8 @@ problem may use (``layers``), the model it is about (``model``) and a re-roll nu
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from generator.engine import ModelSpec
@@ -76,3 +78,18 @@ class Slot:
         """
         return "|".join((self.type.value, self.find or "", self.topic or "", ",".join(self.layers),
                          self.model_ref, "" if self.seed is None else str(self.seed)))
+
+
+def stream_keys(slots: Sequence[Slot]) -> list[tuple[str, int]]:
+    """What each slot's random stream derives from beside the build seed: what it pins and which
+    occurrence of such a slot it is, never its position (so adding a slot changes no other).
+
+    >>> stream_keys([Slot(ProblemType.INVERSE), Slot(ProblemType.CONCEPT), Slot(ProblemType.INVERSE)])
+    [('inverse|||||', 0), ('concept|||||', 0), ('inverse|||||', 1)]
+    """
+    seen: Counter[str] = Counter()
+    keys = []
+    for slot in slots:
+        keys.append((slot.identity(), seen[slot.identity()]))
+        seen[slot.identity()] += 1
+    return keys
