@@ -70,6 +70,8 @@ class Problem:
             a key stores the words, not the template).
         points: What the problem is worth (None: one point per blank); its blanks share it
             equally (:attr:`blank_points`).
+        grid: Blank ids laid out in rows, for an answer that is a grid of numbers (a feature
+            map computed by hand); empty otherwise.
     """
 
     id: str
@@ -85,6 +87,7 @@ class Problem:
     variant: str = ""
     wording: Wording | None = field(default=None, compare=False)
     points: float | None = None
+    grid: tuple[tuple[str, ...], ...] = ()
 
     @property
     def worth(self) -> float:
@@ -115,6 +118,7 @@ class Problem:
             "solution": list(self.solution), "spec": self.model.to_dict(), "expected": expected,
             "code": self.code, "table": [dict(row) for row in self.table], "variant": self.variant,
             "answers": self.answers, **({} if self.points is None else {"points": number(self.points)}),
+            **({"grid": [list(row) for row in self.grid]} if self.grid else {}),
         }
 
 
@@ -389,6 +393,9 @@ class _Reader:
                     and all(row.get(c) in (None, *ids) for c in ("shape", "params"))
                     and all(isinstance(v, str) for v in row.values())):
                 raise self.fail(at, "has a table row that names no blank", row)
+        grid = data.get("grid", [])
+        if not (isinstance(grid, list) and all(isinstance(row, list) and row and all(c in ids for c in row) for row in grid)):
+            raise self.fail(at, "has a 'grid' that is not rows of blank ids", grid)
         points = data.get("points")
         if points is not None and not (isinstance(points, int | float) and not isinstance(points, bool)
                                        and 0 < points <= MAX_POINTS):
@@ -397,7 +404,7 @@ class _Reader:
             pid, kind, self.text(data, "difficulty", at, ""), self.text(data, "title", at, pid),
             self.text(data, "prompt", at, ""), blanks, tuple(solution), self.model(data.get("spec"), f"{at}.spec"),
             self.text(data, "code", at, ""), tuple(table), self.text(data, "variant", at, ""),
-            points=None if points is None else float(points),
+            points=None if points is None else float(points), grid=tuple(tuple(row) for row in grid),
         )
 
     def model(self, data: Any, where: str) -> ModelSpec:

@@ -131,7 +131,9 @@ class Blank:
         }
 
 
-Fact = str | int | bool
+Fact = str | int | bool | tuple[tuple[int, ...], ...]
+"""A number or formatted text a question shows, or a small integer grid (an image or a kernel,
+rows of values) for a question that is worked by hand."""
 
 
 @dataclass(frozen=True)

@@ -139,11 +139,12 @@ def single(spec: ModelSpec) -> tuple[Summary, LayerRecord]:
 
 def make_problem(pid: str, kind: ProblemType, level: Difficulty, words: Wording,
                  blanks: list[Blank], model: ModelSpec, solution: list[str] | None = None,
-                 code: str = "", table: tuple[dict[str, str], ...] = (), variant: str = "") -> Problem:
+                 code: str = "", table: tuple[dict[str, str], ...] = (), variant: str = "",
+                 grid: tuple[tuple[str, ...], ...] = ()) -> Problem:
     """A problem worded by its type's template (see :mod:`generator.wording`); without
     ``solution``, the blanks' steps (labelled when there are several)."""
     if solution is None:
         solution = [s.text if len(blanks) == 1 else f"{b.label}: {s.text}" for b in blanks for s in b.steps]
     title, prompt = render_wording(words)
     return Problem(pid, kind, level.value, title, prompt, tuple(blanks), tuple(solution), model,
-                   code, table, variant, words)
+                   code, table, variant, words, grid=grid)
