@@ -10,7 +10,8 @@ from typing import Any
 from markupsafe import Markup
 
 from generator.answers import answer_hash
-from generator.key import Paper, Problem, number
+from generator.engine.notation import used
+from generator.key import Paper, Problem, SolutionPart, number
 from generator.render import markdown_to_html, md_subset, render
 
 HINTS = {"shape": "(None, H, W, C)", "int": "number", "choice": "word"}
@@ -19,6 +20,20 @@ HINTS = {"shape": "(None, H, W, C)", "int": "number", "choice": "word"}
 def student_fields(paper: Paper) -> dict[str, str]:
     """Who an exam paper is for, as templates read it."""
     return {"id": paper.id, "name": paper.name, "variant": paper.variant}
+
+
+def solution_data(parts: tuple[SolutionPart, ...]) -> list[dict[str, Any]]:
+    """A worked solution as templates read it: parts with headings, steps with their rule,
+    substitution (LaTeX), value and remark."""
+    return [{"heading": part.heading, "steps": [
+        {"label": s.label, "text": s.text, "formula_latex": s.formula_latex, "substituted_latex": s.substituted_latex,
+         "value": s.value, "remark": s.remark} for s in part.steps]} for part in parts]
+
+
+def notation_data(problems: list[Problem] | tuple[Problem, ...]) -> list[dict[str, str]]:
+    """The notation box: every symbol the problems' worked solutions use, in notation order."""
+    names = (n for p in problems for part in p.solution for s in part.steps for n in s.symbols)
+    return [{"latex": sym.latex, "meaning": sym.meaning} for sym in used(names)]
 
 
 def document_context(
@@ -39,7 +54,7 @@ def document_context(
         items.append({
             "id": p.id, "type": p.type.value, "title": p.title, "prompt": p.prompt, "code": p.code,
             "table": list(p.table), "blanks": blanks, "blank": {b["id"]: b for b in blanks},
-            "solution": list(p.solution), "points": number(p.worth),
+            "solution": solution_data(p.solution), "points": number(p.worth),
         })
     return {
         "doc": {
@@ -47,6 +62,7 @@ def document_context(
             "problem_count": len(problems), "blank_count": sum(len(p.blanks) for p in problems),
             "total_points": number(sum(p.worth for p in problems)),
             "instructions": md_subset(instructions), "student": student, "verified": verified,
+            "notation": notation_data(problems),
         },
         "problems": items,
     }

@@ -40,20 +40,20 @@ from generator.userfiles import LIMITS
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE_NAMES = (
-    "page.html.j2", "worksheet.md.j2", "key.md.j2", "index.html.j2", "macros.md.j2"
+    "page.html.j2", "worksheet.md.j2", "key.md.j2", "index.html.j2", "macros.md.j2", "solution.md.j2"
 )
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|>~-])")
 
 
 def md_text(value: Any) -> Markup:
-    """User text made safe inside Markdown: HTML special characters become entities and
-    Markdown syntax is backslash-escaped.
+    """User text made safe inside Markdown: HTML special characters become entities, Markdown
+    syntax is backslash-escaped, and ``$`` (which opens a formula) becomes ``&#36;``.
 
-    >>> str(md_text("Zoë <b>*bold*</b> & co"))
-    'Zoë &lt;b&gt;\\\\*bold\\\\*&lt;/b&gt; &amp; co'
+    >>> str(md_text("Zoë <b>*bold*</b> & co $5"))
+    'Zoë &lt;b&gt;\\\\*bold\\\\*&lt;/b&gt; &amp; co &#36;5'
     """
-    return Markup(_MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False)))
+    return Markup(_MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False)).replace("$", "&#36;"))
 
 
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
@@ -89,12 +89,21 @@ def md_subset(value: Any) -> Markup:
 
 def _subset_text(text: str) -> str:
     escaped = html.escape(text, quote=False)
-    return re.sub(r"([\\`\[\]{}])", r"\\\1", escaped)
+    return re.sub(r"([\\`\[\]{}])", r"\\\1", escaped).replace("$", "&#36;")
+
+
+def tex_number(value: Any) -> str:
+    """A whole number inside a formula, with thin thousands separators: ``130{,}794``.
+
+    >>> tex_number(130794), tex_number(-5), tex_number("x")
+    ('130{,}794', '-5', 'x')
+    """
+    return f"{value:,}".replace(",", "{,}") if isinstance(value, int) else str(value)
 
 
 def md_cell(value: Any) -> str:
-    """Text inside a Markdown table cell: pipes escaped, newlines folded."""
-    return str(value).replace("|", r"\|").replace("\n", " ")
+    """Text inside a Markdown table cell: pipes escaped, newlines folded, no formula opened."""
+    return str(value).replace("|", r"\|").replace("\n", " ").replace("$", "&#36;")
 
 
 class _Loader(jinja2.FileSystemLoader):
@@ -136,8 +145,15 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
     env.filters["display"] = display
     env.filters["count_of"] = count_of
     env.filters["article"] = article
+    env.filters["tex_number"] = tex_number
     env.filters["markdown"] = lambda text: Markup(markdown_to_html(str(text)))
     return env
+
+
+@functools.cache
+def shipped_environment() -> jinja2.Environment:
+    """The :func:`environment` of the shipped templates alone (made once)."""
+    return environment(None)
 
 
 def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
@@ -207,26 +223,62 @@ def _where(exc: BaseException | None, name: str) -> str:
     return found
 
 
-def markdown_to_html(text: str) -> str:
-    """Markdown (with GFM-style tables and fenced code) to an HTML fragment.
+def markdown_to_html(text: str, math: str = "mathml") -> str:
+    """Markdown (with GFM-style tables and fenced code) to an HTML fragment; ``$...$`` formulas
+    become MathML made here, at build time (``math="mathml"``: no script, works offline and in
+    print), or ``\\(...\\)`` for an LMS whose MathJax filter typesets them (``math="tex"``).
 
-    One converter is built once and reset between documents (building one per call costs more
-    than converting a worksheet).
+    One converter per math mode is built once and reset between documents (building one per
+    call costs more than converting a worksheet).
 
     >>> markdown_to_html("| a |\\n|---|\\n| `x*y` |").count("<td><code>x*y</code></td>")
     1
+    >>> markdown_to_html("so $o = n_{in}$.").startswith("<p>so <math")
+    True
+    >>> markdown_to_html("so $o < n$.", math="tex")
+    '<p>so \\\\(o &lt; n\\\\).</p>'
     """
-    converter = _converter()
+    converter = _converter(math)
     try:
         return converter.convert(text)
     finally:
         converter.reset()
 
 
+_MATH_PATTERN = r"(?<![\\\w$])\$(?![\s$])([^$\n]+?)(?<!\s)\$(?![\w$])"
+"""``$...$`` with no space just inside the dollars, as GitHub and Jupyter read inline math."""
+
+
+@functools.lru_cache(maxsize=65536)
+def latex_html(latex: str, math: str = "mathml") -> str:
+    """One formula as MathML (``math="mathml"``) or as ``\\(...\\)`` text for MathJax
+    (``math="tex"``); formulas repeat across a class's papers, so each is converted once.
+
+    >>> latex_html("k_h", "tex")
+    '\\\\(k_h\\\\)'
+    """
+    if math == "tex":
+        return html.escape(rf"\({latex}\)", quote=False)
+    from latex2mathml.converter import convert
+
+    return convert(latex)
+
+
 @functools.cache
-def _converter() -> Any:
+def _converter(math: str = "mathml") -> Any:
     import markdown
+    from markdown.extensions import Extension
+    from markdown.inlinepatterns import InlineProcessor
+
+    class Formula(InlineProcessor):
+        def handleMatch(self, m: re.Match[str], data: str) -> tuple[str, int, int]:
+            return self.md.htmlStash.store(latex_html(m.group(1), math)), m.start(0), m.end(0)
+
+    class Formulas(Extension):
+        def extendMarkdown(self, md: Any) -> None:
+            # after code spans (190), so a `$` in code stays code; before escapes and emphasis
+            md.inlinePatterns.register(Formula(_MATH_PATTERN, md), "formula", 185)
 
     return markdown.Markdown(
-        extensions=["tables", "fenced_code", "sane_lists", "attr_list"], output_format="html"
+        extensions=["tables", "fenced_code", "sane_lists", "attr_list", Formulas()], output_format="html"
     )

@@ -9,20 +9,19 @@ words the same problems again (:func:`reword`) without drawing anything anew.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import replace
 from typing import Any
 
 from generator.errors import UserError
 from generator.key import Key, Problem
 from generator.key.parts import Fact, Wording
-from generator.render import environment, render
+from generator.render import render, shipped_environment
 
 
 def render_wording(w: Wording, env: Any = None) -> tuple[str, str]:
     """(heading, prompt) as ``env``'s templates word them (the shipped ones by default); a
     template that gives an empty one is a one-line UserError."""
-    env = env if env is not None else _shipped()
+    env = env if env is not None else shipped_environment()
     name = f"problems/{w.template}.md.j2"
     title, prompt = (render(env, name, {"part": part, "variant": w.variant, "f": dict(w.facts)}).strip()
                      for part in ("title", "prompt"))
@@ -35,11 +34,6 @@ def render_wording(w: Wording, env: Any = None) -> tuple[str, str]:
 def wording(template: str, variant: str = "", **facts: Fact) -> Wording:
     """A :class:`Wording` from keyword facts."""
     return Wording(template, variant, tuple(facts.items()))
-
-
-@functools.cache
-def _shipped() -> Any:
-    return environment(None)
 
 
 def reword(problem: Problem, env: Any) -> Problem:

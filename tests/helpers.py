@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
 import random
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -194,3 +196,13 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
             else:
                 out[str(path.relative_to(folder)) + "/"] = (b"", 0)
     return out
+
+
+def eval_work(text: str) -> int:
+    """Evaluates a worked form like ``floor((28 - 3)/2) + 1`` with exact rationals."""
+    from fractions import Fraction
+
+    expr = re.sub(r"(\d+)", r"Fraction(\1)", text)
+    value = eval(expr, {"Fraction": Fraction, "floor": math.floor, "ceil": math.ceil, "max": max, "min": min})  # noqa: S307 - our own formula text
+    assert value == int(value), text
+    return int(value)

@@ -369,7 +369,7 @@ def test_choice_feedback_names_the_option_and_the_conclusion(tmp_path):
     answers = _write_answers(tmp_path / "a.csv", [("ana", f"p1.{blank.id}", wrong.upper())])
     (result,) = check(key, answers).students[0].questions
     assert result.mistake == blank.distractors[0].mistake
-    assert result.steps[0].option == wrong and result.steps[0].text.startswith(f"{wrong}:")
+    assert result.steps[0].option == wrong and result.steps[0].text.startswith(f"with '{wrong}'")
     assert result.steps[-1].text == blank.steps[-1].text
 
 

@@ -3,26 +3,13 @@ value they claim."""
 
 from __future__ import annotations
 
-import math
-import re
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.engine import formulas as F
-from helpers import explain_mismatch
+from helpers import eval_work, explain_mismatch
 
 pos = st.integers(1, 40)
-
-
-def eval_work(text: str) -> int:
-    """Evaluates a worked form like ``floor((28 - 3)/2) + 1`` with exact rationals."""
-    from fractions import Fraction
-
-    expr = re.sub(r"(\d+)", r"Fraction(\1)", text)
-    value = eval(expr, {"Fraction": Fraction, "floor": math.floor, "ceil": math.ceil, "max": max})  # noqa: S307 - our own formula text
-    assert value == int(value), text
-    return int(value)
 
 
 CASES = {
@@ -65,8 +52,20 @@ def test_latex_comes_from_sympy():
     assert r"\left\lceil" in F.CONV_SAME.latex()
 
 
-def test_floor_only_when_the_division_is_not_exact():
-    assert F.CONV_VALID.work(n=28, k=3, s=1, d=1).text == "(28 - 3)/1 + 1"
-    assert F.CONV_VALID.work(n=27, k=4, s=2, d=1).text == "floor((27 - 4)/2) + 1"
-    assert F.POOL_VALID.work(n=11, k=2, s=2).text == "floor((11 - 2)/2) + 1"
-    assert F.CONV_VALID.work(n=28, k=3, s=1, d=2).text == "(28 - 2*(3 - 1) - 1)/1 + 1"
+def test_floor_and_ceil_are_always_written_and_explained_when_they_matter():
+    exact, dropped = F.CONV_VALID.work(n=28, k=3, s=1, d=1), F.CONV_VALID.work(n=27, k=4, s=2, d=1)
+    assert exact.text == "floor((28 + 2*0 - 3)/1) + 1" and exact.remark == ""
+    assert dropped.text == "floor((27 + 2*0 - 4)/2) + 1"
+    assert dropped.remark.startswith("23/2 = 11.5: after its first position the window fits 11 more times")
+    assert dropped.remark.endswith("floor → 11 + 1 = 12")
+    assert F.POOL_VALID.work(n=11, k=2, s=2).text == "floor((11 + 2*0 - 2)/2) + 1"
+    assert F.CONV_VALID.work(n=28, k=3, s=1, d=2).text == "floor((28 + 2*0 - 2*(3 - 1) - 1)/1) + 1"
+    assert F.CONV_SAME.work(n=32, s=1).text == "ceil(32/1)" and F.CONV_SAME.work(n=32, s=1).remark == ""
+    assert F.CONV_SAME.work(n=9, s=2).remark.endswith("ceil → 5")
+
+
+def test_transposed_convolution_is_worked_in_the_textbook_form():
+    work = F.DECONV.work(n=56, k=3, s=2, d=1, same=0, op=-1)
+    assert work.rule is not None and work.rule.text == "o = (n - 1)s + k - 2p + a"
+    assert work.text == "(56 - 1)*2 + 3 - 2*0 + max(2 - 3, 0)"
+    assert "'valid': p = 0" in work.remark

@@ -80,10 +80,11 @@ def test_printed_parameter_arithmetic_matches(seed_text):
 
 def test_worked_steps_read_like_the_seed(seed_text):
     spec = seed_models(seed_text)[0][0]
-    steps = [s.text for r in analyze(spec, explain=True).records for s in r.steps]
-    assert "output height = width: (28 - 3)/1 + 1 = 26" in steps
-    assert "parameters: 3*3*1*32 + 32 = 320" in steps
-    assert "parameters: 576*64 + 64 = 36928" in steps
+    steps = [(s.formula, s.substituted, s.value) for r in analyze(spec, explain=True).records for s in r.steps]
+    # the seed's board work (28 - 3)/1 + 1 = 26, after the general rule it comes from
+    assert ("o = floor((n + 2p - k)/s) + 1", "floor((28 + 2*0 - 3)/1) + 1", 26) in steps
+    assert ("P = k_h*k_w*C_in*C_out + C_out", "3*3*1*32 + 32", 320) in steps
+    assert ("P = N_in*N_out + N_out", "576*64 + 64", 36928) in steps
 
 
 @pytest.mark.parametrize("index, side", [(2, 26), (3, 13), (4, 28), (5, 24)])

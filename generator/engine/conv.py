@@ -182,7 +182,8 @@ class DepthwiseConv2D(BaseConv2D):
         ho, wo = self.output_side(t, h, w)
         m = self.depth_multiplier
         co = c * m
-        t.note(Quantity.OUTPUT_CHANNELS, "C_in*depth_multiplier", co, f"{c}*{m}")
+        t.note(Quantity.OUTPUT_CHANNELS, "C_in*depth_multiplier", co, f"{c}*{m}",
+               rule=F.Rule("C_out = C_in*m", r"C_{\mathrm{out}} = C_{\mathrm{in}} \cdot m", ("C_out", "C_in", "m")))
         kh, kw = self.kernel_size
         params = t.apply(
             Quantity.PARAMS, F.DEPTHWISE_PARAMS, kh, kw, c, m, int(self.use_bias)

@@ -11,18 +11,37 @@ The rules are Keras 3's (``keras/src/ops/operation_utils.py`` and ``deconv_outpu
 >>> CONV_VALID.value(n=28, k=3, s=1, d=1)
 26
 >>> CONV_VALID.work(n=28, k=3, s=1, d=1).text
-'(28 - 3)/1 + 1'
+'floor((28 + 2*0 - 3)/1) + 1'
 >>> CONV_SAME.value(n=28, s=2)
 14
 >>> CONV_PARAMS.work(kh=3, kw=3, cin=1, f=32, g=1, b=1).text
 '3*3*1*32 + 32'
+>>> CONV_PARAMS.work(kh=3, kw=3, cin=1, f=32, g=1, b=1).rule.text
+'P = k_h*k_w*C_in*C_out + C_out'
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from generator.engine.formula import Formula, Work, div_work, formulas, register, symbols
+from generator.engine.formula import (
+    Formula,
+    Rule,
+    Work,
+    ceil_remark,
+    floor_remark,
+    formulas,
+    register,
+    symbols,
+)
+from generator.engine.params import (
+    CONV_PARAMS,
+    DENSE_PARAMS,
+    DEPTHWISE_PARAMS,
+    MACS,
+    PER_CHANNEL,
+    SEPARABLE_PARAMS,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import sympy
@@ -30,11 +49,23 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 __all__ = [  # the rules, and the machinery's names re-exported for ``F.Formula`` and friends
     "CONV_PARAMS", "CONV_SAME", "CONV_VALID", "DECONV", "DENSE_PARAMS", "DEPTHWISE_PARAMS",
     "FLATTEN", "MACS", "PER_CHANNEL", "POOL_VALID", "SEPARABLE_PARAMS", "UPSAMPLE", "ZERO_PAD",
-    "Formula", "Work", "effective_kernel", "formulas",
+    "Formula", "Rule", "Work", "effective_kernel", "formulas",
 ]
 
 
 # ---------------------------------------------------------------- spatial sizes
+
+_SLIDE = Rule("o = floor((n + 2p - k)/s) + 1",
+              r"o = \left\lfloor \frac{n + 2p - k}{s} \right\rfloor + 1", ("o", "n", "p", "k", "s"))
+_SLIDE_DILATED = Rule("o = floor((n + 2p - d(k - 1) - 1)/s) + 1",
+                      r"o = \left\lfloor \frac{n + 2p - d(k - 1) - 1}{s} \right\rfloor + 1",
+                      ("o", "n", "p", "d", "k", "s"))
+
+
+def _floor_work(body: str, body_latex: str, a: int, s: int, rule: Rule) -> Work:
+    """``floor((body)/s) + 1`` with the floor explained when it matters."""
+    return Work(f"floor(({body})/{s}) + 1",
+                rf"\left\lfloor \frac{{{body_latex}}}{{{s}}} \right\rfloor + 1", floor_remark(a, s), rule)
 
 
 def _conv_valid_value(n: int, k: int, s: int, d: int) -> int:
@@ -42,11 +73,11 @@ def _conv_valid_value(n: int, k: int, s: int, d: int) -> int:
 
 
 def _conv_valid_work(n: int, k: int, s: int, d: int) -> Work:
-    exact = (n - d * (k - 1) - 1) % s == 0
+    a = n - d * (k - 1) - 1
     if d == 1:
-        return div_work(f"{n} - {k}", f"{n} - {k}", exact, s)
-    body = f"{n} - {d}*({k} - 1) - 1"
-    return div_work(body, rf"{n} - {d} \cdot ({k} - 1) - 1", exact, s)
+        return _floor_work(f"{n} + 2*0 - {k}", rf"{n} + 2 \cdot 0 - {k}", a, s, _SLIDE)
+    return _floor_work(f"{n} + 2*0 - {d}*({k} - 1) - 1", rf"{n} + 2 \cdot 0 - {d} \cdot ({k} - 1) - 1",
+                       a, s, _SLIDE_DILATED)
 
 
 def _conv_valid_expr() -> sympy.Expr:
@@ -63,15 +94,19 @@ CONV_VALID = register(
         value=_conv_valid_value,
         work=_conv_valid_work,
         build_expr=_conv_valid_expr,
+        rule=_SLIDE_DILATED,
     )
 )
-"""Convolution, ``padding='valid'``: ``floor((n - d*(k-1) - 1)/s) + 1``.
+"""Convolution, ``padding='valid'`` (p = 0): ``floor((n + 2p - d*(k-1) - 1)/s) + 1``.
 
 >>> CONV_VALID.value(n=28, k=3, s=2, d=1)
 13
->>> CONV_VALID.work(n=28, k=3, s=2, d=1).text
-'floor((28 - 3)/2) + 1'
+>>> w = CONV_VALID.work(n=28, k=3, s=2, d=1)
+>>> w.text, w.rule.text
+('floor((28 + 2*0 - 3)/2) + 1', 'o = floor((n + 2p - k)/s) + 1')
 """
+
+_SAME = Rule("o = ceil(n/s)", r"o = \left\lceil \frac{n}{s} \right\rceil", ("o", "n", "s"))
 
 
 def _ceil_div_value(n: int, s: int) -> int:
@@ -79,9 +114,7 @@ def _ceil_div_value(n: int, s: int) -> int:
 
 
 def _ceil_div_work(n: int, s: int) -> Work:
-    if n % s == 0:
-        return Work(f"{n}/{s}", rf"\frac{{{n}}}{{{s}}}")
-    return Work(f"ceil({n}/{s})", rf"\left\lceil \frac{{{n}}}{{{s}}} \right\rceil")
+    return Work(f"ceil({n}/{s})", rf"\left\lceil \frac{{{n}}}{{{s}}} \right\rceil", ceil_remark(n, s))
 
 
 def _ceil_div_expr() -> sympy.Expr:
@@ -98,13 +131,14 @@ CONV_SAME = register(
         value=_ceil_div_value,
         work=_ceil_div_work,
         build_expr=_ceil_div_expr,
+        rule=_SAME,
     )
 )
 """Convolution or pooling with ``padding='same'``: ``ceil(n/s)``; kernel and dilation do not
-matter.
+matter (the ceil is written even when the division is exact).
 
->>> CONV_SAME.value(n=7, s=2), CONV_SAME.work(n=7, s=2).text
-(4, 'ceil(7/2)')
+>>> CONV_SAME.value(n=7, s=2), CONV_SAME.work(n=7, s=2).text, CONV_SAME.work(n=32, s=1).text
+(4, 'ceil(7/2)', 'ceil(32/1)')
 """
 
 
@@ -113,7 +147,7 @@ def _pool_valid_value(n: int, k: int, s: int) -> int:
 
 
 def _pool_valid_work(n: int, k: int, s: int) -> Work:
-    return div_work(f"{n} - {k}", f"{n} - {k}", (n - k) % s == 0, s)
+    return _floor_work(f"{n} + 2*0 - {k}", rf"{n} + 2 \cdot 0 - {k}", n - k, s, _SLIDE)
 
 
 def _pool_valid_expr() -> sympy.Expr:
@@ -130,9 +164,10 @@ POOL_VALID = register(
         value=_pool_valid_value,
         work=_pool_valid_work,
         build_expr=_pool_valid_expr,
+        rule=_SLIDE,
     )
 )
-"""Pooling, ``padding='valid'``: ``floor((n - k)/s) + 1``.
+"""Pooling, ``padding='valid'``: the convolution's rule with p = 0.
 
 >>> POOL_VALID.value(n=11, k=2, s=2)
 5
@@ -141,6 +176,13 @@ POOL_VALID = register(
 
 def _effective_kernel(k: int, d: int) -> int:
     return k + (k - 1) * (d - 1)
+
+
+_DECONV = Rule("o = (n - 1)s + k - 2p + a", r"o = (n - 1)\,s + k - 2p + a", ("o", "n", "s", "k", "p", "a"))
+_DECONV_DILATED = Rule("o = (n - 1)s + k_eff - 2p + a, k_eff = d(k - 1) + 1",
+                       r"o = (n - 1)\,s + k_{\mathrm{eff}} - 2p + a,\quad k_{\mathrm{eff}} = d(k - 1) + 1",
+                       ("o", "n", "s", "k_eff", "d", "k", "p", "a"))
+_DECONV_SAME = Rule("o = n*s", r"o = n \cdot s", ("o", "n", "s"))
 
 
 def _deconv_value(n: int, k: int, s: int, d: int, same: int, op: int) -> int:
@@ -153,20 +195,26 @@ def _deconv_value(n: int, k: int, s: int, d: int, same: int, op: int) -> int:
 
 def _deconv_work(n: int, k: int, s: int, d: int, same: int, op: int) -> Work:
     ke = _effective_kernel(k, d)
-    k_text = str(k) if d == 1 else f"({k} + ({k} - 1)*({d} - 1))"
-    k_latex = str(k) if d == 1 else rf"({k} + ({k} - 1)({d} - 1))"
+    if op < 0 and same:
+        return Work(f"{n}*{s}", rf"{n} \cdot {s}",
+                    "'same' without output_padding: Keras pads so that the output is exactly s times the input",
+                    _DECONV_SAME)
+    k_text = str(k) if d == 1 else f"({d}*({k} - 1) + 1)"
+    k_latex = str(k) if d == 1 else rf"({d} \cdot ({k} - 1) + 1)"
+    if same:
+        p_text, p_latex = f"floor({ke}/2)", rf"\left\lfloor \frac{{{ke}}}{{2}} \right\rfloor"
+        pad = f"'same': p = floor(k{'_eff' if d > 1 else ''}/2) = {ke // 2}"
+    else:
+        p_text, p_latex, pad = "0", "0", "'valid': p = 0"
     if op < 0:
-        if same:
-            return Work(f"{n}*{s}", rf"{n} \cdot {s}")
-        return Work(
-            f"{n}*{s} + max({k_text} - {s}, 0)", rf"{n} \cdot {s} + \max({k_latex} - {s}, 0)"
-        )
-    pad = f" - 2*floor({ke}/2)" if same else ""
-    pad_latex = rf" - 2 \left\lfloor \frac{{{ke}}}{{2}} \right\rfloor" if same else ""
-    return Work(
-        f"({n} - 1)*{s} + {k_text}{pad} + {op}",
-        rf"({n} - 1) \cdot {s} + {k_latex}{pad_latex} + {op}",
-    )
+        a_text, a_latex = f"max({s} - {k_text}, 0)", rf"\max({s} - {k_latex}, 0)"
+        a_note = f"without output_padding Keras takes a = max(s - k{'_eff' if d > 1 else ''}, 0) = {max(s - ke, 0)}"
+    else:
+        a_text = a_latex = str(op)
+        a_note = f"a = output_padding = {op}"
+    return Work(f"({n} - 1)*{s} + {k_text} - 2*{p_text} + {a_text}",
+                rf"({n} - 1) \cdot {s} + {k_latex} - 2 \cdot {p_latex} + {a_latex}",
+                f"{pad}; {a_note}", _DECONV if d == 1 else _DECONV_DILATED)
 
 
 def _deconv_expr() -> sympy.Expr:
@@ -183,16 +231,21 @@ def _deconv_expr() -> sympy.Expr:
 DECONV = register(
     Formula(
         name="conv_transpose",
-        symbolic="n*s + max(k_eff - s, 0)  [valid];  n*s  [same];  (n - 1)*s + k_eff - 2*pad + output_padding  [output_padding given]",
+        symbolic="(n - 1)*s + k_eff - 2*p + a",
         value=_deconv_value,
         work=_deconv_work,
         build_expr=_deconv_expr,
+        rule=_DECONV,
     )
 )
-"""Transposed convolution (Keras ``deconv_output_length``), ``k_eff = k + (k-1)(d-1)``.
+"""Transposed convolution in the textbook form ``(n - 1)s + k - 2p + a`` (Keras'
+``deconv_output_length``): 'valid' has p = 0, and without ``output_padding`` Keras adds
+a = max(s - k, 0); 'same' without ``output_padding`` gives exactly ``n*s``.
 
 >>> DECONV.value(n=7, k=3, s=2, d=1, same=0, op=-1)
 15
+>>> DECONV.work(n=56, k=3, s=2, d=1, same=0, op=-1).text
+'(56 - 1)*2 + 3 - 2*0 + max(2 - 3, 0)'
 >>> DECONV.value(n=7, k=4, s=2, d=1, same=1, op=1)
 13
 """
@@ -215,6 +268,8 @@ ZERO_PAD = register(
     Formula(
         name="zero_padding",
         symbolic="n + p_before + p_after",
+        rule=Rule("o = n + p_before + p_after", r"o = n + p_{\mathrm{before}} + p_{\mathrm{after}}",
+                  ("o", "n", "p_before", "p_after")),
         value=_sum3_value,
         work=_sum3_work,
         build_expr=_sum3_expr,
@@ -244,6 +299,7 @@ UPSAMPLE = register(
     Formula(
         name="upsampling",
         symbolic="n*size",
+        rule=Rule("o = n*u", r"o = n \cdot u", ("o", "n", "u")),
         value=_mul2_value,
         work=_mul2_work,
         build_expr=_mul2_expr,
@@ -273,6 +329,7 @@ FLATTEN = register(
     Formula(
         name="flatten",
         symbolic="H*W*C",
+        rule=Rule("N = H*W*C", r"N = H \cdot W \cdot C", ("N", "H", "W", "C")),
         value=_flatten_value,
         work=_flatten_work,
         build_expr=_flatten_expr,
@@ -283,204 +340,6 @@ FLATTEN = register(
 >>> FLATTEN.value(h=3, w=3, c=64)
 576
 """
-
-# ---------------------------------------------------------------- parameter counts
-
-
-def _bias_text(b: int, f: int) -> tuple[str, str]:
-    return (f" + {f}", f" + {f}") if b else ("", "")
-
-
-def _conv_params_value(kh: int, kw: int, cin: int, f: int, g: int, b: int) -> int:
-    return kh * kw * (cin // g) * f + (f if b else 0)
-
-
-def _conv_params_work(kh: int, kw: int, cin: int, f: int, g: int, b: int) -> Work:
-    c_text = str(cin) if g == 1 else f"({cin}/{g})"
-    c_latex = str(cin) if g == 1 else rf"\frac{{{cin}}}{{{g}}}"
-    bias, bias_latex = _bias_text(b, f)
-    return Work(
-        f"{kh}*{kw}*{c_text}*{f}{bias}", rf"{kh} \cdot {kw} \cdot {c_latex} \cdot {f}{bias_latex}"
-    )
-
-
-def _conv_params_expr() -> sympy.Expr:
-    kh, kw, cin, f, g = symbols("kh kw cin f g")
-    (b,) = symbols("b")
-    return kh * kw * (cin / g) * f + b * f
-
-
-CONV_PARAMS = register(
-    Formula(
-        name="conv_params",
-        symbolic="k_h*k_w*(C_in/groups)*filters + filters",
-        value=_conv_params_value,
-        work=_conv_params_work,
-        build_expr=_conv_params_expr,
-    )
-)
-"""Conv2D (and Conv2DTranspose) weights: one ``k_h x k_w x C_in`` kernel per filter, plus a bias
-each.
-
->>> CONV_PARAMS.value(kh=3, kw=3, cin=32, f=64, g=1, b=1)
-18496
-"""
-
-
-def _depthwise_params_value(kh: int, kw: int, cin: int, m: int, b: int) -> int:
-    return kh * kw * cin * m + (cin * m if b else 0)
-
-
-def _depthwise_params_work(kh: int, kw: int, cin: int, m: int, b: int) -> Work:
-    bias = f" + {cin}*{m}" if b else ""
-    bias_latex = rf" + {cin} \cdot {m}" if b else ""
-    return Work(
-        f"{kh}*{kw}*{cin}*{m}{bias}", rf"{kh} \cdot {kw} \cdot {cin} \cdot {m}{bias_latex}"
-    )
-
-
-def _depthwise_params_expr() -> sympy.Expr:
-    kh, kw, cin, m, b = symbols("kh kw cin m b")
-    return kh * kw * cin * m + b * cin * m
-
-
-DEPTHWISE_PARAMS = register(
-    Formula(
-        name="depthwise_params",
-        symbolic="k_h*k_w*C_in*depth_multiplier + C_in*depth_multiplier",
-        value=_depthwise_params_value,
-        work=_depthwise_params_work,
-        build_expr=_depthwise_params_expr,
-    )
-)
-"""DepthwiseConv2D: one ``k_h x k_w`` kernel per input channel and multiplier.
-
->>> DEPTHWISE_PARAMS.value(kh=3, kw=3, cin=3, m=2, b=1)
-60
-"""
-
-
-def _separable_params_value(kh: int, kw: int, cin: int, m: int, f: int, b: int) -> int:
-    return kh * kw * cin * m + cin * m * f + (f if b else 0)
-
-
-def _separable_params_work(kh: int, kw: int, cin: int, m: int, f: int, b: int) -> Work:
-    bias, bias_latex = _bias_text(b, f)
-    return Work(
-        f"{kh}*{kw}*{cin}*{m} + {cin}*{m}*{f}{bias}",
-        rf"{kh} \cdot {kw} \cdot {cin} \cdot {m} + {cin} \cdot {m} \cdot {f}{bias_latex}",
-    )
-
-
-def _separable_params_expr() -> sympy.Expr:
-    kh, kw, cin, m, f, b = symbols("kh kw cin m f b")
-    return kh * kw * cin * m + cin * m * f + b * f
-
-
-SEPARABLE_PARAMS = register(
-    Formula(
-        name="separable_params",
-        symbolic="k_h*k_w*C_in*depth_multiplier + C_in*depth_multiplier*filters + filters",
-        value=_separable_params_value,
-        work=_separable_params_work,
-        build_expr=_separable_params_expr,
-    )
-)
-"""SeparableConv2D: a depthwise kernel, then a 1x1 pointwise kernel with a bias per filter.
-
->>> SEPARABLE_PARAMS.value(kh=3, kw=3, cin=3, m=2, f=5, b=1)
-89
-"""
-
-
-def _dense_params_value(cin: int, u: int, b: int) -> int:
-    return cin * u + (u if b else 0)
-
-
-def _dense_params_work(cin: int, u: int, b: int) -> Work:
-    bias, bias_latex = _bias_text(b, u)
-    return Work(f"{cin}*{u}{bias}", rf"{cin} \cdot {u}{bias_latex}")
-
-
-def _dense_params_expr() -> sympy.Expr:
-    cin, u, b = symbols("cin u b")
-    return cin * u + b * u
-
-
-DENSE_PARAMS = register(
-    Formula(
-        name="dense_params",
-        symbolic="C_in*units + units",
-        value=_dense_params_value,
-        work=_dense_params_work,
-        build_expr=_dense_params_expr,
-    )
-)
-"""Dense: a weight per (input, unit) pair and a bias per unit.
-
->>> DENSE_PARAMS.value(cin=576, u=64, b=1)
-36928
-"""
-
-
-def _bn_value(c: int, n: int) -> int:
-    return n * c
-
-
-def _bn_work(c: int, n: int) -> Work:
-    return Work(f"{n}*{c}", rf"{n} \cdot {c}")
-
-
-def _bn_expr() -> sympy.Expr:
-    c, n = symbols("c n")
-    return n * c
-
-
-PER_CHANNEL = register(
-    Formula(
-        name="per_channel",
-        symbolic="vectors*C",
-        value=_bn_value,
-        work=_bn_work,
-        build_expr=_bn_expr,
-    )
-)
-"""BatchNormalization: ``n`` vectors of length C (gamma, beta trainable; moving mean and variance
-not).
-
->>> PER_CHANNEL.value(c=64, n=2)
-128
-"""
-
-
-def _macs_value(h: int, w: int, k: int, f: int) -> int:
-    return h * w * k * f
-
-
-def _macs_work(h: int, w: int, k: int, f: int) -> Work:
-    return Work(f"{h}*{w}*{k}*{f}", rf"{h} \cdot {w} \cdot {k} \cdot {f}")
-
-
-def _macs_expr() -> sympy.Expr:
-    h, w, k, f = symbols("h w k f")
-    return h * w * k * f
-
-
-MACS = register(
-    Formula(
-        name="macs",
-        symbolic="H_out*W_out*(weights per output value)*C_out",
-        value=_macs_value,
-        work=_macs_work,
-        build_expr=_macs_expr,
-    )
-)
-"""Multiply-adds: every output value costs one multiply-add per weight that touches it.
-
->>> MACS.value(h=26, w=26, k=9, f=32)
-194688
-"""
-
 
 def effective_kernel(k: int, d: int) -> int:
     """The span of a dilated kernel: ``k + (k - 1)(d - 1)``.

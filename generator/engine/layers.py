@@ -176,7 +176,12 @@ class Dense(Layer):
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         cin = shape[-1]
         t.note(Quantity.OUTPUT_SIZE, "units", self.units, label="output size (last axis)")
-        params = t.apply(Quantity.PARAMS, F.DENSE_PARAMS, cin, self.units, int(self.use_bias))
+        if len(shape) > 1:
+            t.note(Quantity.NOTE, f"Dense acts on the last axis only: the same {cin} → {self.units} map is applied at "
+                   f"every one of the {' x '.join(map(str, shape[:-1]))} positions, so those axes stay and the "
+                   "parameter count does not depend on them", cin, label="last-axis rule")
+        params = t.apply(Quantity.PARAMS, F.DENSE_PARAMS, cin, self.units, int(self.use_bias),
+                         label="parameters (N_in = the last axis)" if len(shape) > 1 else "")
         positions = math.prod(shape[:-1])
         return Analysis((*shape[:-1], self.units), params, 0, positions * cin * self.units)
 
@@ -229,9 +234,12 @@ class BatchNormalization(Layer):
             )
         c = shape[-1]
         learned = int(self.center) + int(self.scale)
-        trainable = t.apply(Quantity.TRAINABLE, F.PER_CHANNEL, c, learned, label="trainable (gamma, beta)")
+        learned_names = " and ".join(n for n, on in (("γ (scale)", self.scale), ("β (shift)", self.center)) if on)
+        trainable = t.apply(Quantity.TRAINABLE, F.PER_CHANNEL, c, learned,
+                            label=f"trainable ({learned_names or 'none'}, one per channel)")
         tracked = t.apply(
-            Quantity.NON_TRAINABLE, F.PER_CHANNEL, c, 2, label="non-trainable (moving mean, moving variance)"
+            Quantity.NON_TRAINABLE, F.PER_CHANNEL, c, 2,
+            label="non-trainable (moving mean and moving variance, one per channel, updated but not learned)"
         )
         return Analysis(shape, trainable, tracked, math.prod(shape))
 
@@ -286,12 +294,15 @@ class Reshape(Layer):
             )
         out = tuple(size // known if d == -1 else d for d in self.target_shape)
         t.note(Quantity.NOTE, "(the input's values, rearranged)", size,
-               "*".join(map(str, shape)) if len(shape) > 1 else None, label="values")
+               "*".join(map(str, shape)) if len(shape) > 1 else None, label="values",
+               rule=F.Rule("N = H*W*C", r"N = H \cdot W \cdot C", ("N", "H", "W", "C")) if len(shape) == 3 else None)
         axes = (Quantity.OUTPUT_SIZE,) if len(out) == 1 else (
             Quantity.OUTPUT_HEIGHT, Quantity.OUTPUT_WIDTH, Quantity.OUTPUT_CHANNELS)
         for quantity, wanted, got in zip(axes, self.target_shape, out, strict=True):
             if wanted == -1:
-                t.note(quantity, "(-1: inferred, values / the other axes)", got, f"{size}/{known}")
+                t.note(quantity, "(-1: inferred, values / the other axes)", got, f"{size}/{known}",
+                       rule=F.Rule("-1 = N / (product of the other target axes)",
+                                   r"-1 = \frac{N}{\text{product of the other target axes}}", ("N",)))
             else:
                 t.note(quantity, "target_shape", got)
         t.note(Quantity.PARAMS, "(reshaping is not learned)", 0)

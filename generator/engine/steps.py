@@ -7,8 +7,10 @@ back: grading, the lab and the exports compare the fields.
 >>> t.dim(Quantity.OUTPUT_HEIGHT_WIDTH, F.CONV_VALID, 28, 3, 1, 1)
 26
 >>> step = t.steps[0]
->>> step.quantity.value, step.substituted, step.value, step.text
-('output_height_width', '(28 - 3)/1 + 1', 26, 'output height = width: (28 - 3)/1 + 1 = 26')
+>>> step.quantity.value, step.substituted, step.value
+('output_height_width', 'floor((28 + 2*0 - 3)/1) + 1', 26)
+>>> step.text
+'output height = width: o = floor((n + 2p - k)/s) + 1 = floor((28 + 2*0 - 3)/1) + 1 = 26'
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ class Quantity(StrEnum):
     MACS = "macs"
     MACS_PER_OUTPUT = "macs_per_output"
     RECEPTIVE_FIELD = "receptive_field"
+    JUMP = "jump"
+    """Input pixels between neighbouring outputs (the receptive field's step)."""
+    FLOPS = "flops"
+    BYTES = "bytes"
+    """Memory: activations or parameters, in bytes."""
     KERNEL_SIZE = "kernel_size"
     DILATION_RATE = "dilation_rate"
     ZERO_PADDING = "zero_padding"
@@ -97,18 +104,24 @@ _LABELS = {
 
 @dataclass(frozen=True)
 class Step:
-    """One line of a worked derivation: ``label = formula = substituted = value``.
+    """One line of a worked derivation: the general rule, the numbers put in, the value.
 
     Attributes:
         quantity: What the step computes.
         label: How the derivation names it (``trainable (gamma, beta)``); usually
             ``quantity.label``.
-        formula: The rule in symbols (``floor((n - d*(k - 1) - 1)/s) + 1``), or, for a given
-            value, where it comes from (``filters``).
-        substituted: The rule with the numbers put in (``(28 - 3)/1 + 1``).
+        formula: The general rule in symbols (``o = floor((n + 2p - k)/s) + 1``), or, for a
+            given value, where it comes from (``filters``).
+        substituted: The rule with the numbers put in (``floor((28 + 2*0 - 3)/1) + 1``): an
+            expression that evaluates to ``value``.
         value: The result.
         latex: ``substituted = value`` as LaTeX.
         formula_name: The :class:`~generator.engine.formulas.Formula`'s name, or ``given``.
+        formula_latex: The general rule as LaTeX (empty for a given value).
+        substituted_latex: ``substituted`` as LaTeX.
+        remark: Words where the numbers need them (a floor that drops a row, the per-filter
+            view of a count); may be empty.
+        symbols: The notation names the rule uses (:mod:`generator.engine.notation`).
     """
 
     quantity: Quantity
@@ -118,14 +131,19 @@ class Step:
     value: int
     latex: str
     formula_name: str
+    formula_latex: str = ""
+    substituted_latex: str = ""
+    remark: str = ""
+    symbols: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
-        """``output height = width: (28 - 3)/1 + 1 = 26``; ``output channels = filters = 32``;
-        ``parameters = 0 (pooling has nothing to learn)``."""
+        """``output height = width: o = floor((n + 2p - k)/s) + 1 = floor((28 + 2*0 - 3)/1) + 1
+        = 26``; ``output channels = filters = 32``; ``parameters = 0 (pooling has nothing to
+        learn)``."""
         worked = self.value if self.substituted == str(self.value) else f"{self.substituted} = {self.value}"
         if self.formula_name != "given":
-            return f"{self.label}: {worked}"
+            return f"{self.label}: {self.formula} = {worked}"
         if self.formula.startswith("("):
             return f"{self.label} = {worked} {self.formula}"
         return f"{self.label} = {self.formula} = {worked}"
@@ -137,9 +155,12 @@ class Step:
             "label": self.label,
             "formula": self.formula,
             "formula_name": self.formula_name,
+            "formula_latex": self.formula_latex,
             "substituted": self.substituted,
+            "substituted_latex": self.substituted_latex,
             "latex": self.latex,
             "value": self.value,
+            "remark": self.remark,
             "text": self.text,
         }
 
@@ -181,18 +202,26 @@ class Tracer:
         return result
 
     def note(self, quantity: Quantity, explanation: str, value: int, work: str | None = None,
-             label: str = "") -> None:
-        """Records a step that needs no formula (``output channels = filters = 32``)."""
+             label: str = "", rule: F.Rule | None = None) -> None:
+        """Records a step that needs no formula (``output channels = filters = 32``), or a small
+        computation with its ``rule`` (``C_out = C_in*m``, worked ``3*2``)."""
         if self.explain:
             shown = work or str(value)
-            latex = str(value) if work is None else work.replace("*", r" \cdot ") + f" = {value}"
-            self.steps.append(Step(quantity, label or quantity.label, explanation, shown, value, latex, "given"))
+            work_latex = shown.replace("*", r" \cdot ")
+            if rule is not None:
+                self.steps.append(Step(quantity, label or quantity.label, rule.text, shown, value, f"{work_latex} = {value}",
+                                       "rule", rule.latex, work_latex, "", rule.symbols))
+                return
+            latex = str(value) if work is None else f"{work_latex} = {value}"
+            self.steps.append(Step(quantity, label or quantity.label, explanation, shown, value, latex, "given",
+                                   substituted_latex=work_latex))
 
     def record(self, quantity: Quantity, formula: F.Formula, work: F.Work, value: int, label: str = "") -> None:
         """Appends one step."""
+        rule = formula.rule_for(work)
         self.steps.append(Step(
-            quantity, label or quantity.label, formula.symbolic, work.text, value,
-            f"{work.latex} = {value}", formula.name,
+            quantity, label or quantity.label, rule.text, work.text, value,
+            f"{work.latex} = {value}", formula.name, rule.latex, work.latex, work.remark, rule.symbols,
         ))
 
 

@@ -33,14 +33,15 @@ import html
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TypeVar
 
 from generator.answers import display
+from generator.documents import notation_data, solution_data
 from generator.errors import UserError
-from generator.key import Blank, Distractor, Key, KeyKind, Paper, Problem
-from generator.render import markdown_to_html
+from generator.key import Blank, Distractor, Key, KeyKind, Paper, Problem, SolutionPart
+from generator.render import markdown_to_html, render, shipped_environment
 
 T = TypeVar("T")
 
@@ -325,34 +326,24 @@ def problem_html(problem: Problem) -> str:
     return "\n".join(parts)
 
 
-def steps_html(steps: Sequence[str], answers: Sequence[tuple[str, str]]) -> str:
-    """A worked solution: the steps as a numbered list, then ``label: answer`` lines."""
-    parts = []
-    if steps:
-        items = "".join(f"<li>{html.escape(s, quote=False)}</li>" for s in steps)
-        parts.append(f"<p>Worked solution:</p>\n<ol>{items}</ol>")
-    if answers:
-        items = "".join(f"<li>{html.escape(label, quote=False)}: <strong>{html.escape(shown, quote=False)}</strong></li>"
-                        for label, shown in answers)
-        parts.append(f"<p>Answers:</p>\n<ul>{items}</ul>")
-    return "\n".join(parts)
+def solution_html(problem: Problem, math: str = "tex", blank: Blank | None = None) -> str:
+    """The worked solution (the problem's, or with ``blank`` that blank's steps only) and the
+    answers, as HTML: the key's own rendering (``templates/solution.md.j2``, general rule, then
+    the numbers, then the words), with formulas as ``\\(...\\)`` for Moodle's MathJax filter
+    (``math="tex"``) or as MathML for Canvas (``math="mathml"``)."""
+    parts = problem.solution if blank is None else (SolutionPart("", blank.steps),)
+    blanks = problem.blanks if blank is None else (blank,)
+    markdown = render(shipped_environment(), "solution.md.j2", {
+        "solution": solution_data(parts), "notation": notation_data([replace(problem, solution=parts)]),
+        "answers": [{"label": b.label, "shown": b.shown} for b in blanks],
+    })
+    return markdown_to_html(markdown, math)
 
 
-def solution_html(problem: Problem) -> str:
-    """The problem's worked solution and every blank's answer (:attr:`Blank.shown
-    <generator.key.Blank.shown>`)."""
-    return steps_html(problem.solution, [(b.label, b.shown) for b in problem.blanks])
-
-
-def blank_solution_html(blank: Blank) -> str:
-    """One blank's worked steps and answer (for the question that asks only that blank)."""
-    return steps_html([step.text for step in blank.steps], [(blank.label, blank.shown)])
-
-
-def blank_feedback_html(problem: Problem, blank: Blank) -> str:
+def blank_feedback_html(problem: Problem, blank: Blank, math: str = "tex") -> str:
     """The solution shown with a question that asks one blank: the problem's whole solution when
     the problem has only that blank (it may hold more than the blank's steps), else the blank's."""
-    return solution_html(problem) if len(problem.blanks) == 1 else blank_solution_html(blank)
+    return solution_html(problem, math, None if len(problem.blanks) == 1 else blank)
 
 
 def box_html(box: Box) -> str:
@@ -398,7 +389,8 @@ class AskedBlank:
         boxes: What a student types for it (:func:`boxes`).
         choice: Its multiple-choice version (:func:`multiple_choice`), or None.
         feedback: The solution shown with a question that asks only this blank
-            (:func:`blank_feedback_html`).
+            (:func:`blank_feedback_html`), formulas for MathJax (Moodle).
+        feedback_mathml: The same with MathML formulas (Canvas).
     """
 
     blank: Blank
@@ -406,6 +398,7 @@ class AskedBlank:
     boxes: tuple[Box, ...]
     choice: MultipleChoice | None
     feedback: str
+    feedback_mathml: str
 
 
 @dataclass(frozen=True)
@@ -417,7 +410,7 @@ class Question:
         problem: The problem.
         salt: The paper's :func:`variant_salt`.
         statement: :func:`problem_html` of the problem (every box of the problem repeats it).
-        solution: :func:`solution_html` of the problem.
+        solution: :func:`solution_html` of the problem, formulas for MathJax (Moodle).
         blanks: The problem's blanks, in order.
     """
 
@@ -431,11 +424,12 @@ class Question:
 
 def ask(paper: Paper, problem: Problem, salt: str) -> Question:
     """The :class:`Question` of one problem of ``paper``; ``salt`` is the paper's :func:`variant_salt`."""
-    solution = solution_html(problem)
+    solution, solution_mathml = solution_html(problem), solution_html(problem, "mathml")
     only = len(problem.blanks) == 1
     asked = tuple(
         AskedBlank(blank, qid(problem, blank), boxes(problem, blank), multiple_choice(problem, blank, salt),
-                   solution if only else blank_solution_html(blank))
+                   solution if only else solution_html(problem, "tex", blank),
+                   solution_mathml if only else solution_html(problem, "mathml", blank))
         for blank in problem.blanks
     )
     return Question(paper, problem, salt, problem_html(problem), solution, asked)

@@ -213,7 +213,7 @@ def _typed_items(prefix: str, asked: tuple[Question, ...]) -> list[str]:
     for question in asked:
         statement = "&lt;div&gt;" + text(question.statement + "\n")
         for blank in question.blanks:
-            mc, solution = blank.choice, text(blank.feedback)
+            mc, solution = blank.choice, text(blank.feedback_mathml)
             points = question.problem.blank_points / len(blank.boxes)  # a shape's axes share its points
             for box in blank.boxes:
                 axis = () if box.axis is None else (str(box.axis),)
@@ -237,7 +237,7 @@ def _choice_items(prefix: str, asked: tuple[Question, ...]) -> list[str]:
             if mc is not None:
                 item_ident = _unique(ident(prefix, question.problem.id, blank.blank.id), used)
                 items.append(choice_item(item_ident, mc, statement + text(choice_html(mc)) + "&lt;/div&gt;",
-                                         text(blank.feedback), question.problem.blank_points))
+                                         text(blank.feedback_mathml), question.problem.blank_points))
     return items
 
 

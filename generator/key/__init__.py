@@ -33,16 +33,27 @@ from generator.answers import KINDS, normalize
 from generator.engine import ModelSpec, Summary, analyze
 from generator.engine.steps import Quantity
 from generator.errors import SpecError, UserError, brief, cut
-from generator.key.parts import Blank, Distractor, KeyKind, ProblemType, Wording, WorkedStep
+from generator.key.parts import (
+    Blank,
+    Distractor,
+    KeyKind,
+    ProblemType,
+    SolutionPart,
+    Wording,
+    WorkedStep,
+)
 from generator.roster import Student, first_clash
 from generator.spec import spec_from_dict
 from generator.userfiles import load_json, read_text
 
-FORMAT = "cnn-worksheets-key/2"
+FORMAT = "cnn-worksheets-key/3"
 """The ``format`` field of every key written; keys without it are read as version 1 (0.1's
-keys, whose steps are plain text)."""
+keys, whose steps are plain text); version 2 keys (solutions as lines of text) are read too."""
 
-__all__ = ["FORMAT", "Blank", "Distractor", "Key", "KeyKind", "Paper", "Problem", "ProblemType", "WorkedStep", "Wording"]
+READABLE = (FORMAT, "cnn-worksheets-key/2")
+
+__all__ = ["FORMAT", "Blank", "Distractor", "Key", "KeyKind", "Paper", "Problem", "ProblemType", "SolutionPart",
+           "WorkedStep", "Wording"]
 
 MAX_POINTS = 1000
 """The most one problem may be worth."""
@@ -61,7 +72,7 @@ class Problem:
         title: The heading.
         prompt: The question, Markdown.
         blanks: The answer boxes.
-        solution: The worked solution, one line each.
+        solution: The worked solution: steps in parts under headings.
         model: The model the answers are computed from.
         code: Keras code shown with the question (may be empty).
         table: Summary-table rows ``{layer, shape, params}`` naming blank ids.
@@ -80,7 +91,7 @@ class Problem:
     title: str
     prompt: str
     blanks: tuple[Blank, ...]
-    solution: tuple[str, ...]
+    solution: tuple[SolutionPart, ...]
     model: ModelSpec
     code: str = ""
     table: tuple[dict[str, str], ...] = ()
@@ -115,7 +126,7 @@ class Problem:
         return {
             "id": self.id, "type": self.type.value, "difficulty": self.difficulty, "title": self.title,
             "prompt": self.prompt, "blanks": [b.to_dict() for b in self.blanks],
-            "solution": list(self.solution), "spec": self.model.to_dict(), "expected": expected,
+            "solution": [part.to_dict() for part in self.solution], "spec": self.model.to_dict(), "expected": expected,
             "code": self.code, "table": [dict(row) for row in self.table], "variant": self.variant,
             "answers": self.answers, **({} if self.points is None else {"points": number(self.points)}),
             **({"grid": [list(row) for row in self.grid]} if self.grid else {}),
@@ -285,8 +296,8 @@ class _Reader:
         if len(present) > 1:
             raise self.fail("", f"not a key: it has both {present[0]!r} and {present[1]!r}; a key has exactly one of {expected}")
         fmt = data.get("format", None)
-        if fmt is not None and fmt != FORMAT:
-            raise self.fail("", f"is a key of format {brief(fmt)}; this version reads {FORMAT!r} (and 0.1's keys)")
+        if fmt is not None and fmt not in READABLE:
+            raise self.fail("", f"is a key of format {brief(fmt)}; this version reads {FORMAT!r} (and older keys)")
         kind = _BY_FIELD[present[0]]
         if kind is KeyKind.WORKSHEET:
             papers: tuple[Paper, ...] = (Paper.shared(self.problems(data["problems"], "problems")),)
@@ -381,9 +392,7 @@ class _Reader:
             kind = ProblemType(str(data.get("type")))
         except ValueError:
             raise self.fail(at, f"has a 'type' that is not one of {', '.join(ProblemType)}", data.get("type")) from None
-        solution = data.get("solution", [])
-        if not isinstance(solution, list) or not all(isinstance(s, str) for s in solution):
-            raise self.fail(at, "has a 'solution' that is not a list of text", solution)
+        solution = self.solution(data.get("solution", []), at)
         table = data.get("table", [])
         ids = {b.id for b in blanks}
         if not isinstance(table, list):
@@ -402,10 +411,22 @@ class _Reader:
             raise self.fail(at, f"has 'points' that are not a number from 0 to {MAX_POINTS:,}", points)
         return Problem(
             pid, kind, self.text(data, "difficulty", at, ""), self.text(data, "title", at, pid),
-            self.text(data, "prompt", at, ""), blanks, tuple(solution), self.model(data.get("spec"), f"{at}.spec"),
+            self.text(data, "prompt", at, ""), blanks, solution, self.model(data.get("spec"), f"{at}.spec"),
             self.text(data, "code", at, ""), tuple(table), self.text(data, "variant", at, ""),
             points=None if points is None else float(points), grid=tuple(tuple(row) for row in grid),
         )
+
+    def solution(self, data: Any, where: str) -> tuple[SolutionPart, ...]:
+        if not isinstance(data, list):
+            raise self.fail(where, "has a 'solution' that is not a list", data)
+        if all(isinstance(line, str) for line in data):  # a version 2 key: lines of text
+            return (SolutionPart("", tuple(WorkedStep(Quantity.NOTE, line) for line in data)),) if data else ()
+        parts = []
+        for part in data:
+            if not (isinstance(part, dict) and isinstance(part.get("heading"), str) and isinstance(part.get("steps"), list)):
+                raise self.fail(where, "has a solution part that is not {heading, steps}", part)
+            parts.append(SolutionPart(part["heading"], tuple(self.step(s, where) for s in part["steps"])))
+        return tuple(parts)
 
     def model(self, data: Any, where: str) -> ModelSpec:
         try:
@@ -460,21 +481,10 @@ class _Reader:
     def step(self, data: Any, where: str) -> WorkedStep:
         if isinstance(data, str):  # a 0.1 key: text only
             return WorkedStep(Quantity.NOTE, data)
-        if not isinstance(data, dict) or not isinstance(data.get("text"), str):
-            raise self.fail(where, "has a step that is not an object with a text 'text'", data)
         try:
-            quantity = Quantity(str(data.get("quantity")))
-        except ValueError:
-            raise self.fail(where, "has a step whose 'quantity' is unknown", data.get("quantity")) from None
-        value, option = data.get("value"), data.get("option")
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            raise self.fail(where, "has a step whose 'value' is not a whole number", value)
-        if option is not None and not isinstance(option, str):
-            raise self.fail(where, "has a step whose 'option' is not text", option)
-        formula, substituted = data.get("formula", ""), data.get("substituted", "")
-        if not isinstance(formula, str) or not isinstance(substituted, str):
-            raise self.fail(where, "has a step whose 'formula' or 'substituted' is not text", data)
-        return WorkedStep(quantity, data["text"], formula, substituted, value, option)
+            return WorkedStep.from_dict(data)
+        except ValueError as exc:
+            raise self.fail(where, f"has a step {exc}", data) from None
 
 
 def _json_type(value: Any) -> str:

@@ -46,15 +46,25 @@ class KeyKind(StrEnum):
 
 @dataclass(frozen=True)
 class WorkedStep:
-    """One step of a blank's worked solution.
+    """One step of a worked solution: the general rule, the numbers put in, the value, and
+    words where the numbers need them. Documents render it from these fields (LaTeX in
+    Markdown, MathML in HTML); grading compares ``quantity``, ``value`` and ``option``.
 
     Attributes:
         quantity: What it computes (its axes tell which part of a shape it decides).
-        text: The step as the key prints it.
-        formula: The rule in symbols, or where a given value comes from.
-        substituted: The rule with the numbers put in.
+        text: The whole step as plain text (reports, ``check`` feedback).
+        formula: The general rule in symbols (``o = floor((n + 2p - k)/s) + 1``), or where a
+            given value comes from (``filters``).
+        substituted: The rule with the numbers put in: an expression that evaluates to
+            ``value`` (``floor((28 + 2*0 - 3)/1) + 1``).
         value: The number it arrives at (None for an explanation).
         option: For a choice, the option this step works out (``valid``), else None.
+        label: What the step computes, in words (``output height = width``); empty for an
+            explanation.
+        formula_latex: The general rule as LaTeX; empty when the step applies no rule.
+        substituted_latex: ``substituted`` as LaTeX.
+        remark: Words on the numbers (a floor that drops a row, the per-filter view).
+        symbols: The notation names the rule uses (:mod:`generator.engine.notation`).
     """
 
     quantity: Quantity
@@ -63,11 +73,46 @@ class WorkedStep:
     substituted: str = ""
     value: int | None = None
     option: str | None = None
+    label: str = ""
+    formula_latex: str = ""
+    substituted_latex: str = ""
+    remark: str = ""
+    symbols: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, step: Step) -> WorkedStep:
         """The key's record of an engine step."""
-        return cls(step.quantity, step.text, step.formula, step.substituted, step.value)
+        return cls(step.quantity, step.text, step.formula, step.substituted, step.value, None, step.label,
+                   step.formula_latex, step.substituted_latex, step.remark, step.symbols)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> WorkedStep:
+        """The step of a key.json step object; a ValueError says what is wrong with it."""
+        if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+            raise ValueError("that is not an object with a text 'text'")
+        try:
+            quantity = Quantity(str(data.get("quantity")))
+        except ValueError:
+            raise ValueError("whose 'quantity' is unknown") from None
+        value, option = data.get("value"), data.get("option")
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise ValueError("whose 'value' is not a whole number")
+        if option is not None and not isinstance(option, str):
+            raise ValueError("whose 'option' is not text")
+        texts = [data.get(name, "") for name in ("formula", "substituted", "label", "formula_latex", "substituted_latex", "remark")]
+        if not all(isinstance(t, str) for t in texts):
+            raise ValueError("whose formula, substitution, label or remark is not text")
+        symbols = data.get("symbols", [])
+        if not (isinstance(symbols, list) and all(isinstance(n, str) for n in symbols)):
+            raise ValueError("whose 'symbols' are not a list of names")
+        formula, substituted, label, formula_latex, substituted_latex, remark = texts
+        return cls(quantity, data["text"], formula, substituted, value, option, label, formula_latex, substituted_latex,
+                   remark, tuple(symbols))
+
+    @property
+    def computes(self) -> bool:
+        """Whether the step shows a computation (numbers put into a rule), not only a value."""
+        return self.value is not None and self.substituted not in ("", str(self.value))
 
     def to_dict(self) -> dict[str, Any]:
         """The key.json step object."""
@@ -75,7 +120,25 @@ class WorkedStep:
                                "substituted": self.substituted, "value": self.value, "text": self.text}
         if self.option is not None:
             out["option"] = self.option
+        for name in ("label", "formula_latex", "substituted_latex", "remark"):
+            if getattr(self, name):
+                out[name] = getattr(self, name)
+        if self.symbols:
+            out["symbols"] = list(self.symbols)
         return out
+
+
+@dataclass(frozen=True)
+class SolutionPart:
+    """A group of a worked solution's steps under a heading (one layer of a summary table,
+    "Check", "Totals"); the heading is empty for a solution of one part."""
+
+    heading: str
+    steps: tuple[WorkedStep, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The key.json solution part."""
+        return {"heading": self.heading, "steps": [s.to_dict() for s in self.steps]}
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,11 @@ from typing import Any, TypeVar
 
 from generator.answers import canonical
 from generator.engine import ModelSpec, analyze
+from generator.engine.formula import Rule
 from generator.engine.layers import shape_str
 from generator.engine.model import LayerRecord, Summary
 from generator.engine.steps import Quantity
-from generator.key import Blank, Distractor, Problem, ProblemType, WorkedStep
+from generator.key import Blank, Distractor, Problem, ProblemType, SolutionPart, WorkedStep
 from generator.key.parts import Wording
 from generator.problems.distractors import (
     params_distractors,
@@ -93,8 +94,36 @@ def draw_until(draw: Callable[[], T], key: Callable[[T], str], variant: str | No
 
 def step(quantity: Quantity, text: str, value: int | None = None, formula: str = "",
          substituted: str = "", option: str | None = None) -> WorkedStep:
-    """A worked step that is not the engine's (a total, a solved equation, an explanation)."""
+    """A worked step that is not the engine's and applies no rule (an explanation, a value read
+    off, a conclusion)."""
     return WorkedStep(quantity, text, formula, substituted, value, option)
+
+
+def rule_step(quantity: Quantity, label: str, rule: Rule, substituted: str, substituted_latex: str, value: int,
+              remark: str = "", option: str | None = None) -> WorkedStep:
+    r"""A computed step that is not the engine's (a total, a solved equation): the general
+    ``rule``, the numbers put in (``substituted`` evaluates to ``value``), the value.
+
+    >>> s = rule_step(Quantity.KERNEL_SIZE, "kernel size", Rule("k = n - s(o - 1)", "k = n - s(o - 1)", ("k",)),
+    ...               "28 - 1*(26 - 1)", "28 - 1 \\cdot (26 - 1)", 3)
+    >>> s.text
+    'kernel size: k = n - s(o - 1) = 28 - 1*(26 - 1) = 3'
+    """
+    worked = str(value) if substituted in ("", str(value)) else f"{substituted} = {value}"
+    return WorkedStep(quantity, f"{label}: {rule.text} = {worked}", rule.text, substituted, value, option, label,
+                      rule.latex, substituted_latex, remark, rule.symbols)
+
+
+def rule_note(label: str, rule: Rule, remark: str = "") -> WorkedStep:
+    """A general rule stated before any number is put in (``the rule: o = floor((n - k)/s) +
+    1``), with optional words."""
+    return WorkedStep(Quantity.NOTE, f"{label}: {rule.text}" + (f" ({remark})" if remark else ""), rule.text, "", None,
+                      None, label, rule.latex, "", remark, rule.symbols)
+
+
+def part(heading: str, steps: Sequence[WorkedStep]) -> SolutionPart:
+    """A part of a worked solution: its heading and steps."""
+    return SolutionPart(heading, tuple(steps))
 
 
 def shape_steps(record: LayerRecord) -> list[WorkedStep]:
@@ -108,9 +137,11 @@ def param_steps(record: LayerRecord) -> list[WorkedStep]:
     steps = [WorkedStep.of(s) for s in record.steps if s.quantity.counts_parameters]
     if len(steps) > 1:
         work = f"{record.trainable} + {record.non_trainable}"
-        steps.append(step(Quantity.PARAMS, f"total = {work} = {record.params}", record.params,
-                          "trainable + non-trainable", work))
+        steps.append(rule_step(Quantity.PARAMS, "parameters", _SPLIT, work, work, record.params))
     return steps
+
+
+_SPLIT = Rule("P = P_trainable + P_non-trainable", r"P = P_{\mathrm{trainable}} + P_{\mathrm{non\text{-}trainable}}", ("P",))
 
 
 def shape_blank(bid: str, record: LayerRecord, label: str) -> Blank:
@@ -138,13 +169,14 @@ def single(spec: ModelSpec) -> tuple[Summary, LayerRecord]:
 
 
 def make_problem(pid: str, kind: ProblemType, level: Difficulty, words: Wording,
-                 blanks: list[Blank], model: ModelSpec, solution: list[str] | None = None,
+                 blanks: list[Blank], model: ModelSpec, solution: Sequence[SolutionPart] | None = None,
                  code: str = "", table: tuple[dict[str, str], ...] = (), variant: str = "",
                  grid: tuple[tuple[str, ...], ...] = ()) -> Problem:
     """A problem worded by its type's template (see :mod:`generator.wording`); without
-    ``solution``, the blanks' steps (labelled when there are several)."""
+    ``solution``, the blanks' steps (a part per blank, headed by its label, when there are
+    several)."""
     if solution is None:
-        solution = [s.text if len(blanks) == 1 else f"{b.label}: {s.text}" for b in blanks for s in b.steps]
+        solution = [part("", blanks[0].steps)] if len(blanks) == 1 else [part(b.label, b.steps) for b in blanks]
     title, prompt = render_wording(words)
     return Problem(pid, kind, level.value, title, prompt, tuple(blanks), tuple(solution), model,
                    code, table, variant, words, grid=grid)

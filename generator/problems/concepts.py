@@ -13,6 +13,7 @@ from dataclasses import replace
 from generator.engine import ModelSpec, analyze
 from generator.engine import formulas as F
 from generator.engine.formatting import count_of, keras_source, layer_call
+from generator.engine.formula import Rule
 from generator.engine.layers import (
     Conv2D,
     Flatten,
@@ -25,7 +26,17 @@ from generator.engine.layers import (
 from generator.engine.model import LayerRecord
 from generator.engine.steps import Quantity, Shape
 from generator.key import Problem, ProblemType
-from generator.problems.base import blank, make_problem, shape_blank, shape_steps, single, step
+from generator.problems.base import (
+    blank,
+    make_problem,
+    part,
+    rule_note,
+    rule_step,
+    shape_blank,
+    shape_steps,
+    single,
+    step,
+)
 from generator.problems.distractors import params_distractors
 from generator.sampler import FILTERS, Difficulty, sample_input, sample_layer
 from generator.wording import wording
@@ -116,7 +127,8 @@ def pool_params_problem(record: LayerRecord, level: Difficulty, pid: str) -> Pro
               distractors=params_distractors(layer, shape, 0, 0), layer=0, field="params")
     words = wording("concept", "pool_params", call=layer_call(layer), input=shape_str(shape))
     return make_problem(pid, ProblemType.CONCEPT, level, words, [b], summary.spec,
-                        solution=[why, *(s.text for s in shape_steps(record))])
+                        solution=[part("", b.steps), part(f"Output shape: {shape_str(shape)} → {shape_str(record.output_shape)}",
+                                                          shape_steps(record))])
 
 
 def _concept_same_vs_valid(rng: random.Random, level: Difficulty, pid: str) -> Problem:
@@ -140,8 +152,8 @@ def same_vs_valid_problem(record: LayerRecord, level: Difficulty, pid: str) -> P
     lesson = (f"'valid' adds no padding, so each side shrinks by k - 1 = {k - 1} before the stride; 'same' pads "
               f"so that the output is ceil(n/s): the kernel size no longer matters.")
     words = wording("concept", "same_vs_valid", filters=f, kernel=k, stride=s, input=shape_str(shape))
-    return make_problem(pid, ProblemType.CONCEPT, level, words, blanks,
-                        specs["valid"], solution=[lesson, *(f"{b.label}: {st.text}" for b in blanks for st in b.steps)])
+    return make_problem(pid, ProblemType.CONCEPT, level, words, blanks, specs["valid"],
+                        solution=[part("", [step(Quantity.NOTE, lesson)]), *(part(b.label, b.steps) for b in blanks)])
 
 
 def _concept_flatten(rng: random.Random, level: Difficulty, pid: str) -> Problem:
@@ -156,10 +168,10 @@ def flatten_problem(shape: Shape, level: Difficulty, pid: str) -> Problem:
     b = blank("shape", "Output shape", "shape", record.output_shape, shape_steps(record),
               distractors=[((h * w,), "forgot the channels"), ((h, w * c), "flattened only the last two axes"), ((h + w + c,), "added the axes instead of multiplying")],
               layer=0, field="output_shape")
-    lesson = "Flatten keeps the batch axis and unrolls everything else into one vector: its length is H*W*C."
+    lesson = "Flatten keeps the batch axis and unrolls everything else into one vector: its length is H·W·C."
     words = wording("concept", "flatten", input=shape_str(shape))
     return make_problem(pid, ProblemType.CONCEPT, level, words, [b], summary.spec,
-                        solution=[lesson, *(s.text for s in b.steps)])
+                        solution=[part("", [step(Quantity.NOTE, lesson), *b.steps])])
 
 
 def _concept_macs(rng: random.Random, level: Difficulty, pid: str) -> Problem:
@@ -177,14 +189,16 @@ def macs_problem(spec: ModelSpec, level: Difficulty, pid: str) -> Problem:
     ho, wo, f = record.output_shape
     kh, kw = layer.kernel_size
     c = shape[-1]
-    work = F.MACS.work(h=ho, w=wo, k=kh * kw * c, f=f).text
-    per_output = f"{kh}*{kw}*{c}"
+    work = F.MACS.work(h=ho, w=wo, k=kh * kw * c, f=f)
     steps = [
         *shape_steps(record),
-        step(Quantity.MACS_PER_OUTPUT, f"each output value needs k_h*k_w*C_in = {per_output} = {count_of(kh * kw * c, 'multiply-add')}",
-             kh * kw * c, "k_h*k_w*C_in", per_output),
-        step(Quantity.MACS, f"multiply-adds = H_out*W_out*(k_h*k_w*C_in)*filters = {work} = {record.macs}",
-             record.macs, "H_out*W_out*(k_h*k_w*C_in)*filters", work),
+        rule_step(Quantity.MACS_PER_OUTPUT, "multiply-adds per output value", _PER_OUTPUT, f"{kh}*{kw}*{c}",
+                  rf"{kh} \cdot {kw} \cdot {c}", kh * kw * c,
+                  f"each output value is a dot product of the {kh}x{kw}x{c} window with one filter: "
+                  f"{count_of(kh * kw * c, 'multiply-add')}"),
+        rule_step(Quantity.MACS, "multiply-adds", F.MACS.rule_for(work), work.text, work.latex, record.macs,
+                  f"{ho}·{wo}·{f} = {ho * wo * f:,} output values, each {count_of(kh * kw * c, 'multiply-add')}; "
+                  f"FLOPs = 2 × MACs = {2 * record.macs:,}"),
     ]
     b = blank("macs", "Multiply-adds", "int", record.macs, steps, layer=0, field="macs",
               distractors=[(record.params - (f if layer.use_bias else 0), "counted the weights instead of the operations"),
@@ -209,17 +223,20 @@ def receptive_field_problem(spec: ModelSpec, level: Difficulty, pid: str) -> Pro
     """Receptive field of the last layer of a stack of convolutions and poolings (layers without
     a window, such as BatchNormalization, may sit between them)."""
     summary = analyze(spec, explain=True)
-    steps = [step(Quantity.RECEPTIVE_FIELD, "r_0 = 1, j_0 = 1 (one input pixel; neighbouring pixels are 1 apart)", 1)]
+    steps = [
+        rule_note("the rules", _RF_RULE, "start from one input pixel: r = 1, j = 1; layers without a window "
+                                         "(padding, normalization, activations) change neither"),
+    ]
     r_prev, j_prev = 1, 1
     windowed = [rec for rec in summary.records if rec.layer.window() is not None]
     for rec in windowed:  # the others (padding, normalization, activations) leave it as it is
         (k, _), (s, _) = _window(rec.layer)
         rf = rec.receptive_field
         assert rf is not None
-        work = f"{r_prev} + ({k} - 1)*{j_prev}"
-        steps.append(step(Quantity.RECEPTIVE_FIELD,
-                          f"after {rec.name}: r = {work} = {rf.size[0]}, j = {j_prev}*{s} = {rf.jump[0]}",
-                          rf.size[0], "r_in + (k - 1)*j_in", work))
+        steps.append(rule_step(Quantity.RECEPTIVE_FIELD, f"r after {rec.name}", _RF_SIZE, f"{r_prev} + ({k} - 1)*{j_prev}",
+                               rf"{r_prev} + ({k} - 1) \cdot {j_prev}", rf.size[0]))
+        steps.append(rule_step(Quantity.JUMP, f"j after {rec.name}", _RF_JUMP, f"{j_prev}*{s}", rf"{j_prev} \cdot {s}",
+                               rf.jump[0]))
         r_prev, j_prev = rf.size[0], rf.jump[0]
     final = summary.records[-1].receptive_field
     assert final is not None
@@ -231,6 +248,14 @@ def receptive_field_problem(spec: ModelSpec, level: Difficulty, pid: str) -> Pro
     words = wording("concept", "receptive_field", input=shape_str(spec.input_shape))
     return make_problem(pid, ProblemType.CONCEPT, level, words, [b],
                         spec, code=keras_source(spec))
+
+
+_PER_OUTPUT = Rule("MACs per output = k_h*k_w*C_in", r"\mathrm{MACs}_{\text{per output}} = k_h \cdot k_w \cdot C_{\mathrm{in}}",
+                   ("MACs", "k_h", "k_w", "C_in"))
+_RF_RULE = Rule("r = r_in + (k - 1)*j_in, j = j_in*s",
+                r"r = r_{\mathrm{in}} + (k - 1)\, j_{\mathrm{in}}, \quad j = j_{\mathrm{in}} \cdot s", ("r", "j", "k", "s"))
+_RF_SIZE = Rule("r = r_in + (k - 1)*j_in", r"r = r_{\mathrm{in}} + (k - 1)\, j_{\mathrm{in}}", ("r", "k", "j"))
+_RF_JUMP = Rule("j = j_in*s", r"j = j_{\mathrm{in}} \cdot s", ("j", "s"))
 
 
 def _window(layer: Layer) -> tuple[tuple[int, int], tuple[int, int]]:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection
 
 from generator.engine import ModelSpec, analyze
 from generator.engine.formatting import keras_source, layer_call
+from generator.engine.formula import Rule
 from generator.engine.layers import BatchNormalization, Dense, Layer, shape_str
 from generator.engine.steps import Quantity, Shape
 from generator.key import Blank, Problem, ProblemType, WorkedStep
@@ -20,9 +21,10 @@ from generator.problems.base import (
     make_problem,
     param_steps,
     params_blank,
+    part,
+    rule_step,
     shape_blank,
     single,
-    step,
 )
 from generator.problems.concepts import concept
 from generator.problems.inverse import inverse
@@ -57,11 +59,19 @@ def summary_table(rng: random.Random, level: Difficulty, pid: str, variant: str 
     return summary_problem(spec, level, pid, variant)
 
 
-def _sum_step(quantity: Quantity, terms: str, value: int, what: str, note: str = "") -> WorkedStep:
+_TOTALS = {
+    Quantity.TOTAL_PARAMS: Rule("P_total = sum of P over the layers", r"P_{\mathrm{total}} = \sum_{\text{layers}} P", ("P",)),
+    Quantity.TRAINABLE: Rule("P_trainable = sum of the trainable P over the layers",
+                             r"P_{\mathrm{trainable}} = \sum_{\text{layers}} P_{\mathrm{trainable}}", ("P",)),
+    Quantity.NON_TRAINABLE: Rule("P_non-trainable = sum of the non-trainable P over the layers",
+                                 r"P_{\mathrm{non\text{-}trainable}} = \sum_{\text{layers}} P_{\mathrm{non\text{-}trainable}}", ("P",)),
+}
+
+
+def _sum_step(quantity: Quantity, label: str, terms: list[int], value: int, note: str = "") -> WorkedStep:
     """``320 + 18496 = 18816``: a total over the layers."""
-    if not terms:  # nothing to add up
-        return step(quantity, f"{value}{note}", value, f"sum of the {what}", "0")
-    return step(quantity, f"{terms} = {value}{note}", value, f"sum of the {what}", terms)
+    work = " + ".join(map(str, terms)) or "0"
+    return rule_step(quantity, label, _TOTALS[quantity], work, work, value, note)
 
 
 def summary_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str = "", about: str = "") -> Problem:
@@ -75,30 +85,30 @@ def summary_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str =
         blanks.append(shape_blank(f"l{r.index}_shape", r, f"Output shape of {label}"))
         blanks.append(params_blank(f"l{r.index}_params", r, f"Param # of {label}"))
         rows.append({"layer": label, "shape": f"l{r.index}_shape", "params": f"l{r.index}_params"})
-    trainable_terms = " + ".join(str(r.trainable) for r in summary.records if r.trainable)
-    nontrainable_terms = " + ".join(str(r.non_trainable) for r in summary.records if r.non_trainable)
-    total_terms = " + ".join(str(r.params) for r in summary.records if r.params)
-    note = "" if nontrainable_terms else " (only BatchNormalization's moving mean and variance are non-trainable)"
-    blanks += [
+    note = "" if summary.non_trainable_params else "only BatchNormalization's moving mean and variance are non-trainable"
+    totals = [
         blank("total", "Total params", "int", summary.total_params,
-              [_sum_step(Quantity.TOTAL_PARAMS, total_terms, summary.total_params, "Param # of every layer")],
+              [_sum_step(Quantity.TOTAL_PARAMS, "total params", [r.params for r in summary.records if r.params],
+                         summary.total_params)],
               field="total_params",
               distractors=[(summary.trainable_params, "left out the non-trainable parameters")]
               + [(summary.total_params - r.params, f"left out {r.name}") for r in summary.records if r.params][:3]),
         blank("trainable", "Trainable params", "int", summary.trainable_params,
-              [_sum_step(Quantity.TRAINABLE, trainable_terms, summary.trainable_params, "trainable of every layer")],
+              [_sum_step(Quantity.TRAINABLE, "trainable params", [r.trainable for r in summary.records if r.trainable],
+                         summary.trainable_params)],
               field="trainable_params",
               distractors=[(summary.total_params, "counted the non-trainable parameters too")]),
         blank("non_trainable", "Non-trainable params", "int", summary.non_trainable_params,
-              [_sum_step(Quantity.NON_TRAINABLE, nontrainable_terms, summary.non_trainable_params,
-                         "non-trainable of every layer", note)],
+              [_sum_step(Quantity.NON_TRAINABLE, "non-trainable params",
+                         [r.non_trainable for r in summary.records if r.non_trainable], summary.non_trainable_params, note)],
               field="non_trainable_params"),
     ]
+    blanks += totals
     solution = [
-        f"{r.name} ({r.type_name}), input {shape_str(r.input_shape)}: "
-        + "; ".join(s.text for s in r.steps) + f" -> output {shape_str(r.output_shape)}"
+        part(f"{r.name} ({r.type_name}): {shape_str(r.input_shape)} → {shape_str(r.output_shape)}",
+             [WorkedStep.of(st) for st in r.steps])
         for r in summary.records
-    ] + [f"{b.label}: {b.steps[0].text}" for b in blanks[-3:]]
+    ] + [part("Totals", [b.steps[0] for b in totals])]
     words = wording("summary_table", input=shape_str(spec.input_shape), about=about)
     return make_problem(pid, ProblemType.SUMMARY_TABLE, level, words, blanks,
                         spec, solution=solution, code=keras_source(spec), table=tuple(rows), variant=variant)

@@ -1,0 +1,259 @@
+"""The parameter-count and multiply-add formulas, one pure function each, term by term: weights
+first, then biases, with the per-filter view where it helps (re-exported by
+:mod:`generator.engine.formulas`, where the shape rules live).
+
+>>> w = CONV_PARAMS.work(kh=3, kw=3, cin=1, f=32, g=1, b=1)
+>>> w.text, w.rule.text
+('3*3*1*32 + 32', 'P = k_h*k_w*C_in*C_out + C_out')
+>>> w.remark
+'3·3·1·32 = 288 weights (each of the 32 filters has 3·3·1 = 9) + 32 biases (one per filter) = 320'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from generator.engine.formula import Formula, Rule, Work, register, symbols
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import sympy
+
+
+def _rule(text: str, latex: str, names: str) -> Rule:
+    return Rule(text, latex, tuple(names.split()))
+
+
+_CONV = {
+    (1, 1): _rule("P = k_h*k_w*C_in*C_out + C_out", r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot C_{\mathrm{out}} + C_{\mathrm{out}}",
+                  "P k_h k_w C_in C_out"),
+    (1, 0): _rule("P = k_h*k_w*C_in*C_out", r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot C_{\mathrm{out}}",
+                  "P k_h k_w C_in C_out"),
+    (2, 1): _rule("P = k_h*k_w*(C_in/g)*C_out + C_out",
+                  r"P = k_h \cdot k_w \cdot \frac{C_{\mathrm{in}}}{g} \cdot C_{\mathrm{out}} + C_{\mathrm{out}}",
+                  "P k_h k_w C_in g C_out"),
+    (2, 0): _rule("P = k_h*k_w*(C_in/g)*C_out", r"P = k_h \cdot k_w \cdot \frac{C_{\mathrm{in}}}{g} \cdot C_{\mathrm{out}}",
+                  "P k_h k_w C_in g C_out"),
+}
+
+
+def _conv_params_value(kh: int, kw: int, cin: int, f: int, g: int, b: int) -> int:
+    return kh * kw * (cin // g) * f + (f if b else 0)
+
+
+def _conv_params_work(kh: int, kw: int, cin: int, f: int, g: int, b: int) -> Work:
+    c_text = str(cin) if g == 1 else f"({cin}/{g})"
+    c_latex = str(cin) if g == 1 else rf"\frac{{{cin}}}{{{g}}}"
+    per = kh * kw * (cin // g)
+    weights = f"{kh}·{kw}·{c_text}·{f} = {per * f:,} weights (each of the {f:,} filters has {kh}·{kw}·{c_text} = {per:,})"
+    remark = f"{weights} + {f:,} biases (one per filter) = {per * f + f:,}" if b else f"{weights}; no biases (use_bias=False)"
+    return Work(
+        f"{kh}*{kw}*{c_text}*{f}" + (f" + {f}" if b else ""),
+        rf"{kh} \cdot {kw} \cdot {c_latex} \cdot {f}" + (f" + {f}" if b else ""),
+        remark, _CONV[(1 if g == 1 else 2, 1 if b else 0)],
+    )
+
+
+def _conv_params_expr() -> sympy.Expr:
+    kh, kw, cin, f, g = symbols("kh kw cin f g")
+    (b,) = symbols("b")
+    return kh * kw * (cin / g) * f + b * f
+
+
+CONV_PARAMS = register(
+    Formula(
+        name="conv_params",
+        symbolic="k_h*k_w*(C_in/groups)*filters + filters",
+        value=_conv_params_value,
+        work=_conv_params_work,
+        build_expr=_conv_params_expr,
+    )
+)
+"""Conv2D (and Conv2DTranspose) weights: one ``k_h x k_w x C_in`` kernel per filter, plus a bias
+each.
+
+>>> CONV_PARAMS.value(kh=3, kw=3, cin=32, f=64, g=1, b=1)
+18496
+"""
+
+_DEPTHWISE = {
+    1: _rule("P = k_h*k_w*C_in*m + C_in*m", r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m + C_{\mathrm{in}} \cdot m", "P k_h k_w C_in m"),
+    0: _rule("P = k_h*k_w*C_in*m", r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m", "P k_h k_w C_in m"),
+}
+
+
+def _depthwise_params_value(kh: int, kw: int, cin: int, m: int, b: int) -> int:
+    return kh * kw * cin * m + (cin * m if b else 0)
+
+
+def _depthwise_params_work(kh: int, kw: int, cin: int, m: int, b: int) -> Work:
+    bias = f" + {cin}*{m}" if b else ""
+    bias_latex = rf" + {cin} \cdot {m}" if b else ""
+    remark = (f"one {kh}x{kw} kernel per input channel and multiplier ({cin}·{m} = {cin * m:,} kernels, each seeing one channel)"
+              + (f", and a bias for each of the {cin * m:,} output channels" if b else ""))
+    return Work(
+        f"{kh}*{kw}*{cin}*{m}{bias}", rf"{kh} \cdot {kw} \cdot {cin} \cdot {m}{bias_latex}", remark, _DEPTHWISE[1 if b else 0]
+    )
+
+
+def _depthwise_params_expr() -> sympy.Expr:
+    kh, kw, cin, m, b = symbols("kh kw cin m b")
+    return kh * kw * cin * m + b * cin * m
+
+
+DEPTHWISE_PARAMS = register(
+    Formula(
+        name="depthwise_params",
+        symbolic="k_h*k_w*C_in*depth_multiplier + C_in*depth_multiplier",
+        value=_depthwise_params_value,
+        work=_depthwise_params_work,
+        build_expr=_depthwise_params_expr,
+    )
+)
+"""DepthwiseConv2D: one ``k_h x k_w`` kernel per input channel and multiplier.
+
+>>> DEPTHWISE_PARAMS.value(kh=3, kw=3, cin=3, m=2, b=1)
+60
+"""
+
+_SEPARABLE = {
+    1: _rule("P = k_h*k_w*C_in*m + C_in*m*C_out + C_out",
+             r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m + C_{\mathrm{in}} \cdot m \cdot C_{\mathrm{out}} + C_{\mathrm{out}}",
+             "P k_h k_w C_in m C_out"),
+    0: _rule("P = k_h*k_w*C_in*m + C_in*m*C_out",
+             r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m + C_{\mathrm{in}} \cdot m \cdot C_{\mathrm{out}}",
+             "P k_h k_w C_in m C_out"),
+}
+
+
+def _separable_params_value(kh: int, kw: int, cin: int, m: int, f: int, b: int) -> int:
+    return kh * kw * cin * m + cin * m * f + (f if b else 0)
+
+
+def _separable_params_work(kh: int, kw: int, cin: int, m: int, f: int, b: int) -> Work:
+    bias = f" + {f}" if b else ""
+    remark = (f"depthwise {kh}·{kw}·{cin}·{m} = {kh * kw * cin * m:,}, then a 1x1 pointwise convolution "
+              f"{cin}·{m}·{f} = {cin * m * f:,}" + (f", then {f:,} biases (one per filter)" if b else " (no biases)"))
+    return Work(
+        f"{kh}*{kw}*{cin}*{m} + {cin}*{m}*{f}{bias}",
+        rf"{kh} \cdot {kw} \cdot {cin} \cdot {m} + {cin} \cdot {m} \cdot {f}{bias}", remark, _SEPARABLE[1 if b else 0],
+    )
+
+
+def _separable_params_expr() -> sympy.Expr:
+    kh, kw, cin, m, f, b = symbols("kh kw cin m f b")
+    return kh * kw * cin * m + cin * m * f + b * f
+
+
+SEPARABLE_PARAMS = register(
+    Formula(
+        name="separable_params",
+        symbolic="k_h*k_w*C_in*depth_multiplier + C_in*depth_multiplier*filters + filters",
+        value=_separable_params_value,
+        work=_separable_params_work,
+        build_expr=_separable_params_expr,
+    )
+)
+"""SeparableConv2D: a depthwise kernel, then a 1x1 pointwise kernel with a bias per filter.
+
+>>> SEPARABLE_PARAMS.value(kh=3, kw=3, cin=3, m=2, f=5, b=1)
+89
+"""
+
+_DENSE = {
+    1: _rule("P = N_in*N_out + N_out", r"P = N_{\mathrm{in}} \cdot N_{\mathrm{out}} + N_{\mathrm{out}}", "P N_in N_out"),
+    0: _rule("P = N_in*N_out", r"P = N_{\mathrm{in}} \cdot N_{\mathrm{out}}", "P N_in N_out"),
+}
+
+
+def _dense_params_value(cin: int, u: int, b: int) -> int:
+    return cin * u + (u if b else 0)
+
+
+def _dense_params_work(cin: int, u: int, b: int) -> Work:
+    remark = (f"{cin}·{u} = {cin * u:,} weights (one per input-unit pair)"
+              + (f" + {u:,} biases (one per unit) = {cin * u + u:,}" if b else "; no biases (use_bias=False)"))
+    return Work(f"{cin}*{u}" + (f" + {u}" if b else ""), rf"{cin} \cdot {u}" + (f" + {u}" if b else ""),
+                remark, _DENSE[1 if b else 0])
+
+
+def _dense_params_expr() -> sympy.Expr:
+    cin, u, b = symbols("cin u b")
+    return cin * u + b * u
+
+
+DENSE_PARAMS = register(
+    Formula(
+        name="dense_params",
+        symbolic="N_in*units + units",
+        value=_dense_params_value,
+        work=_dense_params_work,
+        build_expr=_dense_params_expr,
+    )
+)
+"""Dense: a weight per (input, unit) pair and a bias per unit.
+
+>>> DENSE_PARAMS.value(cin=576, u=64, b=1)
+36928
+"""
+
+
+def _bn_value(c: int, n: int) -> int:
+    return n * c
+
+
+def _bn_work(c: int, n: int) -> Work:
+    return Work(f"{n}*{c}", rf"{n} \cdot {c}", "", Rule(f"P = {n}*C", rf"P = {n} \cdot C", ("P", "C")))
+
+
+def _bn_expr() -> sympy.Expr:
+    c, n = symbols("c n")
+    return n * c
+
+
+PER_CHANNEL = register(
+    Formula(
+        name="per_channel",
+        symbolic="vectors*C",
+        value=_bn_value,
+        work=_bn_work,
+        build_expr=_bn_expr,
+    )
+)
+"""BatchNormalization: ``n`` vectors of length C (gamma, beta trainable; moving mean and variance
+not).
+
+>>> PER_CHANNEL.value(c=64, n=2)
+128
+"""
+
+
+def _macs_value(h: int, w: int, k: int, f: int) -> int:
+    return h * w * k * f
+
+
+def _macs_work(h: int, w: int, k: int, f: int) -> Work:
+    return Work(f"{h}*{w}*{k}*{f}", rf"{h} \cdot {w} \cdot {k} \cdot {f}")
+
+
+def _macs_expr() -> sympy.Expr:
+    h, w, k, f = symbols("h w k f")
+    return h * w * k * f
+
+
+MACS = register(
+    Formula(
+        name="macs",
+        symbolic="H_out*W_out*(k_h*k_w*C_in)*C_out",
+        value=_macs_value,
+        work=_macs_work,
+        build_expr=_macs_expr,
+        rule=_rule("MACs = H_out*W_out*(k_h*k_w*C_in)*C_out",
+                   r"\mathrm{MACs} = H_{\mathrm{out}} \cdot W_{\mathrm{out}} \cdot (k_h \cdot k_w \cdot C_{\mathrm{in}}) \cdot C_{\mathrm{out}}",
+                   "MACs H_out W_out k_h k_w C_in C_out"),
+    )
+)
+"""Multiply-adds: every output value costs one multiply-add per weight that touches it.
+
+>>> MACS.value(h=26, w=26, k=9, f=32)
+194688
+"""
