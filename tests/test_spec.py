@@ -140,7 +140,7 @@ def test_invalid_geometry_names_layer_type_input_and_formula():
         analyze(spec)
     assert str(info.value) == (
         "layer 2 (Conv2D) with input shape (None, 12, 12, 8): "
-        "output height = width would be 0: (12 - 13)/1 + 1 = 0"
+        "output height = width would be 0: floor((12 + 2*0 - 13)/1) + 1 = 0"
     )
 
 
