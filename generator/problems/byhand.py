@@ -241,21 +241,22 @@ def value_steps(task: ConvTask, i: int, j: int, name: str = "y") -> list[WorkedS
     """The window of output row ``i``, column ``j`` (1-based), then its sum written out term by
     term: ``y[2, 3] = 1*2 + 0*(-1) + ... + 1 = 7``."""
     s, (top, _) = task.stride, task.pad
-    first_row, first_col = (i - 1) * s + 1 - top, (j - 1) * s + 1 - top
+    left = top  # square images: as many columns of zeros on the left as rows on top
+    first_row, first_col = (i - 1) * s + 1 - top, (j - 1) * s + 1 - left
     terms = _window_terms(task.image, task.kernel, first_row - 1, first_col - 1)
     value = task.bias + sum(x * w for x, w in terms)
     work = " + ".join([*(f"{x}*{_signed(w)}" for x, w in terms), _signed(task.bias)])
     outside = " (rows and columns outside the image are zeros of the padding)" if task.padding is Padding.SAME else ""
-    channel = "x_c[" if task.channels > 1 else "x["
-    weight = "w_c[u, v]" if task.channels > 1 else "w[u, v]"
-    over = "over c, u, v" if task.channels > 1 else "over u, v"
+    c, over = ("_c", "c = 1..C; ") if task.channels > 1 else ("", "")
+    formula = (f"y[i, j] = b + Σ x{c}[(i - 1)·s + u - pad_top, (j - 1)·s + v - pad_left]·w{c}[u, v] "
+               f"({over}u, v = 1..3; x is 0 outside the image)")
     return [
         step(Quantity.WINDOW, f"{name}[{i}, {j}]: the window starts at row {_position(i, s, top)} = {first_row} "
              f"of the image{outside}", first_row, "(i - 1)*s + 1 - pad_top", _position(i, s, top)),
-        step(Quantity.WINDOW, f"{name}[{i}, {j}]: the window starts at column {_position(j, s, top)} = {first_col}",
-             first_col, "(j - 1)*s + 1 - pad_left", _position(j, s, top)),
+        step(Quantity.WINDOW, f"{name}[{i}, {j}]: the window starts at column {_position(j, s, left)} = {first_col}",
+             first_col, "(j - 1)*s + 1 - pad_left", _position(j, s, left)),
         step(Quantity.OUTPUT_VALUE, f"{name}[{i}, {j}] = {work} = {value}", value,
-             f"y[i, j] = b + Σ {over} {channel}(i - 1)·s + u, (j - 1)·s + v]·{weight}, u, v = 1..3", work),
+             formula, work),
     ]
 
 
