@@ -60,6 +60,13 @@ class Quantity(StrEnum):
     FILTERS = "filters"
     PADDING = "padding"
     """Which padding mode (a choice, worked out one option at a time)."""
+    OUTPUT_VALUE = "output_value"
+    """One number of an output feature map, worked out by hand (a window's weighted sum plus the
+    bias, or a pooling window's maximum)."""
+    WINDOW = "window"
+    """Where a sliding window sits: its first row or column in the input."""
+    LEFTOVER = "leftover"
+    """Rows or columns at the bottom or right of the input that no window covers."""
     CHECK = "check"
     """Putting a found value back into the model."""
     NOTE = "note"

@@ -1,0 +1,389 @@
+"""Convolution and pooling worked by hand, the classic exam question: a small integer image, a
+3x3 integer kernel and a bias; the student computes one output value (``conv_one``) or the whole
+output feature map and its 2x2 max pooling (``conv_map``).
+
+The integer reference (:func:`cross_correlate`, :func:`pool`) is Keras' arithmetic exactly:
+cross-correlation (the kernel is not flipped), zero padding placed as Keras places it for
+``'same'`` (:func:`same_padding`: the odd row or column goes at the bottom or right), pooling
+windows that do not fit dropped. Images and kernels are held channels first, one grid (rows of
+ints) per channel, as a question prints them; ``tests/test_byhand_keras.py`` checks every
+answer against Keras.
+
+A problem's numbers are its wording facts (:meth:`ConvTask.facts`), and
+:meth:`ConvTask.from_facts` reads them back: verification rebuilds the Keras layer from the
+question the student saw, not from the generator.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from generator.engine import ModelSpec
+from generator.engine.layers import Conv2D, Layer, MaxPooling2D, Padding
+from generator.engine.steps import Quantity
+from generator.key import Blank, Problem, ProblemType, WorkedStep
+from generator.key.parts import Fact
+from generator.problems.base import blank, make_problem, step
+from generator.problems.fit import fits
+from generator.sampler import Difficulty
+from generator.wording import wording
+
+Grid = tuple[tuple[int, ...], ...]
+"""Rows of integers: one channel of an image, of a kernel or of a feature map."""
+
+K = 3
+"""The kernel side every question uses."""
+
+MAX_DRAWS = 1000
+
+
+def same_padding(n: int, k: int, s: int) -> tuple[int, int]:
+    """Rows of zeros Keras adds (top, bottom) for ``padding='same'`` on ``n`` rows: in total
+    ``max((ceil(n/s) - 1)*s + k - n, 0)``, the odd one at the bottom (the same for columns,
+    the odd one at the right).
+
+    >>> same_padding(5, 3, 1), same_padding(6, 3, 2), same_padding(7, 3, 2)
+    ((1, 1), (0, 1), (1, 1))
+    """
+    total = max((-(-n // s) - 1) * s + k - n, 0)
+    return total // 2, total - total // 2
+
+
+def _pad(n: int, k: int, s: int, padding: Padding) -> tuple[int, int]:
+    return same_padding(n, k, s) if padding is Padding.SAME else (0, 0)
+
+
+def _window_terms(image: Sequence[Grid], kernel: Sequence[Grid], top: int, left: int) -> list[tuple[int, int]]:
+    """(x, w) for every weight of the kernel placed with its top-left corner on row ``top`` and
+    column ``left`` of the image (0-based; outside the image, x is a zero of the padding)."""
+    terms = []
+    for plane, weights in zip(image, kernel, strict=True):
+        for u, row in enumerate(weights):
+            for v, w in enumerate(row):
+                r, c = top + u, left + v
+                inside = 0 <= r < len(plane) and 0 <= c < len(plane[0])
+                terms.append((plane[r][c] if inside else 0, w))
+    return terms
+
+
+def _window_sum(image: Sequence[Grid], kernel: Sequence[Grid], bias: int, top: int, left: int) -> int:
+    return bias + sum(x * w for x, w in _window_terms(image, kernel, top, left))
+
+
+def cross_correlate(image: Sequence[Grid], kernel: Sequence[Grid], bias: int, stride: int,
+                    padding: Padding | str) -> Grid:
+    """What ``Conv2D(1, kernel_size, strides=stride, padding=padding)`` computes with these
+    weights: ``y[i, j] = b + sum over c, u, v of x_c[i*s + u, j*s + v] * w_c[u, v]`` on the
+    zero-padded image (0-based here). ``image`` and ``kernel`` hold one grid per channel.
+
+    >>> image = (((1, 2, 0, 1), (0, 1, 3, 1), (2, 1, 0, 0), (1, 0, 2, 1)),)
+    >>> kernel = (((1, 0), (0, -1)),)
+    >>> cross_correlate(image, kernel, 1, 1, "valid")
+    ((1, 0, 0), (0, 2, 4), (3, 0, 0))
+    >>> cross_correlate(image, kernel, 0, 2, "same")
+    ((0, -1), (2, -1))
+    """
+    padding = Padding(padding)
+    n, m = len(image[0]), len(image[0][0])
+    kh, kw = len(kernel[0]), len(kernel[0][0])
+    (top, bottom), (left, right) = _pad(n, kh, stride, padding), _pad(m, kw, stride, padding)
+    rows = (n + top + bottom - kh) // stride + 1
+    cols = (m + left + right - kw) // stride + 1
+    return tuple(tuple(_window_sum(image, kernel, bias, i * stride - top, j * stride - left)
+                       for j in range(cols)) for i in range(rows))
+
+
+def pool(feature_map: Grid, size: int, stride: int, mode: str = "max") -> Grid:
+    """``MaxPooling2D`` (mode ``max``) or ``AveragePooling2D`` (mode ``average``) with
+    ``padding='valid'``: windows that do not fit are dropped. An average must be a whole number
+    (a ValueError otherwise): answers are exact integers.
+
+    >>> fm = ((1, 3, 2, 0), (4, 0, 1, 1), (2, 2, 5, 7), (0, 4, 3, 1))
+    >>> pool(fm, 2, 2), pool(fm, 2, 2, "average"), pool(fm, 3, 1)
+    (((4, 2), (4, 7)), ((2, 1), (2, 4)), ((5, 7), (5, 7)))
+    """
+    out = []
+    for i in range(0, len(feature_map) - size + 1, stride):
+        row = []
+        for j in range(0, len(feature_map[0]) - size + 1, stride):
+            window = [feature_map[i + u][j + v] for u in range(size) for v in range(size)]
+            if mode == "max":
+                row.append(max(window))
+            elif mode == "average" and sum(window) % len(window) == 0:
+                row.append(sum(window) // len(window))
+            else:
+                raise ValueError(f"pooling mode must be 'max' or an exact 'average'. Received: mode={mode!r}, "
+                                 f"window {window}")
+        out.append(tuple(row))
+    return tuple(out)
+
+
+def flipped(kernel: Sequence[Grid]) -> tuple[Grid, ...]:
+    """The kernel turned by 180 degrees: a true convolution with ``kernel`` is a
+    cross-correlation with this one.
+
+    >>> flipped((((1, 2), (3, 4)),))
+    (((4, 3), (2, 1)),)
+    """
+    return tuple(tuple(tuple(reversed(row)) for row in reversed(plane)) for plane in kernel)
+
+
+@dataclass(frozen=True)
+class ConvTask:
+    """The numbers of a by-hand convolution question.
+
+    Attributes:
+        image: One grid per channel (square, ``side`` x ``side``).
+        kernel: One 3x3 grid per channel.
+        bias: The filter's bias.
+        stride: The same along rows and columns.
+        padding: ``valid`` or ``same``.
+    """
+
+    image: tuple[Grid, ...]
+    kernel: tuple[Grid, ...]
+    bias: int
+    stride: int
+    padding: Padding
+
+    @property
+    def side(self) -> int:
+        return len(self.image[0])
+
+    @property
+    def channels(self) -> int:
+        return len(self.image)
+
+    @property
+    def pad(self) -> tuple[int, int]:
+        """Rows (and columns) of zeros Keras adds before (top, left) and after (bottom, right)."""
+        return _pad(self.side, K, self.stride, self.padding)
+
+    @property
+    def output(self) -> Grid:
+        return cross_correlate(self.image, self.kernel, self.bias, self.stride, self.padding)
+
+    @property
+    def layer(self) -> Conv2D:
+        return Conv2D(1, (K, K), (self.stride, self.stride), self.padding)
+
+    def facts(self) -> dict[str, Fact]:
+        """The wording facts: ``image1``, ``kernel1`` (``image2``, ``kernel2`` ...) grids,
+        ``channels``, ``side``, ``bias``, ``stride``, ``padding``."""
+        grids: dict[str, Fact] = {}
+        for c in range(self.channels):
+            grids[f"image{c + 1}"] = self.image[c]
+            grids[f"kernel{c + 1}"] = self.kernel[c]
+        return {**grids, "channels": self.channels, "side": self.side, "bias": self.bias,
+                "stride": self.stride, "padding": self.padding.value}
+
+    @classmethod
+    def from_facts(cls, facts: Mapping[str, Fact]) -> ConvTask:
+        """The task a question shows, read back from its facts (:meth:`facts`)."""
+        def grid(name: str) -> Grid:
+            value = facts[name]
+            assert isinstance(value, tuple), (name, value)
+            return value
+
+        channels = facts["channels"]
+        assert isinstance(channels, int)
+        bias, stride = facts["bias"], facts["stride"]
+        assert isinstance(bias, int) and isinstance(stride, int)
+        return cls(tuple(grid(f"image{c + 1}") for c in range(channels)),
+                   tuple(grid(f"kernel{c + 1}") for c in range(channels)),
+                   bias, stride, Padding(str(facts["padding"])))
+
+
+def draw_task(rng: random.Random, level: Difficulty, sides: Sequence[int], stride: int,
+              padding: Padding) -> ConvTask:
+    """A random task: image values 0..4, kernel weights -1..2, bias -1..2; two channels only at
+    the advanced level."""
+    channels = rng.choice((1, 2)) if level is Difficulty.ADVANCED else 1
+    side = rng.choice(list(sides))
+    image = tuple(_grid(rng, side, 0, 4) for _ in range(channels))
+    kernel = tuple(_grid(rng, K, -1, 2) for _ in range(channels))
+    return ConvTask(image, kernel, rng.randint(-1, 2), stride, padding)
+
+
+def _grid(rng: random.Random, side: int, low: int, high: int) -> Grid:
+    return tuple(tuple(rng.randint(low, high) for _ in range(side)) for _ in range(side))
+
+
+def _signed(value: int) -> str:
+    """A number as a term of a sum: negative ones in parentheses."""
+    return f"({value})" if value < 0 else str(value)
+
+
+def padding_steps(task: ConvTask) -> list[WorkedStep]:
+    """How many rows and columns of zeros Keras adds (none with 'valid')."""
+    n, s = task.side, task.stride
+    if task.padding is Padding.VALID:
+        return [step(Quantity.NOTE, "padding='valid': no zeros are added, every window lies inside the image")]
+    top, bottom = task.pad
+    total = top + bottom
+    work = f"(ceil({n}/{s}) - 1)*{s} + {K} - {n}"
+    return [
+        step(Quantity.ZERO_PADDING, f"padding='same': rows (and columns) of zeros in all = {work} = {total}",
+             total, "(ceil(n/s) - 1)*s + k - n", work),
+        step(Quantity.ZERO_PADDING, f"on top (and on the left) floor({total}/2) = {top}; at the bottom (and on the "
+             f"right) the other {bottom}" + (" (Keras puts the odd one there)" if total % 2 else ""),
+             top, "floor(pad/2)", f"floor({total}/2)"),
+    ]
+
+
+def _position(i: int, s: int, before: int) -> str:
+    return f"({i} - 1)*{s} + 1 - {before}"
+
+
+def value_steps(task: ConvTask, i: int, j: int, name: str = "y") -> list[WorkedStep]:
+    """The window of output row ``i``, column ``j`` (1-based), then its sum written out term by
+    term: ``y[2, 3] = 1*2 + 0*(-1) + ... + 1 = 7``."""
+    s, (top, _) = task.stride, task.pad
+    left = top  # square images: as many columns of zeros on the left as rows on top
+    first_row, first_col = (i - 1) * s + 1 - top, (j - 1) * s + 1 - left
+    terms = _window_terms(task.image, task.kernel, first_row - 1, first_col - 1)
+    value = task.bias + sum(x * w for x, w in terms)
+    work = " + ".join([*(f"{x}*{_signed(w)}" for x, w in terms), _signed(task.bias)])
+    outside = " (rows and columns outside the image are zeros of the padding)" if task.padding is Padding.SAME else ""
+    c, over = ("_c", "c = 1..C; ") if task.channels > 1 else ("", "")
+    formula = (f"y[i, j] = b + Σ x{c}[(i - 1)·s + u - pad_top, (j - 1)·s + v - pad_left]·w{c}[u, v] "
+               f"({over}u, v = 1..3; x is 0 outside the image)")
+    return [
+        step(Quantity.WINDOW, f"{name}[{i}, {j}]: the window starts at row {_position(i, s, top)} = {first_row} "
+             f"of the image{outside}", first_row, "(i - 1)*s + 1 - pad_top", _position(i, s, top)),
+        step(Quantity.WINDOW, f"{name}[{i}, {j}]: the window starts at column {_position(j, s, left)} = {first_col}",
+             first_col, "(j - 1)*s + 1 - pad_left", _position(j, s, left)),
+        step(Quantity.OUTPUT_VALUE, f"{name}[{i}, {j}] = {work} = {value}", value,
+             formula, work),
+    ]
+
+
+def value_distractors(task: ConvTask, i: int, j: int) -> list[tuple[int, str]]:
+    """What the named mistakes give for output row ``i``, column ``j`` (1-based)."""
+    s, (top, _) = task.stride, task.pad
+    y0 = (i - 1) * s - top, (j - 1) * s - top
+
+    def at(r: int, c: int, kernel: Sequence[Grid] = task.kernel, bias: int = task.bias) -> int:
+        return _window_sum(task.image, kernel, bias, r, c)
+
+    out = [(at(*y0, kernel=flipped(task.kernel)), "flipped the kernel (a true convolution; Keras' Conv2D "
+                                                    "cross-correlates: the kernel is not flipped)"),
+           (at(*y0, bias=0), "forgot the bias")]
+    if task.padding is Padding.SAME and max((i - 1) * s, (j - 1) * s) + K <= task.side:
+        out.append((at((i - 1) * s, (j - 1) * s), "ignored the padding (placed the window as with 'valid')"))
+    if task.padding is Padding.VALID:
+        same_top, _ = same_padding(task.side, K, s)
+        if same_top:
+            out.append((at((i - 1) * s - same_top, (j - 1) * s - same_top),
+                        "padded the image although padding='valid' (placed the window as with 'same')"))
+    if s > 1:
+        out.append((at(i - 1 - top, j - 1 - top), f"ignored the stride (moved the window by 1, not {s})"))
+    return out
+
+
+def conv_one(rng: random.Random, level: Difficulty, pid: str) -> Problem:
+    """One output value of a Conv2D computed by hand: an image of 5x5 to 7x7, a 3x3 kernel, a
+    bias, a stride and a padding mode; the question names the row and column (1-based)."""
+    for _ in range(MAX_DRAWS):
+        stride = 1 if level is Difficulty.INTRO else rng.choice((1, 2))
+        padding = Padding.VALID if level is Difficulty.INTRO else rng.choice((Padding.VALID, Padding.SAME))
+        task = draw_task(rng, level, (5, 6, 7), stride, padding)
+        output = task.output
+        i, j = rng.randint(1, len(output)), rng.randint(1, len(output[0]))
+        if output[i - 1][j - 1] < 0:  # answers are whole numbers of at least 0
+            continue
+        steps = [*padding_steps(task), *value_steps(task, i, j)]
+        b = blank("y", f"Output value at row {i}, column {j}", "int", output[i - 1][j - 1], steps,
+                  distractors=value_distractors(task, i, j), layer=0, field="output_value")
+        if b.distractors:
+            break
+    else:  # pragma: no cover - about one draw in four is refused
+        raise ValueError("no by-hand convolution with a non-negative answer and a wrong answer to offer was drawn")
+    words = wording("byhand", "conv_one", **task.facts(), row=i, col=j)
+    problem = make_problem(pid, ProblemType.CONCEPT, level, words, [b],
+                           ModelSpec((task.side, task.side, task.channels), (task.layer,), pid),
+                           solution=[s.text for s in steps])
+    return replace(problem, variant="conv_one")
+
+
+_MAP_SHAPES: dict[tuple[int, Padding], tuple[int, ...]] = {
+    (1, Padding.VALID): (5, 6),  # outputs 3x3, 4x4
+    (2, Padding.VALID): (5, 6, 7),  # 2x2, 2x2, 3x3
+    (1, Padding.SAME): (3, 4),  # 3x3, 4x4
+    (2, Padding.SAME): (5, 6, 7),  # 3x3, 3x3, 4x4
+}
+"""Image sides that give an output feature map of at most 4x4, by (stride, padding)."""
+
+
+def pooling_steps(fm: Grid, i: int, j: int) -> list[WorkedStep]:
+    """Max pooling 2x2, stride 2, output row ``i``, column ``j`` (1-based)."""
+    window = [fm[2 * (i - 1) + u][2 * (j - 1) + v] for u in range(2) for v in range(2)]
+    work = f"max({', '.join(map(str, window))})"
+    return [step(Quantity.OUTPUT_VALUE, f"max pooling [{i}, {j}]: rows {2 * i - 1}-{2 * i}, columns {2 * j - 1}-{2 * j} "
+                 f"of the feature map: {work} = {max(window)}", max(window),
+                 "p[i, j] = max of y over rows 2i - 1..2i and columns 2j - 1..2j", work)]
+
+
+def pooling_distractors(fm: Grid, i: int, j: int) -> list[tuple[int, str]]:
+    """What the named mistakes give for pooled row ``i``, column ``j`` (1-based)."""
+    window = [fm[2 * (i - 1) + u][2 * (j - 1) + v] for u in range(2) for v in range(2)]
+    out = [(max(fm[i - 1 + u][j - 1 + v] for u in range(2) for v in range(2)),
+            "moved the pooling window by 1 instead of 2 (the stride of MaxPooling2D((2, 2)) is 2)")]
+    if sum(window) % 4 == 0:
+        out.append((sum(window) // 4, "averaged the window (that is AveragePooling2D)"))
+    out.append((sum(window), "added the window up instead of taking its maximum"))
+    return out
+
+
+def conv_map(rng: random.Random, level: Difficulty, pid: str) -> Problem:
+    """The whole output feature map of a Conv2D by hand (at most 4x4, one box per cell, laid out
+    as a grid ``r1c1`` ...), then, above the intro level, its 2x2 max pooling (``pool_r1c1``
+    ...) when the map is at least 2x2."""
+    for _ in range(MAX_DRAWS):
+        stride = 1 if level is Difficulty.INTRO else rng.choice((1, 2))
+        padding = Padding.VALID if level is Difficulty.INTRO else rng.choice((Padding.VALID, Padding.SAME))
+        task = draw_task(rng, level, _MAP_SHAPES[stride, padding], stride, padding)
+        fm = task.output
+        if min(min(row) for row in fm) >= 0:
+            break
+    else:  # pragma: no cover - a few draws in a hundred pass
+        raise ValueError("no by-hand feature map with non-negative values was drawn")
+    pad = padding_steps(task)
+    blanks: list[Blank] = []
+    grid: list[tuple[str, ...]] = []
+    solution = [s.text for s in pad]
+    for i in range(1, len(fm) + 1):
+        ids = []
+        for j in range(1, len(fm[0]) + 1):
+            steps = value_steps(task, i, j)
+            blanks.append(blank(f"r{i}c{j}", f"Feature map, row {i} column {j}", "int", fm[i - 1][j - 1],
+                                [*pad, *steps], distractors=value_distractors(task, i, j), layer=0,
+                                field="output_value"))
+            ids.append(f"r{i}c{j}")
+            solution.append(steps[-1].text)
+        grid.append(tuple(ids))
+    layers: tuple[Layer, ...] = (task.layer,)
+    pooled = pool(fm, 2, 2) if level is not Difficulty.INTRO else ()
+    for i, row in enumerate(pooled, 1):
+        for j, value in enumerate(row, 1):
+            steps = pooling_steps(fm, i, j)
+            blanks.append(blank(f"pool_r{i}c{j}", f"Max pooling, row {i} column {j}", "int", value, steps,
+                                distractors=pooling_distractors(fm, i, j), layer=1, field="output_value"))
+            solution.append(steps[-1].text)
+    if pooled:
+        layers = (*layers, MaxPooling2D((2, 2)))
+    words = wording("byhand", "conv_map", **task.facts(), rows=len(fm), cols=len(fm[0]), pooling=bool(pooled))
+    problem = make_problem(pid, ProblemType.CONCEPT, level, words, blanks,
+                           ModelSpec((task.side, task.side, task.channels), layers, pid),
+                           solution=solution, grid=tuple(grid))
+    return replace(problem, variant="conv_map")
+
+
+BYHAND: dict[str, Callable[[random.Random, Difficulty, str], Problem]] = {
+    "conv_one": conv_one,
+    "conv_map": conv_map,
+    "fits": fits,
+}
+"""The by-hand problem generators, by variant (each sets ``variant`` on its problem)."""
