@@ -150,7 +150,7 @@ class Step:
         learn)``."""
         worked = self.value if self.substituted == str(self.value) else f"{self.substituted} = {self.value}"
         if self.formula_name != "given":
-            return f"{self.label}: {self.formula} = {worked}"
+            return f"{self.label}: {self.formula} = {worked}" + (f" ({self.remark})" if self.remark else "")
         if self.formula.startswith("("):
             return f"{self.label} = {worked} {self.formula}"
         return f"{self.label} = {self.formula} = {worked}"

@@ -110,7 +110,8 @@ def rule_step(quantity: Quantity, label: str, rule: Rule, substituted: str, subs
     'kernel size: k = n - s(o - 1) = 28 - 1*(26 - 1) = 3'
     """
     worked = str(value) if substituted in ("", str(value)) else f"{substituted} = {value}"
-    return WorkedStep(quantity, f"{label}: {rule.text} = {worked}", rule.text, substituted, value, option, label,
+    text = f"{label}: {rule.text} = {worked}" + (f" ({remark})" if remark else "")
+    return WorkedStep(quantity, text, rule.text, substituted, value, option, label,
                       rule.latex, substituted_latex, remark, rule.symbols)
 
 

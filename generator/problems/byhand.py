@@ -21,11 +21,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from generator.engine import ModelSpec
+from generator.engine.formula import Rule
 from generator.engine.layers import Conv2D, Layer, MaxPooling2D, Padding
 from generator.engine.steps import Quantity
 from generator.key import Blank, Problem, ProblemType, WorkedStep
 from generator.key.parts import Fact
-from generator.problems.base import blank, make_problem, step
+from generator.problems.base import blank, make_problem, part, rule_step, step
 from generator.problems.fit import fits
 from generator.sampler import Difficulty
 from generator.wording import wording
@@ -216,6 +217,22 @@ def _signed(value: int) -> str:
     return f"({value})" if value < 0 else str(value)
 
 
+_PAD_TOTAL = Rule("pad = (ceil(n/s) - 1)*s + k - n",
+                  r"p_{\mathrm{total}} = \left(\left\lceil \frac{n}{s} \right\rceil - 1\right) s + k - n", ("n", "s", "k"))
+_PAD_TOP = Rule("p_before = floor(pad/2)", r"p_{\mathrm{before}} = \left\lfloor \frac{p_{\mathrm{total}}}{2} \right\rfloor",
+                ("p_before",))
+_ROW = Rule("first row = (i - 1)*s + 1 - p_before", r"\text{first row} = (i - 1)\, s + 1 - p_{\mathrm{before}}",
+            ("s", "p_before"))
+_COL = Rule("first column = (j - 1)*s + 1 - p_before", r"\text{first column} = (j - 1)\, s + 1 - p_{\mathrm{before}}",
+            ("s", "p_before"))
+_SUM = Rule("y[i, j] = b + sum over the window of x*w",
+            r"y_{ij} = b + \sum_{u=1}^{3} \sum_{v=1}^{3} x_{r + u - 1,\; c + v - 1} \cdot w_{uv}", ())
+_SUM_CHANNELS = Rule("y[i, j] = b + sum over the channels and the window of x_c*w_c",
+                     r"y_{ij} = b + \sum_{c} \sum_{u=1}^{3} \sum_{v=1}^{3} x^{(c)}_{r + u - 1,\; c + v - 1} \cdot w^{(c)}_{uv}", ())
+_POOL = Rule("m[i, j] = max of y over rows 2i - 1..2i and columns 2j - 1..2j",
+             r"m_{ij} = \max_{u, v \in \{0, 1\}} y_{2i - 1 + u,\; 2j - 1 + v}", ())
+
+
 def padding_steps(task: ConvTask) -> list[WorkedStep]:
     """How many rows and columns of zeros Keras adds (none with 'valid')."""
     n, s = task.side, task.stride
@@ -223,13 +240,14 @@ def padding_steps(task: ConvTask) -> list[WorkedStep]:
         return [step(Quantity.NOTE, "padding='valid': no zeros are added, every window lies inside the image")]
     top, bottom = task.pad
     total = top + bottom
-    work = f"(ceil({n}/{s}) - 1)*{s} + {K} - {n}"
     return [
-        step(Quantity.ZERO_PADDING, f"padding='same': rows (and columns) of zeros in all = {work} = {total}",
-             total, "(ceil(n/s) - 1)*s + k - n", work),
-        step(Quantity.ZERO_PADDING, f"on top (and on the left) floor({total}/2) = {top}; at the bottom (and on the "
-             f"right) the other {bottom}" + (" (Keras puts the odd one there)" if total % 2 else ""),
-             top, "floor(pad/2)", f"floor({total}/2)"),
+        rule_step(Quantity.ZERO_PADDING, "zero rows (and columns) in all", _PAD_TOTAL, f"(ceil({n}/{s}) - 1)*{s} + {K} - {n}",
+                  rf"\left(\left\lceil \frac{{{n}}}{{{s}}} \right\rceil - 1\right) \cdot {s} + {K} - {n}", total,
+                  "'same' pads just enough for ceil(n/s) windows"),
+        rule_step(Quantity.ZERO_PADDING, "on top (and on the left)", _PAD_TOP, f"floor({total}/2)",
+                  rf"\left\lfloor \frac{{{total}}}{{2}} \right\rfloor", top,
+                  f"the other {bottom} go at the bottom (and on the right)"
+                  + (": Keras puts the odd one there" if total % 2 else "")),
     ]
 
 
@@ -246,17 +264,18 @@ def value_steps(task: ConvTask, i: int, j: int, name: str = "y") -> list[WorkedS
     terms = _window_terms(task.image, task.kernel, first_row - 1, first_col - 1)
     value = task.bias + sum(x * w for x, w in terms)
     work = " + ".join([*(f"{x}*{_signed(w)}" for x, w in terms), _signed(task.bias)])
-    outside = " (rows and columns outside the image are zeros of the padding)" if task.padding is Padding.SAME else ""
-    c, over = ("_c", "c = 1..C; ") if task.channels > 1 else ("", "")
-    formula = (f"y[i, j] = b + Σ x{c}[(i - 1)·s + u - pad_top, (j - 1)·s + v - pad_left]·w{c}[u, v] "
-               f"({over}u, v = 1..3; x is 0 outside the image)")
+    work_latex = " + ".join([*(rf"{x} \cdot {_signed(w)}" for x, w in terms), _signed(task.bias)])
+    outside = "; rows and columns outside the image are the padding's zeros" if task.padding is Padding.SAME else ""
+    channels = f"; one 3x3 window per channel, {len(terms)} terms" if task.channels > 1 else ""
     return [
-        step(Quantity.WINDOW, f"{name}[{i}, {j}]: the window starts at row {_position(i, s, top)} = {first_row} "
-             f"of the image{outside}", first_row, "(i - 1)*s + 1 - pad_top", _position(i, s, top)),
-        step(Quantity.WINDOW, f"{name}[{i}, {j}]: the window starts at column {_position(j, s, left)} = {first_col}",
-             first_col, "(j - 1)*s + 1 - pad_left", _position(j, s, left)),
-        step(Quantity.OUTPUT_VALUE, f"{name}[{i}, {j}] = {work} = {value}", value,
-             formula, work),
+        rule_step(Quantity.WINDOW, f"{name}[{i}, {j}]: first row r", _ROW, _position(i, s, top),
+                  _position(i, s, top).replace("*", r" \cdot "), first_row),
+        rule_step(Quantity.WINDOW, f"{name}[{i}, {j}]: first column c", _COL, _position(j, s, left),
+                  _position(j, s, left).replace("*", r" \cdot "), first_col,
+                  f"the window covers rows {first_row}–{first_row + 2} and columns {first_col}–{first_col + 2}"
+                  f" of the image{outside}"),
+        rule_step(Quantity.OUTPUT_VALUE, f"{name}[{i}, {j}]", _SUM_CHANNELS if task.channels > 1 else _SUM, work,
+                  work_latex, value, f"each image value times the kernel weight on top of it, then the bias{channels}"),
     ]
 
 
@@ -303,8 +322,7 @@ def conv_one(rng: random.Random, level: Difficulty, pid: str) -> Problem:
         raise ValueError("no by-hand convolution with a non-negative answer and a wrong answer to offer was drawn")
     words = wording("byhand", "conv_one", **task.facts(), row=i, col=j)
     problem = make_problem(pid, ProblemType.CONCEPT, level, words, [b],
-                           ModelSpec((task.side, task.side, task.channels), (task.layer,), pid),
-                           solution=[s.text for s in steps])
+                           ModelSpec((task.side, task.side, task.channels), (task.layer,), pid))
     return replace(problem, variant="conv_one")
 
 
@@ -321,9 +339,9 @@ def pooling_steps(fm: Grid, i: int, j: int) -> list[WorkedStep]:
     """Max pooling 2x2, stride 2, output row ``i``, column ``j`` (1-based)."""
     window = [fm[2 * (i - 1) + u][2 * (j - 1) + v] for u in range(2) for v in range(2)]
     work = f"max({', '.join(map(str, window))})"
-    return [step(Quantity.OUTPUT_VALUE, f"max pooling [{i}, {j}]: rows {2 * i - 1}-{2 * i}, columns {2 * j - 1}-{2 * j} "
-                 f"of the feature map: {work} = {max(window)}", max(window),
-                 "p[i, j] = max of y over rows 2i - 1..2i and columns 2j - 1..2j", work)]
+    return [rule_step(Quantity.OUTPUT_VALUE, f"max pooling [{i}, {j}]", _POOL, work,
+                      rf"\max({', '.join(map(str, window))})", max(window),
+                      f"rows {2 * i - 1}–{2 * i} and columns {2 * j - 1}–{2 * j} of the feature map")]
 
 
 def pooling_distractors(fm: Grid, i: int, j: int) -> list[tuple[int, str]]:
@@ -353,27 +371,30 @@ def conv_map(rng: random.Random, level: Difficulty, pid: str) -> Problem:
     pad = padding_steps(task)
     blanks: list[Blank] = []
     grid: list[tuple[str, ...]] = []
-    solution = [s.text for s in pad]
+    solution = [part("Zero padding", pad)]
     for i in range(1, len(fm) + 1):
-        ids = []
+        ids, row_steps = [], []
         for j in range(1, len(fm[0]) + 1):
             steps = value_steps(task, i, j)
             blanks.append(blank(f"r{i}c{j}", f"Feature map, row {i} column {j}", "int", fm[i - 1][j - 1],
                                 [*pad, *steps], distractors=value_distractors(task, i, j), layer=0,
                                 field="output_value"))
             ids.append(f"r{i}c{j}")
-            solution.append(steps[-1].text)
+            row_steps += steps if (i, j) == (1, 1) else steps[-1:]  # the window worked out once, then the sums
         grid.append(tuple(ids))
+        solution.append(part(f"Feature map, row {i}", row_steps))
     layers: tuple[Layer, ...] = (task.layer,)
     pooled = pool(fm, 2, 2) if level is not Difficulty.INTRO else ()
+    pooling_parts: list[WorkedStep] = []
     for i, row in enumerate(pooled, 1):
         for j, value in enumerate(row, 1):
             steps = pooling_steps(fm, i, j)
             blanks.append(blank(f"pool_r{i}c{j}", f"Max pooling, row {i} column {j}", "int", value, steps,
                                 distractors=pooling_distractors(fm, i, j), layer=1, field="output_value"))
-            solution.append(steps[-1].text)
+            pooling_parts += steps
     if pooled:
         layers = (*layers, MaxPooling2D((2, 2)))
+        solution.append(part("Max pooling 2x2, stride 2", pooling_parts))
     words = wording("byhand", "conv_map", **task.facts(), rows=len(fm), cols=len(fm[0]), pooling=bool(pooled))
     problem = make_problem(pid, ProblemType.CONCEPT, level, words, blanks,
                            ModelSpec((task.side, task.side, task.channels), layers, pid),

@@ -10,11 +10,13 @@ import random
 from dataclasses import replace
 
 from generator.engine import ModelSpec
+from generator.engine import formulas as F
 from generator.engine.formatting import count_of, layer_call
+from generator.engine.formula import Rule, decimal
 from generator.engine.layers import Conv2D, Layer, MaxPooling2D, Padding, ZeroPadding2D, shape_str
 from generator.engine.steps import Quantity
 from generator.key import Problem, ProblemType, WorkedStep
-from generator.problems.base import blank, make_problem, step
+from generator.problems.base import blank, make_problem, part, rule_step, step
 from generator.sampler import Difficulty
 from generator.wording import wording
 
@@ -38,27 +40,34 @@ def leftover(n: int, k: int, s: int, p: int = 0) -> int:
     return (n + 2 * p - k) % s
 
 
+_REMAINDER = Rule("leftover = (n + 2p - k) - s*floor((n + 2p - k)/s)",
+                  r"\text{leftover} = (n + 2p - k) - s \left\lfloor \frac{n + 2p - k}{s} \right\rfloor", ("n", "p", "k", "s"))
+
+
 def fit_steps(n: int, k: int, s: int, p: int) -> tuple[list[WorkedStep], WorkedStep]:
     """The remainder and whether the window tiles the input (the choice's steps); then the
     output size Keras gives, with what it drops."""
     span, work = n + 2 * p - k, f"{n} + 2*{p} - {k}"
     q, r = divmod(span, s)
     answer = "yes" if r == 0 else "no"
-    remainder = step(Quantity.LEFTOVER, f"(n + 2p - k)/s = ({work})/{s} = {span}/{s}: {q} steps of {s} rows, "
-                     f"remainder {span} - {q}*{s} = {r}", r, "(n + 2p - k) - s*floor((n + 2p - k)/s)",
-                     f"({work}) - {s}*floor(({work})/{s})")
-    verdict = ("the remainder is 0: the last window ends exactly on the last row (and column), so the window tiles the input"
+    remainder = rule_step(Quantity.LEFTOVER, "rows left over", _REMAINDER, f"({work}) - {s}*floor(({work})/{s})",
+                          rf"({n} + 2 \cdot {p} - {k}) - {s} \left\lfloor \frac{{{n} + 2 \cdot {p} - {k}}}{{{s}}} \right\rfloor",
+                          r, f"(n + 2p - k)/s = {span}/{s} {decimal(span, s)}: the window moves {q} whole strides of {s} "
+                             f"rows after its first position, and {span} - {q}·{s} = {r} rows remain")
+    verdict = ("The remainder is 0: the last window ends exactly on the last row (and column), so the window tiles the input."
                if r == 0 else
-               f"the remainder is {r}: after the last window {count_of(r, 'row')} at the bottom (and as many columns at "
-               "the right) are left over, so the window does not tile the input")
+               f"The remainder is {r}: after the last window {count_of(r, 'row')} at the bottom (and as many columns at "
+               "the right) are left over, so the window does not tile the input.")
     o = q + 1
     zeros = min(r, p)
     dropped = ("Keras drops nothing" if r == 0 else
                f"Keras takes the floor: it drops the last {count_of(r, 'row')} and as many columns, which no window "
                "reaches" + (f" ({zeros} of them {'is' if zeros == 1 else 'are'} padding)" if zeros else "") + "; it never adds a window that "
                "would stick out")
-    output = step(Quantity.OUTPUT_HEIGHT_WIDTH, f"output height = width = floor(({work})/{s}) + 1 = {o}; {dropped}", o,
-                  "floor((n + 2p - k)/s) + 1", f"floor(({work})/{s}) + 1")
+    w = F.CONV_VALID.work(n=n + 2 * p, k=k, s=s, d=1)
+    output = rule_step(Quantity.OUTPUT_HEIGHT_WIDTH, "output height = width", F.CONV_VALID.rule_for(w),
+                       f"floor(({work})/{s}) + 1", rf"\left\lfloor \frac{{{n} + 2 \cdot {p} - {k}}}{{{s}}} \right\rfloor + 1",
+                       o, dropped)
     return [remainder, step(Quantity.NOTE, verdict, option=answer)], output
 
 
@@ -135,5 +144,5 @@ def fit_problem(n: int, c: int, layer: Conv2D | MaxPooling2D, p: int, level: Dif
     words = wording("byhand", "fits", call=layer_call(layer), input=shape_str((n, n, c)), side=n, kernel=k,
                     stride=s, pad=p, pooling=pooling, alexnet=alexnet)
     problem = make_problem(pid, ProblemType.CONCEPT, level, words, blanks, ModelSpec((n, n, c), layers, pid),
-                           solution=[*(st.text for st in choice_steps), output_step.text])
+                           solution=[part("", [*choice_steps, output_step])])
     return replace(problem, variant="fits")
