@@ -31,6 +31,9 @@ _TOPICS = {
     "flatten": "what Flatten makes of a feature map",
     "macs": "the multiply-adds of one convolution",
     "receptive_field": "the receptive field after a stack of layers",
+    "conv_one": "one output value of a convolution, computed by hand from a small integer image",
+    "conv_map": "a whole small feature map by hand, then its 2x2 max pooling",
+    "fits": "whether a window tiles the input exactly (AlexNet's 227 versus 224)",
 }
 
 

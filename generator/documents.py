@@ -54,6 +54,8 @@ def document_context(
         items.append({
             "id": p.id, "type": p.type.value, "title": p.title, "prompt": p.prompt, "code": p.code,
             "table": list(p.table), "blanks": blanks, "blank": {b["id"]: b for b in blanks},
+            "grid": [list(row) for row in p.grid],
+            "rest": [b for b in blanks if not any(b["id"] in row for row in p.grid)],
             "solution": solution_data(p.solution), "points": number(p.worth),
         })
     return {

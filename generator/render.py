@@ -261,7 +261,9 @@ def latex_html(latex: str, math: str = "mathml") -> str:
         return html.escape(rf"\({latex}\)", quote=False)
     from latex2mathml.converter import convert
 
-    return convert(latex)
+    # a matrix's brackets are drawn by the page's CSS (see page.html.j2): fonts without a MATH
+    # table cannot stretch them
+    return convert(latex.replace(r"\left[\begin{matrix}", r"\begin{matrix}").replace(r"\end{matrix}\right]", r"\end{matrix}"))
 
 
 @functools.cache

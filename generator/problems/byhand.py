@@ -227,8 +227,10 @@ _COL = Rule("first column = (j - 1)*s + 1 - p_before", r"\text{first column} = (
             ("s", "p_before"))
 _SUM = Rule("y[i, j] = b + sum over the window of x*w",
             r"y_{ij} = b + \sum_{u=1}^{3} \sum_{v=1}^{3} x_{r + u - 1,\; c + v - 1} \cdot w_{uv}", ())
-_SUM_CHANNELS = Rule("y[i, j] = b + sum over the channels and the window of x_c*w_c",
-                     r"y_{ij} = b + \sum_{c} \sum_{u=1}^{3} \sum_{v=1}^{3} x^{(c)}_{r + u - 1,\; c + v - 1} \cdot w^{(c)}_{uv}", ())
+_SUM_CHANNELS = Rule("y[i, j] = b + sum over the channels of the channel sums",
+                     r"y_{ij} = b + \sum_{\text{channels}} S^{(\text{channel})}_{ij}", ())
+_CHANNEL_SUM = Rule("S[i, j] = sum over the window of x*w (one channel)",
+                    r"S_{ij} = \sum_{u=1}^{3} \sum_{v=1}^{3} x_{r + u - 1,\; c + v - 1} \cdot w_{uv}", ())
 _POOL = Rule("m[i, j] = max of y over rows 2i - 1..2i and columns 2j - 1..2j",
              r"m_{ij} = \max_{u, v \in \{0, 1\}} y_{2i - 1 + u,\; 2j - 1 + v}", ())
 
@@ -263,10 +265,23 @@ def value_steps(task: ConvTask, i: int, j: int, name: str = "y") -> list[WorkedS
     first_row, first_col = (i - 1) * s + 1 - top, (j - 1) * s + 1 - left
     terms = _window_terms(task.image, task.kernel, first_row - 1, first_col - 1)
     value = task.bias + sum(x * w for x, w in terms)
-    work = " + ".join([*(f"{x}*{_signed(w)}" for x, w in terms), _signed(task.bias)])
-    work_latex = " + ".join([*(rf"{x} \cdot {_signed(w)}" for x, w in terms), _signed(task.bias)])
     outside = "; rows and columns outside the image are the padding's zeros" if task.padding is Padding.SAME else ""
-    channels = f"; one 3x3 window per channel, {len(terms)} terms" if task.channels > 1 else ""
+    if task.channels == 1:
+        work = " + ".join([*(f"{x}*{_signed(w)}" for x, w in terms), _signed(task.bias)])
+        work_latex = " + ".join([*(rf"{x} \cdot {_signed(w)}" for x, w in terms), _signed(task.bias)])
+        sums: list[WorkedStep] = []
+        remark = "each image value times the kernel weight on top of it, then the bias"
+    else:  # one sum per channel, then the total: a line a student can check
+        per = K * K
+        sums = []
+        for c in range(task.channels):
+            chunk = terms[c * per:(c + 1) * per]
+            sums.append(rule_step(Quantity.NOTE, f"{name}[{i}, {j}], channel {c + 1}", _CHANNEL_SUM,
+                                  " + ".join(f"{x}*{_signed(w)}" for x, w in chunk),
+                                  " + ".join(rf"{x} \cdot {_signed(w)}" for x, w in chunk), sum(x * w for x, w in chunk)))
+        work = " + ".join([*(_signed(int(st.value or 0)) for st in sums), _signed(task.bias)])
+        work_latex = work
+        remark = "the channel sums, then the bias"
     return [
         rule_step(Quantity.WINDOW, f"{name}[{i}, {j}]: first row r", _ROW, _position(i, s, top),
                   _position(i, s, top).replace("*", r" \cdot "), first_row),
@@ -274,8 +289,9 @@ def value_steps(task: ConvTask, i: int, j: int, name: str = "y") -> list[WorkedS
                   _position(j, s, left).replace("*", r" \cdot "), first_col,
                   f"the window covers rows {first_row}–{first_row + 2} and columns {first_col}–{first_col + 2}"
                   f" of the image{outside}"),
+        *sums,
         rule_step(Quantity.OUTPUT_VALUE, f"{name}[{i}, {j}]", _SUM_CHANNELS if task.channels > 1 else _SUM, work,
-                  work_latex, value, f"each image value times the kernel weight on top of it, then the bias{channels}"),
+                  work_latex, value, remark),
     ]
 
 

@@ -37,6 +37,7 @@ from generator.problems.base import (
     single,
     step,
 )
+from generator.problems.byhand import BYHAND
 from generator.problems.distractors import params_distractors
 from generator.sampler import FILTERS, Difficulty, sample_input, sample_layer
 from generator.wording import wording
@@ -271,4 +272,5 @@ _CONCEPTS: dict[str, Callable[[random.Random, Difficulty, str], Problem]] = {
     "flatten": _concept_flatten,
     "macs": _concept_macs,
     "receptive_field": _concept_receptive_field,
+    **BYHAND,
 }

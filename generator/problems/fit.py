@@ -122,7 +122,7 @@ def fit_problem(n: int, c: int, layer: Conv2D | MaxPooling2D, p: int, level: Dif
     ]
     mistake = next(m for m, says_yes in mistakes if ("yes" if says_yes else "no") == other)
     blanks = [
-        blank("fits", "Does the window tile the input exactly (yes or no)?", "choice", answer, choice_steps,
+        blank("fits", "Does the window tile the input exactly (yes or no)", "choice", answer, choice_steps,
               distractors=[(other, mistake)], field="fits"),
         blank("leftover", "Rows (and columns) at the bottom (right) that no window covers", "int", r, choice_steps[:1],
               distractors=[*([((n - k) % s, "forgot the padding")] if p else []),

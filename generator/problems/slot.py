@@ -15,7 +15,9 @@ from generator.key import ProblemType
 FINDS = ("kernel", "stride", "padding_mode", "zero_padding", "dilation", "filters")
 """What an inverse problem can ask for (``find:``)."""
 
-TOPICS = ("pool_params", "same_vs_valid", "flatten", "macs", "receptive_field")
+TOPICS = (
+    "pool_params", "same_vs_valid", "flatten", "macs", "receptive_field", "conv_one", "conv_map", "fits",
+)
 """The concept questions (``topic:``)."""
 
 SHAPE_LAYERS = (
