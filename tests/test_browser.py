@@ -183,3 +183,33 @@ def test_print_layout_screenshot(page):
     pg.goto((out / "t-teacher.html").as_uri())
     SHOTS.mkdir(parents=True, exist_ok=True)
     pg.screenshot(path=str(SHOTS / "teacher-copy.png"), full_page=True)
+
+
+def test_key_formulas_are_typeset_as_mathml(chromium, tmp_path):
+    """The key's formulas are MathML laid out by the browser itself (fractions stacked, matrices
+    as tables with brackets), with no script on the page; a screenshot for a human look."""
+    cfg = tmp_path / "ws.yaml"
+    cfg.write_text(
+        "title: Math\nworksheets:\n  - name: m\n    title: Math\n    difficulty: advanced\n    problems:\n"
+        "      - {type: concept, count: 1, topic: conv_one}\n      - {type: inverse, count: 1, find: stride}\n"
+        "      - {type: layer_shape, count: 1, layers: [Conv2DTranspose]}\n",
+        encoding="utf-8",
+    )
+    out = build_worksheets(cfg, 5, tmp_path / "ws", verify=False)
+    html = (out / "m-key.html").read_text(encoding="utf-8")
+    assert "<script" not in html and "<math" in html
+    browser = chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    try:
+        pg = browser.new_page(viewport={"width": 1000, "height": 1400})
+        pg.goto((out / "m-key.html").as_uri())
+        line = pg.evaluate("parseFloat(getComputedStyle(document.body).lineHeight)")
+        top, bottom = pg.evaluate("""(() => { const f = document.querySelector('mfrac');
+            return [f.children[0].getBoundingClientRect().bottom, f.children[1].getBoundingClientRect().top]; })()""")
+        assert top <= bottom  # numerator over denominator: laid out as math, not as a run of text
+        matrix = pg.evaluate("document.querySelector('mtable').getBoundingClientRect().height")
+        assert matrix > 3 * line * 0.8  # a 5x5 to 7x7 image: rows stacked
+        assert pg.evaluate("document.querySelectorAll('math').length") == html.count("<math ")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(SHOTS / "key-formulas.png"), full_page=True)
+    finally:
+        browser.close()

@@ -64,7 +64,7 @@ def test_the_key_shows_the_rule_then_the_numbers_then_the_words():
         line = next(line for line in lines if step.substituted_latex in line)
         assert line.index(step.formula_latex) < line.index(step.substituted_latex)
         assert f"= {step.value}$" in line
-    assert "**Notation.**" in docs["key.md"] and "| $s$ | stride along that axis |" in docs["key.md"]
+    assert "**Notation.**" in docs["key.md"] and "- $s$: stride along that axis" in docs["key.md"]
 
 
 def test_html_keys_carry_mathml_and_no_script():
