@@ -177,8 +177,7 @@ class Dense(Layer):
         cin = shape[-1]
         t.note(Quantity.OUTPUT_SIZE, "units", self.units, label="output size (last axis)")
         params = t.apply(Quantity.PARAMS, F.DENSE_PARAMS, cin, self.units, int(self.use_bias))
-        positions = math.prod(shape[:-1])
-        return Analysis((*shape[:-1], self.units), params, 0, positions * cin * self.units)
+        return Analysis((*shape[:-1], self.units), params, 0)
 
 
 @dataclass(frozen=True)
@@ -233,7 +232,7 @@ class BatchNormalization(Layer):
         tracked = t.apply(
             Quantity.NON_TRAINABLE, F.PER_CHANNEL, c, 2, label="non-trainable (moving mean, moving variance)"
         )
-        return Analysis(shape, trainable, tracked, math.prod(shape))
+        return Analysis(shape, trainable, tracked)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,12 @@ class Quantity(StrEnum):
     TOTAL_PARAMS = "total_params"
     MACS = "macs"
     MACS_PER_OUTPUT = "macs_per_output"
+    FLOPS = "flops"
+    """2 x multiply-adds (see :mod:`generator.engine.cost`)."""
+    WINDOW_OPS = "window_ops"
+    """Pooling's comparisons or additions."""
+    ACTIVATION_MEMORY = "activation_memory"
+    PARAMETER_MEMORY = "parameter_memory"
     RECEPTIVE_FIELD = "receptive_field"
     KERNEL_SIZE = "kernel_size"
     DILATION_RATE = "dilation_rate"
@@ -92,6 +98,8 @@ _LABELS = {
     Quantity.PARAMS: "parameters",
     Quantity.NON_TRAINABLE: "non-trainable",
     Quantity.MACS: "multiply-adds",
+    Quantity.FLOPS: "FLOPs",
+    Quantity.WINDOW_OPS: "comparisons/additions",
 }
 
 
@@ -202,7 +210,6 @@ class Analysis(NamedTuple):
     output_shape: Shape
     trainable: int
     non_trainable: int
-    macs: int = 0
 
     @property
     def params(self) -> int:
