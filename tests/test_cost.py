@@ -123,3 +123,39 @@ def test_pooling_window_operations():
         record = analyze(ModelSpec((n, n, 3), (MaxPooling2D((k, k)),))).records[0]
         ho, wo, c = record.output_shape
         assert C.window_ops(record.layer, record.input_shape, record.output_shape) == ho * wo * c * k * k
+
+
+def test_receptive_fields_equal_the_classic_rule_wherever_it_is_defined():
+    from generator.engine.receptive import receptive_fields
+
+    upsampled = 0
+    for level in Difficulty:
+        for spec in sample_models(seed=21, count=80, difficulty=level):
+            records = analyze(spec).records
+            for record, field in zip(records, receptive_fields(spec), strict=True):
+                classic = record.receptive_field
+                if classic is not None and field is not None:
+                    assert field.size == classic.size, (spec, record.index)
+                    assert field.jump == classic.jump
+                elif field is not None:
+                    upsampled += 1
+                    upsamplers = {layer.type_name for layer in spec.layers[: record.index + 1]}
+                    assert upsamplers & {"Conv2DTranspose", "UpSampling2D"} and field.size[0] >= 1
+    assert upsampled
+
+
+def test_receptive_field_after_upsampling_by_hand():
+    from fractions import Fraction
+
+    from generator.engine.layers import Conv2DTranspose, UpSampling2D
+    from generator.engine.receptive import receptive_fields
+
+    # 3x3 conv on 16 -> 14; upsample -> 28, centre 13 reads conv rows 6..6 -> input 6..8
+    # then a 2x2 conv on 28 -> 27, centre 13 reads 13..14 -> upsampled rows 6..7 -> input 6..9.
+    spec = ModelSpec((16, 16, 1), (Conv2D(1, (3, 3)), UpSampling2D(), Conv2D(1, (2, 2))))
+    fields = receptive_fields(spec)
+    assert [f.size[0] for f in fields if f] == [3, 3, 4]
+    assert fields[2].window[0] == (6, 9) and fields[2].jump[0] == Fraction(1, 2)
+    # a 1x1 transposed convolution of stride 2 leaves every other output untouched by the input
+    gap = receptive_fields(ModelSpec((2, 2, 1), (Conv2DTranspose(1, (1, 1), (2, 2)),)))[0]
+    assert gap is not None and gap.size == (0, 0) and gap.position == (1, 1)
