@@ -33,6 +33,7 @@ reads (exact for the hull, dilation's gaps included, because both ends move mono
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -48,7 +49,7 @@ from generator.engine.layers import (
     UpSampling2D,
     ZeroPadding2D,
 )
-from generator.engine.model import ModelSpec, analyze
+from generator.engine.model import LayerRecord, ModelSpec, analyze
 from generator.engine.steps import Shape
 
 Interval = tuple[int, int]
@@ -126,6 +127,29 @@ def _spatial(layer: Layer, shape: Shape) -> bool:
     return len(shape) == 3 and isinstance(layer, _POSITIONAL)
 
 
+def field_spans(spec: ModelSpec, index: int, position: tuple[int, int]) -> tuple[tuple[Interval, Interval], ...]:
+    """What output unit ``position`` of layer ``index`` reads from each map before it: item
+    ``i`` is the span of rows and of columns of layer ``i``'s input (item 0: the image); the
+    last item is the unit itself. Indices are unclipped (negative or past the map: padding).
+
+    >>> from generator.engine.layers import Conv2D, MaxPooling2D
+    >>> field_spans(ModelSpec((8, 8, 1), (Conv2D(1, (3, 3)), MaxPooling2D())), 1, (1, 2))
+    (((2, 5), (4, 7)), ((2, 3), (4, 5)), ((1, 1), (2, 2)))
+    """
+    return _spans(analyze(spec).records[: index + 1], position)
+
+
+def _spans(records: Sequence[LayerRecord], position: tuple[int, int]) -> tuple[tuple[Interval, Interval], ...]:
+    spans = [(position[0], position[0]), (position[1], position[1])]
+    out = [(spans[0], spans[1])]
+    for back in reversed(records):
+        for axis in (0, 1):
+            if spans[axis][0] <= spans[axis][1]:
+                spans[axis] = _back(back.layer, axis, back.input_shape[axis], back.output_shape[axis], spans[axis])
+        out.append((spans[0], spans[1]))
+    return tuple(reversed(out))
+
+
 def receptive_fields(spec: ModelSpec) -> tuple[FieldOfView | None, ...]:
     """Each layer's :class:`FieldOfView` (None once the output is no longer a map of the input
     image: after Flatten, global pooling or Reshape, or for a flat input).
@@ -147,11 +171,7 @@ def receptive_fields(spec: ModelSpec) -> tuple[FieldOfView | None, ...]:
             continue
         jump = (_jump(r.layer, 0, jump[0]), _jump(r.layer, 1, jump[1]))
         position = ((r.output_shape[0] - 1) // 2, (r.output_shape[1] - 1) // 2)
-        spans = [(position[0], position[0]), (position[1], position[1])]
-        for back in reversed(records[: r.index + 1]):
-            for axis in (0, 1):
-                if spans[axis][0] <= spans[axis][1]:
-                    spans[axis] = _back(back.layer, axis, back.input_shape[axis], back.output_shape[axis], spans[axis])
+        spans = _spans(records[: r.index + 1], position)[0]
         size = (max(spans[0][1] - spans[0][0] + 1, 0), max(spans[1][1] - spans[1][0] + 1, 0))
         out.append(FieldOfView(size, jump, (spans[0], spans[1]), position))
     return tuple(out)
