@@ -108,8 +108,7 @@ class Conv2D(BaseConv2D, WithFilters):
             Quantity.PARAMS, F.CONV_PARAMS, kh, kw, c, self.filters, self.groups,
             int(self.use_bias),
         )
-        macs = ho * wo * kh * kw * (c // self.groups) * self.filters
-        return Analysis((ho, wo, self.filters), params, 0, macs)
+        return Analysis((ho, wo, self.filters), params, 0)
 
 
 @dataclass(frozen=True)
@@ -160,7 +159,7 @@ class Conv2DTranspose(BaseConv2D, WithFilters):
             Quantity.PARAMS, F.CONV_PARAMS, kh, kw, c, self.filters, 1,
             int(self.use_bias),
         )
-        return Analysis((out[0], out[1], self.filters), params, 0, h * w * kh * kw * c * self.filters)
+        return Analysis((out[0], out[1], self.filters), params, 0)
 
 
 @dataclass(frozen=True)
@@ -188,7 +187,7 @@ class DepthwiseConv2D(BaseConv2D):
         params = t.apply(
             Quantity.PARAMS, F.DEPTHWISE_PARAMS, kh, kw, c, m, int(self.use_bias)
         )
-        return Analysis((ho, wo, co), params, 0, ho * wo * kh * kw * co)
+        return Analysis((ho, wo, co), params, 0)
 
 
 @dataclass(frozen=True)
@@ -216,5 +215,4 @@ class SeparableConv2D(BaseConv2D, WithFilters):
             Quantity.PARAMS, F.SEPARABLE_PARAMS, kh, kw, c, m, self.filters,
             int(self.use_bias),
         )
-        macs = ho * wo * (kh * kw * c * m + c * m * self.filters)
-        return Analysis((ho, wo, self.filters), params, 0, macs)
+        return Analysis((ho, wo, self.filters), params, 0)

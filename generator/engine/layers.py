@@ -182,8 +182,7 @@ class Dense(Layer):
                    "parameter count does not depend on them", cin, label="last-axis rule")
         params = t.apply(Quantity.PARAMS, F.DENSE_PARAMS, cin, self.units, int(self.use_bias),
                          label="parameters (N_in = the last axis)" if len(shape) > 1 else "")
-        positions = math.prod(shape[:-1])
-        return Analysis((*shape[:-1], self.units), params, 0, positions * cin * self.units)
+        return Analysis((*shape[:-1], self.units), params, 0)
 
 
 @dataclass(frozen=True)
@@ -241,7 +240,7 @@ class BatchNormalization(Layer):
             Quantity.NON_TRAINABLE, F.PER_CHANNEL, c, 2,
             label="non-trainable (moving mean and moving variance, one per channel, updated but not learned)"
         )
-        return Analysis(shape, trainable, tracked, math.prod(shape))
+        return Analysis(shape, trainable, tracked)
 
 
 @dataclass(frozen=True)

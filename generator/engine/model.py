@@ -9,8 +9,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from generator.engine.cost import flops, layer_macs
 from generator.engine.layers import Layer, shape_str
-from generator.engine.steps import MAX_VALUE, Quantity, Shape, Step, Tracer
+from generator.engine.steps import Quantity, Shape, Step, Tracer
 from generator.errors import GeometryError, SpecError, brief
 
 
@@ -112,7 +113,14 @@ class Summary:
 
     @property
     def total_macs(self) -> int:
+        """Multiply-adds of a forward pass of one example (see :mod:`generator.engine.cost`)."""
         return sum(r.macs for r in self.records)
+
+    @property
+    def total_flops(self) -> int:
+        """FLOPs = 2 x :attr:`total_macs`: the multiply-adds' multiplications and additions,
+        bias additions, activations and pooling not counted (``docs/costs.md``)."""
+        return flops(self.total_macs)
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the ``explain --format json`` object."""
@@ -176,8 +184,7 @@ def analyze(spec: ModelSpec, explain: bool = False) -> Summary:
         tracer.steps = []
         try:
             result = layer.analyze(shape, tracer)
-            if result.macs > MAX_VALUE:
-                raise GeometryError(f"multiply-adds would be {result.macs:,}, more than 10^15 (too large to teach with)")
+            macs = layer_macs(layer, shape, result.output_shape)
             if not layer.trainable and result.trainable:
                 tracer.note(Quantity.NON_TRAINABLE, "every weight, because trainable=False", result.params)
                 result = result._replace(trainable=0, non_trainable=result.params)
@@ -189,7 +196,7 @@ def analyze(spec: ModelSpec, explain: bool = False) -> Summary:
         # Positional: this loop is the engine's hot path (see ``bench``).
         records.append(LayerRecord(
             index, names[index], layer, shape, result.output_shape, result.trainable,
-            result.non_trainable, result.macs, rf, tuple(tracer.steps) if explain else (),
+            result.non_trainable, macs, rf, tuple(tracer.steps) if explain else (),
         ))
         shape = result.output_shape
     return Summary(spec, tuple(records))

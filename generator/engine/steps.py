@@ -48,12 +48,15 @@ class Quantity(StrEnum):
     TOTAL_PARAMS = "total_params"
     MACS = "macs"
     MACS_PER_OUTPUT = "macs_per_output"
+    FLOPS = "flops"
+    """2 x multiply-adds (see :mod:`generator.engine.cost`)."""
+    WINDOW_OPS = "window_ops"
+    """Pooling's comparisons or additions."""
+    ACTIVATION_MEMORY = "activation_memory"
+    PARAMETER_MEMORY = "parameter_memory"
     RECEPTIVE_FIELD = "receptive_field"
     JUMP = "jump"
     """Input pixels between neighbouring outputs (the receptive field's step)."""
-    FLOPS = "flops"
-    BYTES = "bytes"
-    """Memory: activations or parameters, in bytes."""
     KERNEL_SIZE = "kernel_size"
     DILATION_RATE = "dilation_rate"
     ZERO_PADDING = "zero_padding"
@@ -106,6 +109,8 @@ _LABELS = {
     Quantity.PARAMS: "parameters",
     Quantity.NON_TRAINABLE: "non-trainable",
     Quantity.MACS: "multiply-adds",
+    Quantity.FLOPS: "FLOPs",
+    Quantity.WINDOW_OPS: "comparisons/additions",
 }
 
 
@@ -238,7 +243,6 @@ class Analysis(NamedTuple):
     output_shape: Shape
     trainable: int
     non_trainable: int
-    macs: int = 0
 
     @property
     def params(self) -> int:
