@@ -189,7 +189,7 @@ def test_the_template_shows_the_grids_as_latex_matrices():
     problem = problems("conv_map", Difficulty.INTRO, range(1))[0]
     task = task_of(problem)
     rows = r" \\ ".join(" & ".join(map(str, row)) for row in task.image[0])
-    assert rf"$\begin{{bmatrix}} {rows} \end{{bmatrix}}$" in problem.prompt
+    assert rf"$\left[\begin{{matrix}} {rows} \end{{matrix}}\right]$" in problem.prompt
     assert f"b = {task.bias}" in problem.prompt and "feature map" in problem.prompt
 
 

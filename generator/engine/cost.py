@@ -25,8 +25,8 @@ Conventions (``docs/costs.md`` compares them with TensorFlow's profiler):
 >>> from generator.engine.layers import Conv2D
 >>> from generator.engine.model import ModelSpec, analyze
 >>> record = analyze(ModelSpec((28, 28, 1), (Conv2D(32, (3, 3)),))).records[0]
->>> [s.text for s in cost_steps(record)]
-['multiply-adds: 26*26*3*3*1*32 = 194688', 'FLOPs: 2*194688 = 389376']
+>>> [(s.formula, s.substituted, s.value) for s in cost_steps(record)]
+[('MACs = H_out*W_out*k_h*k_w*C_in*C_out', '26*26*3*3*1*32', 194688), ('FLOPs = 2*MACs', '2*194688', 389376)]
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from generator.engine.conv import Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
-from generator.engine.formula import Formula, Work, register, symbols
+from generator.engine.formula import Formula, Rule, Work, register, symbols
 from generator.engine.layer import Layer
 from generator.engine.layers import BatchNormalization, Dense, GlobalPooling2D, Pooling2D
 from generator.engine.steps import Quantity, Shape, Step, Tracer
@@ -48,11 +48,16 @@ BYTES_PER_VALUE = 4
 """float32."""
 
 
-def _product(name: str, symbolic: str, params: str, drop_leading_ones: int = 0) -> Formula:
+def _rule(text: str, latex: str, names: str) -> Rule:
+    return Rule(text, latex, tuple(names.split()))
+
+
+def _product(name: str, symbolic: str, params: str, drop_leading_ones: int = 0, rule: Rule | None = None,
+             flat: Rule | None = None) -> Formula:
     """A registered rule that multiplies its parameters (most costs are products).
 
     ``drop_leading_ones``: how many leading factors the worked form leaves out when they are 1
-    (a flat input's missing height and width, passed as 1).
+    (a flat input's missing height and width, passed as 1), and then shows the ``flat`` rule.
     """
     names = params.split()
 
@@ -65,12 +70,12 @@ def _product(name: str, symbolic: str, params: str, drop_leading_ones: int = 0) 
         while skip < drop_leading_ones and values[skip] == 1 and skip < len(values) - 1:
             skip += 1
         shown = [str(v) for v in values[skip:]]
-        return Work("*".join(shown), r" \cdot ".join(shown))
+        return Work("*".join(shown), r" \cdot ".join(shown), "", flat if skip and flat is not None else None)
 
     def expr() -> sympy.Expr:
         return math.prod(symbols(" ".join(names)))
 
-    return register(Formula(name, symbolic, value, work, expr))
+    return register(Formula(name, symbolic, value, work, expr, rule))
 
 
 # ---------------------------------------------------------------- multiply-adds
@@ -86,7 +91,17 @@ def _conv_macs_work(ho: int, wo: int, kh: int, kw: int, cin: int, f: int, g: int
     return Work(
         f"{ho}*{wo}*{kh}*{kw}*{c_text}*{f}",
         rf"{ho} \cdot {wo} \cdot {kh} \cdot {kw} \cdot {c_latex} \cdot {f}",
+        f"{ho}·{wo}·{f} = {ho * wo * f:,} output values, each a dot product of {kh * kw * (cin // g):,} weights with "
+        "its window", _CONV_MACS if g == 1 else _GROUPED_MACS,
     )
+
+
+_CONV_MACS = _rule("MACs = H_out*W_out*k_h*k_w*C_in*C_out",
+                   r"\mathrm{MACs} = H_{\mathrm{out}} \cdot W_{\mathrm{out}} \cdot k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot C_{\mathrm{out}}",
+                   "MACs H_out W_out k_h k_w C_in C_out")
+_GROUPED_MACS = _rule("MACs = H_out*W_out*k_h*k_w*(C_in/g)*C_out",
+                      r"\mathrm{MACs} = H_{\mathrm{out}} \cdot W_{\mathrm{out}} \cdot k_h \cdot k_w \cdot \frac{C_{\mathrm{in}}}{g} \cdot C_{\mathrm{out}}",
+                      "MACs H_out W_out k_h k_w C_in g C_out")
 
 
 def _conv_macs_expr() -> sympy.Expr:
@@ -111,7 +126,10 @@ one kernel; dilation spreads the window but adds no products.
 """
 
 CONV_TRANSPOSE_MACS = _product(
-    "conv_transpose_macs", "H_in*W_in*k_h*k_w*C_in*filters", "h w kh kw cin f"
+    "conv_transpose_macs", "H_in*W_in*k_h*k_w*C_in*filters", "h w kh kw cin f",
+    rule=_rule("MACs = H*W*k_h*k_w*C_in*C_out",
+               r"\mathrm{MACs} = H \cdot W \cdot k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot C_{\mathrm{out}}",
+               "MACs H W k_h k_w C_in C_out"),
 )
 """Conv2DTranspose: every input value is multiplied by every weight of the kernel and added
 into the output (products that land in a cropped border, with ``padding='same'``, counted).
@@ -121,7 +139,10 @@ into the output (products that land in a cropped border, with ``padding='same'``
 """
 
 DEPTHWISE_MACS = _product(
-    "depthwise_macs", "H_out*W_out*k_h*k_w*C_in*depth_multiplier", "ho wo kh kw cin m"
+    "depthwise_macs", "H_out*W_out*k_h*k_w*C_in*depth_multiplier", "ho wo kh kw cin m",
+    rule=_rule("MACs = H_out*W_out*k_h*k_w*C_in*m",
+               r"\mathrm{MACs} = H_{\mathrm{out}} \cdot W_{\mathrm{out}} \cdot k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m",
+               "MACs H_out W_out k_h k_w C_in m"),
 )
 """DepthwiseConv2D: a ``k_h x k_w`` window per output value (one input channel each).
 
@@ -152,6 +173,10 @@ SEPARABLE_MACS = register(Formula(
     value=_separable_macs_value,
     work=_separable_macs_work,
     build_expr=_separable_macs_expr,
+    rule=_rule("MACs = H_out*W_out*(k_h*k_w*C_in*m + C_in*m*C_out)",
+               r"\mathrm{MACs} = H_{\mathrm{out}} \cdot W_{\mathrm{out}} \cdot (k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m"
+               r" + C_{\mathrm{in}} \cdot m \cdot C_{\mathrm{out}})",
+               "MACs H_out W_out k_h k_w C_in m C_out"),
 ))
 """SeparableConv2D: the depthwise part, then a 1x1 pointwise convolution at each position.
 
@@ -161,7 +186,12 @@ SEPARABLE_MACS = register(Formula(
 1512
 """
 
-DENSE_MACS = _product("dense_macs", "H*W*C_in*units", "h w cin u", drop_leading_ones=2)
+DENSE_MACS = _product(
+    "dense_macs", "H*W*C_in*units", "h w cin u", drop_leading_ones=2,
+    rule=_rule("MACs = H*W*N_in*N_out", r"\mathrm{MACs} = H \cdot W \cdot N_{\mathrm{in}} \cdot N_{\mathrm{out}}",
+               "MACs H W N_in N_out"),
+    flat=_rule("MACs = N_in*N_out", r"\mathrm{MACs} = N_{\mathrm{in}} \cdot N_{\mathrm{out}}", "MACs N_in N_out"),
+)
 """Dense: ``C_in x units`` products at every position (a flat input is one position: H = W = 1,
 left out of the worked form).
 
@@ -169,14 +199,19 @@ left out of the worked form).
 ('576*64', 960)
 """
 
-VALUE_MACS = _product("value_macs", "H*W*C", "h w c", drop_leading_ones=2)
+VALUE_MACS = _product(
+    "value_macs", "H*W*C", "h w c", drop_leading_ones=2,
+    rule=_rule("MACs = H*W*C", r"\mathrm{MACs} = H \cdot W \cdot C", "MACs H W C"),
+    flat=_rule("MACs = N", r"\mathrm{MACs} = N", "MACs N"),
+)
 """BatchNormalization at inference: ``x*scale + shift``, one multiply-add per value.
 
 >>> VALUE_MACS.work(h=26, w=26, c=32).text, VALUE_MACS.work(h=1, w=1, c=64).text
 ('26*26*32', '64')
 """
 
-FLOPS = _product("flops", "2*MACs", "two m")
+FLOPS = _product("flops", "2*MACs", "two m",
+                 rule=_rule("FLOPs = 2*MACs", r"\mathrm{FLOPs} = 2 \cdot \mathrm{MACs}", "FLOPs MACs"))
 """FLOPs = 2 x multiply-adds (a multiplication and an addition each); bias additions,
 activations and pooling not counted (the convention of ``docs/costs.md``). Pass ``two=2``.
 
@@ -186,7 +221,12 @@ activations and pooling not counted (the convention of ``docs/costs.md``). Pass 
 
 # ---------------------------------------------------------------- pooling
 
-POOL_OPS = _product("pool_ops", "H_out*W_out*C*k_h*k_w", "ho wo c kh kw")
+POOL_OPS = _product(
+    "pool_ops", "H_out*W_out*C*k_h*k_w", "ho wo c kh kw",
+    rule=_rule("ops = H_out*W_out*C*k_h*k_w",
+               r"\mathrm{ops} = H_{\mathrm{out}} \cdot W_{\mathrm{out}} \cdot C \cdot k_h \cdot k_w",
+               "ops H_out W_out C k_h k_w"),
+)
 """Max or average pooling: one comparison or addition per window element of each output value
 (a window partly in the 'same' padding counted whole, as TensorFlow's profiler does).
 
@@ -194,7 +234,8 @@ POOL_OPS = _product("pool_ops", "H_out*W_out*C*k_h*k_w", "ho wo c kh kw")
 21632
 """
 
-GLOBAL_POOL_OPS = _product("global_pool_ops", "H*W*C", "h w c")
+GLOBAL_POOL_OPS = _product("global_pool_ops", "H*W*C", "h w c",
+                           rule=_rule("ops = H*W*C", r"\mathrm{ops} = H \cdot W \cdot C", "ops H W C"))
 """Global pooling: every input value read once (a comparison or an addition).
 
 >>> GLOBAL_POOL_OPS.work(h=7, w=7, c=512).text
@@ -203,21 +244,27 @@ GLOBAL_POOL_OPS = _product("global_pool_ops", "H*W*C", "h w c")
 
 # ---------------------------------------------------------------- memory
 
-TENSOR_BYTES = _product("tensor_bytes", "H*W*C*batch*bytes", "h w c b n", drop_leading_ones=2)
+TENSOR_BYTES = _product(
+    "tensor_bytes", "H*W*C*batch*bytes", "h w c b n", drop_leading_ones=2,
+    rule=_rule("M = H*W*C*B*4", r"M = H \cdot W \cdot C \cdot B \cdot 4", "M H W C B"),
+    flat=_rule("M = N*B*4", r"M = N \cdot B \cdot 4", "M N B"),
+)
 """The memory of one layer's output: its values, for each example of the batch, 4 bytes each.
 
 >>> TENSOR_BYTES.work(h=26, w=26, c=32, b=1, n=4).text
 '26*26*32*1*4'
 """
 
-MEMORY_BYTES = _product("memory_bytes", "values*batch*bytes", "v b n")
+MEMORY_BYTES = _product("memory_bytes", "values*batch*bytes", "v b n",
+                        rule=_rule("M = V*B*4", r"M = V \cdot B \cdot 4", "M V B"))
 """The memory of many values (all activations of a forward pass).
 
 >>> MEMORY_BYTES.value(v=22416, b=32, n=4)
 2869248
 """
 
-PARAM_BYTES = _product("param_bytes", "params*bytes", "p n")
+PARAM_BYTES = _product("param_bytes", "params*bytes", "p n",
+                       rule=_rule("M = P*4", r"M = P \cdot 4", "M P"))
 """The memory of the weights.
 
 >>> PARAM_BYTES.work(p=320, n=4).text
@@ -349,7 +396,7 @@ def cost_steps(record: Record) -> tuple[Step, ...]:
     >>> from generator.engine.model import ModelSpec, analyze
     >>> record = analyze(ModelSpec((26, 26, 32), (MaxPooling2D((2, 2)),))).records[0]
     >>> [s.text for s in cost_steps(record)]
-    ['multiply-adds = 0 (MaxPooling2D multiplies no weights)', 'comparisons/additions: 13*13*32*2*2 = 21632']
+    ['multiply-adds = 0 (MaxPooling2D multiplies no weights)', 'comparisons/additions: ops = H_out*W_out*C*k_h*k_w = 13*13*32*2*2 = 21632']
     """
     t = Tracer(explain=True)
     macs = layer_macs(record.layer, record.input_shape, record.output_shape, t)
@@ -402,8 +449,8 @@ def memory_steps(summary: Analysed, batch: int = 1) -> tuple[Step, ...]:
     >>> from generator.engine.model import ModelSpec, analyze
     >>> steps = memory_steps(analyze(ModelSpec((28, 28, 1), (Conv2D(32, (3, 3)),))))
     >>> [s.text for s in steps]  # doctest: +NORMALIZE_WHITESPACE
-    ['input: 28*28*1*1*4 = 3136', 'conv2d: 26*26*32*1*4 = 86528',
-     'activation memory: 22416*1*4 = 89664', 'parameter memory: 320*4 = 1280']
+    ['input: M = H*W*C*B*4 = 28*28*1*1*4 = 3136', 'conv2d: M = H*W*C*B*4 = 26*26*32*1*4 = 86528',
+     'activation memory: M = V*B*4 = 22416*1*4 = 89664', 'parameter memory: M = P*4 = 320*4 = 1280']
     """
     t = Tracer(explain=True)
     tensors = [("input", summary.spec.input_shape)] + [(r.name, r.output_shape) for r in summary.records]

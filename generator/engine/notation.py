@@ -48,7 +48,12 @@ _TABLE = (
     Symbol("N_in", r"N_{\mathrm{in}}", "size of the input's last axis (Dense acts on it alone)"),
     Symbol("N_out", r"N_{\mathrm{out}}", "units of a Dense layer"),
     Symbol("P", "P", "parameters (weights and biases)"),
-    Symbol("MACs", r"\mathrm{MACs}", "multiply-add operations (FLOPs = 2 × MACs)"),
+    Symbol("MACs", r"\mathrm{MACs}", "multiply-add operations"),
+    Symbol("FLOPs", r"\mathrm{FLOPs}", "floating-point operations: 2 per multiply-add (bias additions and activations not counted)"),
+    Symbol("ops", r"\mathrm{ops}", "pooling's comparisons (max) or additions (average)"),
+    Symbol("B", "B", "batch size: examples in one forward pass"),
+    Symbol("V", "V", "values held: the input and every layer's output, per example"),
+    Symbol("M", "M", "memory in bytes (float32: 4 bytes per value)"),
     Symbol("r", "r", "receptive field: input pixels one output value sees, along one axis"),
     Symbol("j", "j", "jump: input pixels between neighbouring outputs"),
 )
