@@ -158,3 +158,16 @@ def test_receptive_field_after_upsampling_by_hand():
     # a 1x1 transposed convolution of stride 2 leaves every other output untouched by the input
     gap = receptive_fields(ModelSpec((2, 2, 1), (Conv2DTranspose(1, (1, 1), (2, 2)),)))[0]
     assert gap is not None and gap.size == (0, 0) and gap.position == (1, 1)
+
+
+def test_explain_reports_the_receptive_field_after_upsampling_and_transposed_layers():
+    import json
+
+    from generator.engine.formatting import to_json
+    from generator.engine.layers import Conv2D, Conv2DTranspose, Flatten, UpSampling2D
+
+    spec = ModelSpec((16, 16, 3), (Conv2D(8, (3, 3)), UpSampling2D((2, 2)), Conv2D(8, (3, 3)),
+                                   Conv2DTranspose(4, (3, 3), (2, 2)), Flatten()))
+    layers = json.loads(to_json(analyze(spec)))["layers"]
+    assert [layer.get("receptive_field") for layer in layers][:3] == [[3, 3], [3, 3], [4, 4]]
+    assert "receptive_field" in layers[3] and "receptive_field" not in layers[4]

@@ -9,6 +9,7 @@ import json
 
 from generator.engine.layers import Layer, shape_str
 from generator.engine.model import ModelSpec, Summary
+from generator.engine.receptive import receptive_fields
 
 
 def _rows(summary: Summary) -> list[tuple[str, str, str]]:
@@ -81,8 +82,15 @@ def to_latex(summary: Summary) -> str:
 
 
 def to_json(summary: Summary) -> str:
-    """``explain --format json``: stable key order, two-space indent."""
-    return json.dumps(summary.to_dict(), indent=2) + "\n"
+    """``explain --format json``: stable key order, two-space indent. Every layer whose output
+    is still a map of the input has its ``receptive_field``: after Conv2DTranspose and
+    UpSampling2D, that of the central output unit (:mod:`generator.engine.receptive`)."""
+    data = summary.to_dict()
+    if any(r.receptive_field is None and len(r.output_shape) == 3 for r in summary.records):
+        for layer, fov in zip(data["layers"], receptive_fields(summary.spec), strict=True):
+            if fov is not None and "receptive_field" not in layer:
+                layer["receptive_field"] = list(fov.size)
+    return json.dumps(data, indent=2) + "\n"
 
 
 def _py(value: object) -> str:
