@@ -34,6 +34,9 @@ _TOPICS = {
     "conv_one": "one output value of a convolution, computed by hand from a small integer image",
     "conv_map": "a whole small feature map by hand, then its 2x2 max pooling",
     "fits": "whether a window tiles the input exactly (AlexNet's 227 versus 224)",
+    "layer_cost": "multiply-adds and FLOPs (2 x MACs) of one layer of any type; pooling's comparisons",
+    "model_cost": "multiply-adds and FLOPs of a whole model's forward pass",
+    "memory": "activation and parameter memory of a forward pass; which layers hold them",
 }
 
 

@@ -38,6 +38,7 @@ from generator.problems.base import (
     step,
 )
 from generator.problems.byhand import BYHAND
+from generator.problems.costs import COSTS, memory, model_cost
 from generator.problems.distractors import params_distractors
 from generator.sampler import FILTERS, Difficulty, sample_input, sample_layer
 from generator.wording import wording
@@ -78,6 +79,8 @@ def on_model(model: ModelSpec) -> dict[str, Callable[[random.Random, Difficulty,
         "macs": lambda rng, level, pid: macs_problem(_alone(_pick(rng, by_topic["macs"]), pid), level, pid),
     }
     out = {topic: make for topic, make in makers.items() if by_topic[topic]}
+    out["model_cost"] = lambda rng, level, pid: model_cost(rng, level, pid, model)
+    out["memory"] = lambda rng, level, pid: memory(rng, level, pid, model)
     stack = _receptive_stack(model)
     if stack is not None:
         out["receptive_field"] = lambda rng, level, pid: receptive_field_problem(stack, level, pid)
@@ -273,4 +276,5 @@ _CONCEPTS: dict[str, Callable[[random.Random, Difficulty, str], Problem]] = {
     "macs": _concept_macs,
     "receptive_field": _concept_receptive_field,
     **BYHAND,
+    **COSTS,
 }

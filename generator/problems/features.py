@@ -61,7 +61,7 @@ LAYER_TOPICS: dict[str, Callable[[Layer], bool]] = {
 }
 """Topics a model shows, by the test a layer passes."""
 
-CONCEPT_TOPICS = ("receptive_field", "macs", "conv_one", "conv_map", "fits")
+CONCEPT_TOPICS = ("receptive_field", "macs", "conv_one", "conv_map", "fits", "layer_cost", "model_cost", "memory")
 """Topics only a question can show (no layer type or argument stands for them)."""
 
 COVERS = (*LAYER_TOPICS, *CONCEPT_TOPICS)

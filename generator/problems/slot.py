@@ -17,6 +17,7 @@ FINDS = ("kernel", "stride", "padding_mode", "zero_padding", "dilation", "filter
 
 TOPICS = (
     "pool_params", "same_vs_valid", "flatten", "macs", "receptive_field", "conv_one", "conv_map", "fits",
+    "layer_cost", "model_cost", "memory",
 )
 """The concept questions (``topic:``)."""
 
@@ -34,7 +35,7 @@ LAYER_CHOICES = {ProblemType.LAYER_SHAPE: SHAPE_LAYERS, ProblemType.LAYER_PARAMS
 MODEL_TYPES = (ProblemType.SUMMARY_TABLE, ProblemType.LAYER_SHAPE, ProblemType.LAYER_PARAMS, ProblemType.CONCEPT)
 """The problem types that can be about a given model."""
 
-MODEL_TOPICS = ("pool_params", "same_vs_valid", "flatten", "macs", "receptive_field")
+MODEL_TOPICS = ("pool_params", "same_vs_valid", "flatten", "macs", "receptive_field", "model_cost", "memory")
 """The concept topics that can be asked about a layer of a given model."""
 
 
