@@ -114,7 +114,8 @@ def effective_kernel(rng: random.Random, level: Difficulty, pid: str) -> Problem
     size with padding 'valid', stride 1."""
     k = 3 if level is Difficulty.INTRO else rng.choice((3, 3, 5))
     d = 2 if level is Difficulty.INTRO else rng.choice((2, 3, 4))
-    n, c = rng.choice((16, 28, 32, 64)), rng.choice((1, 3, 16))
+    n = rng.choice([n for n in (16, 28, 32, 64) if n > d * (k - 1) + 3])  # the window fits with room to spare
+    c = rng.choice((1, 3, 16))
     layer = Conv2D(rng.choice((16, 32, 64)), (k, k), dilation_rate=(d, d))
     summary = analyze(ModelSpec((n, n, c), (layer,), pid), explain=True)
     record = summary.records[0]
