@@ -52,7 +52,6 @@ _TABLE = (
     Symbol("r", "r", "receptive field: input pixels one output value sees, along one axis"),
     Symbol("j", "j", "jump: input pixels between neighbouring outputs"),
     Symbol("L", "L", "number of stacked layers"),
-    Symbol("C_mid", r"C_{\mathrm{mid}}", "channels inside a bottleneck block (C/4 in ResNet)"),
     Symbol("R", "R", "a ratio: how many times one count is another, to the nearest whole number"),
 )
 
