@@ -35,9 +35,9 @@ from generator.engine.layers import (
 )
 from generator.engine.model import LayerRecord
 from generator.engine.steps import Quantity
-from generator.key import Blank, Problem, ProblemType, WorkedStep
+from generator.key import Blank, Problem, ProblemType, SolutionPart, WorkedStep
 from generator.key.parts import Wording
-from generator.problems.base import blank, make_problem, param_steps, rule_step, step
+from generator.problems.base import blank, make_problem, param_steps, part, rule_step, step
 from generator.sampler import Difficulty
 from generator.wording import wording
 
@@ -89,8 +89,8 @@ def _ratio_distractors(a: int, b: int, named: list[tuple[int, str]]) -> list[tup
 
 
 def _problem(pid: str, level: Difficulty, words: Wording, blanks: list[Blank], model: ModelSpec,
-             variant: str, code: str = "") -> Problem:
-    return replace(make_problem(pid, ProblemType.CONCEPT, level, words, blanks, model, code=code), variant=variant)
+             variant: str, code: str = "", solution: list[SolutionPart] | None = None) -> Problem:
+    return replace(make_problem(pid, ProblemType.CONCEPT, level, words, blanks, model, solution, code), variant=variant)
 
 
 def _own_model(b: Blank, spec: ModelSpec, layer: int, unchecked: str = "") -> Blank:
@@ -143,7 +143,9 @@ def effective_kernel(rng: random.Random, level: Difficulty, pid: str) -> Problem
                                          (n - ke, "forgot the + 1 (the first position)")]))
     words = wording("ratios", "effective_kernel", call=layer_call(layer), input=shape_str((n, n, c)), side=n,
                     channels=c, kernel=k, dilation=d, output=level is not Difficulty.INTRO)
-    return _problem(pid, level, words, blanks, summary.spec, "effective_kernel")
+    # the output's steps repeat k_eff (for feedback); the key shows it once
+    solution = [part(b.label, b.steps[-1:]) for b in blanks] if len(blanks) > 1 else None
+    return _problem(pid, level, words, blanks, summary.spec, "effective_kernel", solution=solution)
 
 
 # ---------------------------------------------------------------- three 3x3 layers or one 7x7
