@@ -56,6 +56,8 @@ _TABLE = (
     Symbol("M", "M", "memory in bytes (float32: 4 bytes per value)"),
     Symbol("r", "r", "receptive field: input pixels one output value sees, along one axis"),
     Symbol("j", "j", "jump: input pixels between neighbouring outputs"),
+    Symbol("L", "L", "number of stacked layers"),
+    Symbol("R", "R", "a ratio: how many times one count is another, to the nearest whole number"),
 )
 
 NOTATION: dict[str, Symbol] = {s.name: s for s in _TABLE}

@@ -70,6 +70,8 @@ class Quantity(StrEnum):
     """Where a sliding window sits: its first row or column in the input."""
     LEFTOVER = "leftover"
     """Rows or columns at the bottom or right of the input that no window covers."""
+    RATIO = "ratio"
+    """How many times one count is another (rounded to a whole number)."""
     CHECK = "check"
     """Putting a found value back into the model."""
     NOTE = "note"
