@@ -34,9 +34,16 @@ _TOPICS = {
     "conv_one": "one output value of a convolution, computed by hand from a small integer image",
     "conv_map": "a whole small feature map by hand, then its 2x2 max pooling",
     "fits": "whether a window tiles the input exactly (AlexNet's 227 versus 224)",
-    "layer_cost": "multiply-adds and FLOPs (2 x MACs) of one layer of any type; pooling's comparisons",
+    "layer_cost": "multiply-adds and FLOPs (2 x MACs) of one convolution, depthwise, separable, transposed or Dense layer",
+    "pool_cost": "the comparisons (max) or additions (average) of one pooling layer",
     "model_cost": "multiply-adds and FLOPs of a whole model's forward pass",
     "memory": "activation and parameter memory of a forward pass; which layers hold them",
+    "effective_kernel": "the span of a dilated kernel, d(k - 1) + 1",
+    "stacked_kernels": "stacked 3x3 layers: their receptive field and weights versus one large kernel",
+    "separable_savings": "a depthwise-separable versus a standard convolution: parameters, multiply-adds, ratio",
+    "bottleneck": "a 1x1 bottleneck block versus a plain 3x3 convolution: parameters and savings",
+    "gap_head": "a global-pooling head versus a Flatten -> Dense head (VGG16's 102.8 M first Dense layer)",
+    "parameter_sharing": "a convolution's shared weights versus unshared ones over the same input and output",
 }
 
 

@@ -5,6 +5,7 @@ the Markdown, HTML, key and teacher's copy of a document.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from markupsafe import Markup
@@ -70,6 +71,27 @@ def document_context(
     }
 
 
+_SOLUTION_SLOT = re.compile(r'<div class="solution" data-problem="(\d+)"></div>')
+
+
+def key_html(env: Any, context: dict[str, Any]) -> str:
+    """The key as an HTML fragment: ``key.md.j2`` in ``html`` mode, through Markdown, with each
+    problem's worked solution rendered by ``solution.html.j2`` straight to HTML into the slot the
+    template leaves for it (Markdown never reads the steps: they are most of a key, and the same
+    template words the LMS feedback)."""
+    body = markdown_to_html(render(env, "key.md.j2", {**context, "mode": "html"}))
+    problems = context["problems"]
+
+    def solution(m: re.Match[str]) -> str:
+        index = int(m.group(1))
+        if index >= len(problems):
+            return m.group(0)
+        return render(env, "solution.html.j2", {"solution": problems[index]["solution"], "notation": [], "answers": [],
+                                                 "mode": "mathml"})
+
+    return _SOLUTION_SLOT.sub(solution, body)
+
+
 def render_documents(
     env: Any, context: dict[str, Any], salt: str, page_title: str, selfcheck: bool = True
 ) -> dict[str, str]:
@@ -79,9 +101,9 @@ def render_documents(
     has lines to write on and no digests at all. ``worksheet.body`` and ``key.body`` are the
     HTML fragments, for bundles."""
     sheet_md = render(env, "worksheet.md.j2", {**context, "mode": "md"})
-    key_md = render(env, "key.md.j2", context)
+    key_md = render(env, "key.md.j2", {**context, "mode": "md"})
     sheet_body = markdown_to_html(render(env, "worksheet.md.j2", {**context, "mode": "html" if selfcheck else "exam"}))
-    key_body = markdown_to_html(key_md)
+    key_body = key_html(env, context)
 
     def page(title: str, body: str, with_selfcheck: bool) -> str:
         return render(env, "page.html.j2", {"title": title, "body": Markup(body),

@@ -40,7 +40,7 @@ from generator.userfiles import LIMITS
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE_NAMES = (
-    "page.html.j2", "worksheet.md.j2", "key.md.j2", "index.html.j2", "macros.md.j2", "solution.md.j2"
+    "page.html.j2", "worksheet.md.j2", "key.md.j2", "index.html.j2", "macros.md.j2", "solution.html.j2"
 )
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|>~-])")
@@ -54,6 +54,21 @@ def md_text(value: Any) -> Markup:
     'Zoë &lt;b&gt;\\\\*bold\\\\*&lt;/b&gt; &amp; co &#36;5'
     """
     return Markup(_MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False)).replace("$", "&#36;"))
+
+
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+
+
+def md_inline(value: Any) -> Markup:
+    """Text of ours inside a line of Markdown (a step's label or remark, a part's heading that
+    may hold a layer name): HTML escaped, and only what opens inline markup escaped (emphasis,
+    code, links, a table cell, a formula). Lighter than :func:`md_text`, which also guards the
+    start of a line, and much cheaper for Markdown to read back.
+
+    >>> str(md_inline("conv2d_1 (Conv2D): 3·3 = 9 <b> $5 *x* - a|b"))
+    'conv2d\\\\_1 (Conv2D): 3·3 = 9 &lt;b&gt; &#36;5 \\\\*x\\\\* - a\\\\|b'
+    """
+    return Markup(_INLINE_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False)).replace("$", "&#36;"))
 
 
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
@@ -141,11 +156,13 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
     )
     env.filters["md"] = md_text
     env.filters["md_subset"] = md_subset
+    env.filters["md_inline"] = md_inline
     env.filters["cell"] = md_cell
     env.filters["display"] = display
     env.filters["count_of"] = count_of
     env.filters["article"] = article
     env.filters["tex_number"] = tex_number
+    env.filters["math"] = lambda latex, mode="mathml": Markup(latex_html(str(latex), mode))
     env.filters["markdown"] = lambda text: Markup(markdown_to_html(str(text)))
     return env
 
@@ -228,35 +245,71 @@ def markdown_to_html(text: str, math: str = "mathml") -> str:
     become MathML made here, at build time (``math="mathml"``: no script, works offline and in
     print), or ``\\(...\\)`` for an LMS whose MathJax filter typesets them (``math="tex"``).
 
-    One converter per math mode is built once and reset between documents (building one per
-    call costs more than converting a worksheet).
+    Formulas are set aside before Markdown reads the text (a ``$`` in a code span or a fenced
+    block stays code) and put back after, so Markdown never parses LaTeX and the many formulas
+    of a key cost one regular-expression pass. One converter is built once and reset between
+    documents (building one per call costs more than converting a worksheet).
 
     >>> markdown_to_html("| a |\\n|---|\\n| `x*y` |").count("<td><code>x*y</code></td>")
     1
     >>> markdown_to_html("so $o = n_{in}$.").startswith("<p>so <math")
     True
-    >>> markdown_to_html("so $o < n$.", math="tex")
-    '<p>so \\\\(o &lt; n\\\\).</p>'
+    >>> markdown_to_html("so $o < n$, `$x$`.", math="tex")
+    '<p>so \\\\(o &lt; n\\\\), <code>$x$</code>.</p>'
     """
-    converter = _converter(math)
+    formulas: list[str] = []
+
+    def aside(m: re.Match[str]) -> str:
+        if m.group(1) is not None:  # code: kept as written
+            return m.group(1)
+        formulas.append(m.group(3))
+        return f"{_MARK}{len(formulas) - 1}{_MARK}"
+
+    converter = _converter()
     try:
-        return converter.convert(text)
+        html_text = converter.convert(_MATH_OR_CODE.sub(aside, text.replace(_MARK, "")))
     finally:
         converter.reset()
+    if not formulas:
+        return html_text
+    return _MARKED.sub(lambda m: latex_html(formulas[int(m.group(1))], math), html_text)
 
 
-_MATH_PATTERN = r"(?<![\\\w$])\$(?![\s$])([^$\n]+?)(?<!\s)\$(?![\w$])"
-"""``$...$`` with no space just inside the dollars, as GitHub and Jupyter read inline math."""
+_MARK = "\x1a"
+"""Brackets a set-aside formula's number while Markdown runs (a control character no document
+keeps: removed from the input first)."""
+_MARKED = re.compile(f"{_MARK}(\\d+){_MARK}")
+_MATH_OR_CODE = re.compile(
+    r"(^ {0,3}(?:```|~~~).*?^ {0,3}(?:```|~~~)|(?<!`)(`+)(?!`).+?(?<!`)\2(?!`))"  # fenced block, code span
+    r"|(?<![\\\w$])\$(?![\s$])([^$\n]+?)(?<!\s)\$(?![\w$])",  # $...$ as GitHub and Jupyter read it
+    re.M | re.S,
+)
+
+
+def resolve_math(marked: str, math: str) -> str:
+    """HTML rendered with ``math="mark"`` (each formula's LaTeX between two marks), with every
+    formula made MathML or ``\\(...\\)``: one rendering serves both LMS formats.
+
+    >>> resolve_math(latex_html("a<b", "mark"), "tex")
+    '\\\\(a&lt;b\\\\)'
+    """
+    return _MARKED_LATEX.sub(lambda m: latex_html(m.group(1), math), marked)
+
+
+_MARKED_LATEX = re.compile("\x1a(.*?)\x1a", re.S)
 
 
 @functools.lru_cache(maxsize=65536)
 def latex_html(latex: str, math: str = "mathml") -> str:
-    """One formula as MathML (``math="mathml"``) or as ``\\(...\\)`` text for MathJax
-    (``math="tex"``); formulas repeat across a class's papers, so each is converted once.
+    """One formula as MathML (``math="mathml"``), as ``\\(...\\)`` text for MathJax
+    (``math="tex"``), or marked for :func:`resolve_math` (``math="mark"``); formulas repeat
+    across a class's papers, so each is converted once.
 
     >>> latex_html("k_h", "tex")
     '\\\\(k_h\\\\)'
     """
+    if math == "mark":
+        return f"{_MARK}{latex}{_MARK}"
     if math == "tex":
         return html.escape(rf"\({latex}\)", quote=False)
     from latex2mathml.converter import convert
@@ -267,20 +320,16 @@ def latex_html(latex: str, math: str = "mathml") -> str:
 
 
 @functools.cache
-def _converter(math: str = "mathml") -> Any:
+def _converter() -> Any:
     import markdown
-    from markdown.extensions import Extension
-    from markdown.inlinepatterns import InlineProcessor
 
-    class Formula(InlineProcessor):
-        def handleMatch(self, m: re.Match[str], data: str) -> tuple[str, int, int]:
-            return self.md.htmlStash.store(latex_html(m.group(1), math)), m.start(0), m.end(0)
+    converter = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists", "attr_list"], output_format="html")
+    # Documents never link: user text has its brackets escaped (md_text, md_subset), so these
+    # patterns only cost time (a third of a key's conversion)
+    for name in _UNUSED_PATTERNS:
+        converter.inlinePatterns.deregister(name)
+    return converter
 
-    class Formulas(Extension):
-        def extendMarkdown(self, md: Any) -> None:
-            # after code spans (190), so a `$` in code stays code; before escapes and emphasis
-            md.inlinePatterns.register(Formula(_MATH_PATTERN, md), "formula", 185)
 
-    return markdown.Markdown(
-        extensions=["tables", "fenced_code", "sane_lists", "attr_list", Formulas()], output_format="html"
-    )
+_UNUSED_PATTERNS = ("reference", "link", "image_link", "image_reference", "short_reference", "short_image_ref",
+                    "autolink", "automail", "linebreak")

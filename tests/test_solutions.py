@@ -110,3 +110,27 @@ def test_dense_on_a_feature_map_states_the_last_axis_rule():
 
     steps = analyze(ModelSpec((7, 7, 64), (Dense(10),)), explain=True).records[0].steps
     assert any("Dense acts on the last axis only" in s.formula for s in steps)
+
+
+NEW_TOPICS = [t for t in TOPICS if t not in ("pool_params", "same_vs_valid", "flatten", "macs", "receptive_field")]
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_every_student_of_an_exam_gets_the_same_kind_of_new_question(level, tmp_path):
+    """A slot pinned to a new topic gives each student the same question with other numbers:
+    the same heading and the same answer boxes (a by-hand feature map of the same size)."""
+    import yaml
+
+    from generator.configs import load_exam_config
+    from generator.exam import build_master
+    from generator.roster import Student
+
+    config = {"title": "T", "difficulty": level,
+              "problems": [{"type": "concept", "count": 1, "topic": t} for t in NEW_TOPICS]}
+    path = __import__("pathlib").Path(__import__("tempfile").mkdtemp()) / "exam.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    master = build_master(load_exam_config(path), 3, [Student(f"s{i}", "") for i in range(12)])
+    for slot, topic in enumerate(NEW_TOPICS):
+        kinds = {(p.problems[slot].title, tuple(b.id for b in p.problems[slot].blanks)) for p in master.papers}
+        assert len(kinds) == 1, (topic, kinds)
+        assert all(p.problems[slot].variant.split(":")[0] == topic for p in master.papers)

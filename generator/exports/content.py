@@ -41,7 +41,7 @@ from generator.answers import display
 from generator.documents import notation_data, solution_data
 from generator.errors import UserError
 from generator.key import Blank, Distractor, Key, KeyKind, Paper, Problem, SolutionPart
-from generator.render import markdown_to_html, render, shipped_environment
+from generator.render import markdown_to_html, render, resolve_math, shipped_environment
 
 T = TypeVar("T")
 
@@ -328,16 +328,25 @@ def problem_html(problem: Problem) -> str:
 
 def solution_html(problem: Problem, math: str = "tex", blank: Blank | None = None) -> str:
     """The worked solution (the problem's, or with ``blank`` that blank's steps only) and the
-    answers, as HTML: the key's own rendering (``templates/solution.md.j2``, general rule, then
-    the numbers, then the words), with formulas as ``\\(...\\)`` for Moodle's MathJax filter
-    (``math="tex"``) or as MathML for Canvas (``math="mathml"``)."""
+    answers, as HTML (``templates/solution.html.j2``: the general rule, then the numbers, then
+    the words, as the key prints them), with formulas as ``\\(...\\)`` for Moodle's MathJax
+    filter (``math="tex"``) or as MathML for Canvas (``math="mathml"``)."""
+    return resolve_math(_marked_solution(problem, blank), math)
+
+
+def solution_pair(problem: Problem, blank: Blank | None = None) -> tuple[str, str]:
+    """:func:`solution_html` for Moodle and for Canvas, rendered once."""
+    marked = _marked_solution(problem, blank)
+    return resolve_math(marked, "tex"), resolve_math(marked, "mathml")
+
+
+def _marked_solution(problem: Problem, blank: Blank | None) -> str:
     parts = problem.solution if blank is None else (SolutionPart("", blank.steps),)
     blanks = problem.blanks if blank is None else (blank,)
-    markdown = render(shipped_environment(), "solution.md.j2", {
+    return render(shipped_environment(), "solution.html.j2", {
         "solution": solution_data(parts), "notation": notation_data([replace(problem, solution=parts)]),
-        "answers": [{"label": b.label, "shown": b.shown} for b in blanks],
-    })
-    return markdown_to_html(markdown, math)
+        "answers": [{"label": b.label, "shown": b.shown} for b in blanks], "mode": "mark",
+    }).strip()
 
 
 def blank_feedback_html(problem: Problem, blank: Blank, math: str = "tex") -> str:
@@ -424,12 +433,11 @@ class Question:
 
 def ask(paper: Paper, problem: Problem, salt: str) -> Question:
     """The :class:`Question` of one problem of ``paper``; ``salt`` is the paper's :func:`variant_salt`."""
-    solution, solution_mathml = solution_html(problem), solution_html(problem, "mathml")
+    solution, solution_mathml = solution_pair(problem)
     only = len(problem.blanks) == 1
     asked = tuple(
         AskedBlank(blank, qid(problem, blank), boxes(problem, blank), multiple_choice(problem, blank, salt),
-                   solution if only else solution_html(problem, "tex", blank),
-                   solution_mathml if only else solution_html(problem, "mathml", blank))
+                   *((solution, solution_mathml) if only else solution_pair(problem, blank)))
         for blank in problem.blanks
     )
     return Question(paper, problem, salt, problem_html(problem), solution, asked)

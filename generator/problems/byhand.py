@@ -415,7 +415,7 @@ def conv_map(rng: random.Random, level: Difficulty, pid: str) -> Problem:
     problem = make_problem(pid, ProblemType.CONCEPT, level, words, blanks,
                            ModelSpec((task.side, task.side, task.channels), layers, pid),
                            solution=solution, grid=tuple(grid))
-    return replace(problem, variant="conv_map")
+    return replace(problem, variant=f"conv_map:{len(fm)}x{len(fm[0])}")
 
 
 BYHAND: dict[str, Callable[[random.Random, Difficulty, str], Problem]] = {

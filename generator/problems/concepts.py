@@ -28,6 +28,7 @@ from generator.engine.steps import Quantity, Shape
 from generator.key import Problem, ProblemType
 from generator.problems.base import (
     blank,
+    draw_until,
     make_problem,
     part,
     rule_note,
@@ -40,6 +41,7 @@ from generator.problems.base import (
 from generator.problems.byhand import BYHAND
 from generator.problems.costs import COSTS, memory, model_cost
 from generator.problems.distractors import params_distractors
+from generator.problems.ratios import RATIOS
 from generator.sampler import FILTERS, Difficulty, sample_input, sample_layer
 from generator.wording import wording
 
@@ -58,8 +60,16 @@ def concept(rng: random.Random, level: Difficulty, pid: str, variant: str | None
         variant = variant or rng.choice([t for t in makers if t not in avoid] or list(makers))
         return replace(makers[variant](rng, level, pid), variant=variant)
     if variant is None:
-        variant = rng.choice([t for t in _CONCEPTS if t not in avoid] or list(_CONCEPTS))
-    return replace(_CONCEPTS[variant](rng, level, pid), variant=variant)
+        variant = rng.choice([t for t in DRAWN if t not in avoid] or list(DRAWN))
+    topic = variant.split(":")[0]
+    if topic not in _CONCEPTS:
+        raise ValueError(f"unknown concept {variant!r}")
+    make = _CONCEPTS[topic]
+    if ":" in variant:  # the same kind of question as an earlier one (an exam slot): the same grid size
+        problem, _ = draw_until(lambda: make(rng, level, pid), lambda p: p.variant, variant)
+        return problem
+    problem = make(rng, level, pid)
+    return problem if problem.variant.split(":")[0] == topic else replace(problem, variant=topic)
 
 
 def on_model(model: ModelSpec) -> dict[str, Callable[[random.Random, Difficulty, str], Problem]]:
@@ -269,6 +279,11 @@ def _window(layer: Layer) -> tuple[tuple[int, int], tuple[int, int]]:
     return window
 
 
+DRAWN = ("pool_params", "same_vs_valid", "flatten", "macs", "receptive_field")
+"""The concepts an unpinned concept slot draws from: the seed's lessons. The others (worked by
+hand, costs, memory, savings) come only when a config asks for them with ``topic:`` (or a
+worksheet's ``covers:``), so an exam on shapes and parameters stays one."""
+
 _CONCEPTS: dict[str, Callable[[random.Random, Difficulty, str], Problem]] = {
     "pool_params": _concept_pool_params,
     "same_vs_valid": _concept_same_vs_valid,
@@ -277,4 +292,5 @@ _CONCEPTS: dict[str, Callable[[random.Random, Difficulty, str], Problem]] = {
     "receptive_field": _concept_receptive_field,
     **BYHAND,
     **COSTS,
+    **RATIOS,
 }

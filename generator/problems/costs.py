@@ -27,10 +27,12 @@ from generator.wording import wording
 
 COST_LAYERS = {
     Difficulty.INTRO: ("Conv2D", "Dense"),
-    Difficulty.STANDARD: ("Conv2D", "Dense", "MaxPooling2D", "AveragePooling2D", "DepthwiseConv2D"),
-    Difficulty.ADVANCED: ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", "Dense", "MaxPooling2D"),
+    Difficulty.STANDARD: ("Conv2D", "Dense", "DepthwiseConv2D"),
+    Difficulty.ADVANCED: ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", "Dense"),
 }
-"""The layer types a cost question is drawn from, by level."""
+"""The layer types a multiply-add question is drawn from, by level."""
+
+POOL_LAYERS = ("MaxPooling2D", "AveragePooling2D")
 
 BATCHES = (1, 16, 32, 64, 128)
 
@@ -40,8 +42,14 @@ def _cost_steps(record: LayerRecord) -> list[WorkedStep]:
 
 
 def layer_cost(rng: random.Random, level: Difficulty, pid: str) -> Problem:
-    """The multiply-adds and FLOPs of one layer (pooling: its comparisons or additions)."""
+    """The multiply-adds and FLOPs of one layer with weights."""
     shape, layer = sample_layer_of(rng, level, rng.choice(COST_LAYERS[level]))
+    return layer_cost_problem(ModelSpec(shape, (layer,), pid), level, pid)
+
+
+def pool_cost(rng: random.Random, level: Difficulty, pid: str) -> Problem:
+    """The comparisons (max) or additions (average) of one pooling layer."""
+    shape, layer = sample_layer_of(rng, level, rng.choice(POOL_LAYERS))
     return layer_cost_problem(ModelSpec(shape, (layer,), pid), level, pid)
 
 
@@ -75,13 +83,13 @@ def layer_cost_problem(spec: ModelSpec, level: Difficulty, pid: str) -> Problem:
         lesson = ("Every output value is a dot product of the weights that touch it with the input values under them: "
                   "one multiply-add per weight. FLOPs count the multiplication and the addition: FLOPs = 2 × MACs "
                   "(bias additions and activations are not counted).")
-    words = wording("costs", "layer_cost", call=layer_call(layer), layer=layer.type_name, input=shape_str(spec.input_shape),
+    words = wording("costs", "pool_cost" if isinstance(layer, Pooling2D) else "layer_cost", call=layer_call(layer), layer=layer.type_name, input=shape_str(spec.input_shape),
                     pooling=isinstance(layer, Pooling2D))
     solution = [part("", [step(Quantity.NOTE, lesson)]),
                 part(f"Output shape: {shape_str(record.input_shape)} → {shape_str(record.output_shape)}", shape),
                 part("Cost", steps)]
     return replace(make_problem(pid, ProblemType.CONCEPT, level, words, blanks, summary.spec, solution=solution),
-                   variant="layer_cost")
+                   variant="pool_cost" if isinstance(layer, Pooling2D) else "layer_cost")
 
 
 def _weights(record: LayerRecord) -> int:
@@ -200,6 +208,7 @@ _MODEL_FLOPS = _rule("FLOPs = 2*MACs", r"\mathrm{FLOPs} = 2 \cdot \mathrm{MACs}"
 
 COSTS: dict[str, Callable[[random.Random, Difficulty, str], Problem]] = {
     "layer_cost": layer_cost,
+    "pool_cost": pool_cost,
     "model_cost": model_cost,
     "memory": memory,
 }

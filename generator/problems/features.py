@@ -61,7 +61,10 @@ LAYER_TOPICS: dict[str, Callable[[Layer], bool]] = {
 }
 """Topics a model shows, by the test a layer passes."""
 
-CONCEPT_TOPICS = ("receptive_field", "macs", "conv_one", "conv_map", "fits", "layer_cost", "model_cost", "memory")
+CONCEPT_TOPICS = (
+    "receptive_field", "macs", "conv_one", "conv_map", "fits", "layer_cost", "pool_cost", "model_cost", "memory", "effective_kernel",
+    "stacked_kernels", "separable_savings", "bottleneck", "gap_head", "parameter_sharing",
+)
 """Topics only a question can show (no layer type or argument stands for them)."""
 
 COVERS = (*LAYER_TOPICS, *CONCEPT_TOPICS)
@@ -85,6 +88,7 @@ def features(problem: Problem) -> frozenset[str]:
     """
     found = {topic for model in _models(problem) for layer in model.layers
              for topic, test in LAYER_TOPICS.items() if test(layer)}
-    if problem.type is ProblemType.CONCEPT and problem.variant in CONCEPT_TOPICS:
-        found.add(problem.variant)
+    topic = problem.variant.split(":")[0]  # conv_map:3x3 shows conv_map
+    if problem.type is ProblemType.CONCEPT and topic in CONCEPT_TOPICS:
+        found.add(topic)
     return frozenset(found)

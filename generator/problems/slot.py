@@ -17,7 +17,8 @@ FINDS = ("kernel", "stride", "padding_mode", "zero_padding", "dilation", "filter
 
 TOPICS = (
     "pool_params", "same_vs_valid", "flatten", "macs", "receptive_field", "conv_one", "conv_map", "fits",
-    "layer_cost", "model_cost", "memory",
+    "layer_cost", "pool_cost", "model_cost", "memory", "effective_kernel", "stacked_kernels", "separable_savings", "bottleneck",
+    "gap_head", "parameter_sharing",
 )
 """The concept questions (``topic:``)."""
 
