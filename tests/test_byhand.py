@@ -161,7 +161,7 @@ def test_generators_are_deterministic_under_a_seed():
         for seed in range(10):
             first, second = (make(random.Random(seed), Difficulty.STANDARD, "p1") for _ in range(2))
             assert first.to_dict() == second.to_dict(), variant
-            assert first.variant == variant
+            assert first.variant.split(":")[0] == variant
 
 
 @pytest.mark.parametrize("variant", list(BYHAND))
