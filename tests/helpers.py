@@ -206,3 +206,16 @@ def eval_work(text: str) -> int:
     value = eval(expr, {"Fraction": Fraction, "floor": math.floor, "ceil": math.ceil, "max": max, "min": min})  # noqa: S307 - our own formula text
     assert value == int(value), text
     return int(value)
+
+
+def check_formula_views(cases: dict[str, tuple[Any, Any]], data: Any) -> None:
+    """For each rule of ``cases`` (name -> (formula, hypothesis strategy of its values)), draws
+    values and checks that the integer evaluator, the sympy expression and the worked form agree."""
+    for name, (formula, strategy) in cases.items():
+        values = data.draw(strategy, label=name)
+        fast = formula.value(**values)
+        symbolic = formula.evaluate_sympy(**values)
+        assert fast == symbolic, explain_mismatch(name, values, symbolic, fast)
+        worked = eval_work(formula.work(**values).text)
+        assert worked == fast, explain_mismatch(name + " (worked form)", values, fast, worked)
+        assert formula.rule_for(formula.work(**values)).latex, name  # a general rule to show first

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from generator.engine import cost
 from generator.engine import formulas as F
-from helpers import eval_work, explain_mismatch
+from helpers import check_formula_views
 
 pos = st.integers(1, 40)
 
@@ -39,13 +39,7 @@ def test_every_formula_is_covered():
 @settings(max_examples=30, deadline=None)
 @given(data=st.data())
 def test_integer_evaluator_equals_sympy_and_worked_form(data):
-    for name, (formula, strategy) in CASES.items():
-        values = data.draw(strategy, label=name)
-        fast = formula.value(**values)
-        symbolic = formula.evaluate_sympy(**values)
-        assert fast == symbolic, explain_mismatch(name, values, symbolic, fast)
-        worked = eval_work(formula.work(**values).text)
-        assert worked == fast, explain_mismatch(name + " (worked form)", values, fast, worked)
+    check_formula_views(CASES, data)
 
 
 def test_latex_comes_from_sympy():
