@@ -108,12 +108,25 @@ def _subset_text(text: str) -> str:
 
 
 def tex_number(value: Any) -> str:
-    """A whole number inside a formula, with thin thousands separators: ``130{,}794``.
+    """A whole number inside a formula, its digits grouped by thin spaces: ``130\\,794``.
 
     >>> tex_number(130794), tex_number(-5), tex_number("x")
-    ('130{,}794', '-5', 'x')
+    ('130\\\\,794', '-5', 'x')
     """
-    return f"{value:,}".replace(",", "{,}") if isinstance(value, int) else str(value)
+    return f"{value:,}".replace(",", r"\,") if isinstance(value, int) else str(value)
+
+
+_LONG_NUMBER = re.compile(r"(?<![\d.\\])\d{5,}(?![\d.])")
+
+
+def tex_digits(latex: Any) -> str:
+    """A formula with every number of five digits or more grouped by thin spaces, as
+    :func:`tex_number` writes results (``2 \\cdot 78643200`` -> ``2 \\cdot 78\\,643\\,200``).
+
+    >>> tex_digits(r"2 \\cdot 78643200 + 4096")
+    '2 \\\\cdot 78\\\\,643\\\\,200 + 4096'
+    """
+    return _LONG_NUMBER.sub(lambda m: tex_number(int(m.group(0))), str(latex))
 
 
 def md_cell(value: Any) -> str:
@@ -162,6 +175,7 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
     env.filters["count_of"] = count_of
     env.filters["article"] = article
     env.filters["tex_number"] = tex_number
+    env.filters["tex_digits"] = tex_digits
     env.filters["math"] = lambda latex, mode="mathml": Markup(latex_html(str(latex), mode))
     env.filters["markdown"] = lambda text: Markup(markdown_to_html(str(text)))
     return env

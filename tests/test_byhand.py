@@ -211,7 +211,7 @@ def test_fit_with_padding_counts_the_padding():
     # 32 + 2*1 - 5 = 29 = 2*14 + 1: one row left over, and it is a row of zeros of the padding.
     problem = fit_problem(32, 8, MaxPooling2D((5, 5), (2, 2)), 1, Difficulty.ADVANCED, "p1")
     assert problem.answers == {"fits": "no", "leftover": "1", "output": "15"}
-    assert "(1 of them is padding)" in problem.blanks[2].steps[-1].text
+    assert "(all of them padding zeros, so no pixel of the image is lost)" in problem.blanks[2].steps[-1].text
     assert problem.summary.records[-1].output_shape == (15, 15, 8)
     assert leftover(32, 5, 2) == 1 and leftover(31, 5, 2) == 0
 

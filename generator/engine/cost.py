@@ -32,7 +32,7 @@ Conventions (``docs/costs.md`` compares them with TensorFlow's profiler):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from generator.engine.conv import Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
@@ -53,7 +53,7 @@ def _rule(text: str, latex: str, names: str) -> Rule:
 
 
 def _product(name: str, symbolic: str, params: str, drop_leading_ones: int = 0, rule: Rule | None = None,
-             flat: Rule | None = None) -> Formula:
+             flat: Rule | None = None, remark: Callable[..., str] | None = None) -> Formula:
     """A registered rule that multiplies its parameters (most costs are products).
 
     ``drop_leading_ones``: how many leading factors the worked form leaves out when they are 1
@@ -70,7 +70,8 @@ def _product(name: str, symbolic: str, params: str, drop_leading_ones: int = 0, 
         while skip < drop_leading_ones and values[skip] == 1 and skip < len(values) - 1:
             skip += 1
         shown = [str(v) for v in values[skip:]]
-        return Work("*".join(shown), r" \cdot ".join(shown), "", flat if skip and flat is not None else None)
+        return Work("*".join(shown), r" \cdot ".join(shown), remark(*values) if remark else "",
+                    flat if skip and flat is not None else None)
 
     def expr() -> sympy.Expr:
         return math.prod(symbols(" ".join(names)))
@@ -127,9 +128,12 @@ one kernel; dilation spreads the window but adds no products.
 
 CONV_TRANSPOSE_MACS = _product(
     "conv_transpose_macs", "H_in*W_in*k_h*k_w*C_in*filters", "h w kh kw cin f",
-    rule=_rule("MACs = H*W*k_h*k_w*C_in*C_out",
-               r"\mathrm{MACs} = H \cdot W \cdot k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot C_{\mathrm{out}}",
-               "MACs H W k_h k_w C_in C_out"),
+    rule=_rule("MACs = H_in*W_in*k_h*k_w*C_in*C_out",
+               r"\mathrm{MACs} = H_{\mathrm{in}} \cdot W_{\mathrm{in}} \cdot k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot C_{\mathrm{out}}",
+               "MACs H_in W_in k_h k_w C_in C_out"),
+    remark=lambda h, w, kh, kw, cin, f: (f"each of the {h}·{w}·{cin} = {h * w * cin:,} input values is multiplied by the "
+                                         f"{kh}·{kw}·{f} = {kh * kw * f:,} weights it reaches and added into the output "
+                                         "(output values near the border get fewer contributions)"),
 )
 """Conv2DTranspose: every input value is multiplied by every weight of the kernel and added
 into the output (products that land in a cropped border, with ``padding='same'``, counted).

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from generator.engine import ModelSpec
+from generator.engine import formulas as F
 from generator.engine.formula import Rule
 from generator.engine.layers import Conv2D, Layer, MaxPooling2D, Padding
 from generator.engine.steps import Quantity
@@ -226,13 +227,13 @@ _ROW = Rule("first row = (i - 1)*s + 1 - p_before", r"\text{first row} = (i - 1)
 _COL = Rule("first column = (j - 1)*s + 1 - p_before", r"\text{first column} = (j - 1)\, s + 1 - p_{\mathrm{before}}",
             ("s", "p_before"))
 _SUM = Rule("y[i, j] = b + sum over the window of x*w",
-            r"y_{ij} = b + \sum_{u=1}^{3} \sum_{v=1}^{3} x_{r + u - 1,\; c + v - 1} \cdot w_{uv}", ())
+            r"y_{ij} = b + \sum_{u=1}^{3} \sum_{v=1}^{3} x_{\mathrm{row} + u - 1,\; \mathrm{col} + v - 1} \cdot w_{uv}", ())
 _SUM_CHANNELS = Rule("y[i, j] = b + sum over the channels of the channel sums",
                      r"y_{ij} = b + \sum_{\text{channels}} S^{(\text{channel})}_{ij}", ())
 _CHANNEL_SUM = Rule("S[i, j] = sum over the window of x*w (one channel)",
-                    r"S_{ij} = \sum_{u=1}^{3} \sum_{v=1}^{3} x_{r + u - 1,\; c + v - 1} \cdot w_{uv}", ())
-_POOL = Rule("m[i, j] = max of y over rows 2i - 1..2i and columns 2j - 1..2j",
-             r"m_{ij} = \max_{u, v \in \{0, 1\}} y_{2i - 1 + u,\; 2j - 1 + v}", ())
+                    r"S_{ij} = \sum_{u=1}^{3} \sum_{v=1}^{3} x_{\mathrm{row} + u - 1,\; \mathrm{col} + v - 1} \cdot w_{uv}", ())
+_POOL = Rule("z[i, j] = max of y over rows 2i - 1..2i and columns 2j - 1..2j",
+             r"z_{ij} = \max_{u, v \in \{0, 1\}} y_{2i - 1 + u,\; 2j - 1 + v}", ())
 
 
 def padding_steps(task: ConvTask) -> list[WorkedStep]:
@@ -248,7 +249,7 @@ def padding_steps(task: ConvTask) -> list[WorkedStep]:
                   "'same' pads just enough for ceil(n/s) windows"),
         rule_step(Quantity.ZERO_PADDING, "on top (and on the left)", _PAD_TOP, f"floor({total}/2)",
                   rf"\left\lfloor \frac{{{total}}}{{2}} \right\rfloor", top,
-                  f"the other {bottom} go at the bottom (and on the right)"
+                  f"the other {bottom} {'goes' if bottom == 1 else 'go'} at the bottom (and on the right)"
                   + (": Keras puts the odd one there" if total % 2 else "")),
     ]
 
@@ -265,12 +266,14 @@ def value_steps(task: ConvTask, i: int, j: int, name: str = "y") -> list[WorkedS
     first_row, first_col = (i - 1) * s + 1 - top, (j - 1) * s + 1 - left
     terms = _window_terms(task.image, task.kernel, first_row - 1, first_col - 1)
     value = task.bias + sum(x * w for x, w in terms)
-    outside = "; rows and columns outside the image are the padding's zeros" if task.padding is Padding.SAME else ""
+    in_padding = min(first_row, first_col) < 1 or max(first_row, first_col) + K - 1 > task.side
+    outside = "; the rows and columns outside the image are the padding's zeros" if in_padding else ""
+    where = f"window rows {first_row}–{first_row + K - 1}, columns {first_col}–{first_col + K - 1}{outside}"
     if task.channels == 1:
         work = " + ".join([*(f"{x}*{_signed(w)}" for x, w in terms), _signed(task.bias)])
         work_latex = " + ".join([*(rf"{x} \cdot {_signed(w)}" for x, w in terms), _signed(task.bias)])
         sums: list[WorkedStep] = []
-        remark = "each image value times the kernel weight on top of it, then the bias"
+        remark = f"{where}: each image value times the kernel weight on top of it, then the bias"
     else:  # one sum per channel, then the total: a line a student can check
         per = K * K
         sums = []
@@ -281,14 +284,12 @@ def value_steps(task: ConvTask, i: int, j: int, name: str = "y") -> list[WorkedS
                                   " + ".join(rf"{x} \cdot {_signed(w)}" for x, w in chunk), sum(x * w for x, w in chunk)))
         work = " + ".join([*(_signed(int(st.value or 0)) for st in sums), _signed(task.bias)])
         work_latex = work
-        remark = "the channel sums, then the bias"
+        remark = f"{where}: the channel sums, then the bias"
     return [
-        rule_step(Quantity.WINDOW, f"{name}[{i}, {j}]: first row r", _ROW, _position(i, s, top),
+        rule_step(Quantity.WINDOW, f"{name}[{i}, {j}]: first row of the window", _ROW, _position(i, s, top),
                   _position(i, s, top).replace("*", r" \cdot "), first_row),
-        rule_step(Quantity.WINDOW, f"{name}[{i}, {j}]: first column c", _COL, _position(j, s, left),
-                  _position(j, s, left).replace("*", r" \cdot "), first_col,
-                  f"the window covers rows {first_row}–{first_row + 2} and columns {first_col}–{first_col + 2}"
-                  f" of the image{outside}"),
+        rule_step(Quantity.WINDOW, f"{name}[{i}, {j}]: first column of the window", _COL, _position(j, s, left),
+                  _position(j, s, left).replace("*", r" \cdot "), first_col),
         *sums,
         rule_step(Quantity.OUTPUT_VALUE, f"{name}[{i}, {j}]", _SUM_CHANNELS if task.channels > 1 else _SUM, work,
                   work_latex, value, remark),
@@ -396,7 +397,7 @@ def conv_map(rng: random.Random, level: Difficulty, pid: str) -> Problem:
                                 [*pad, *steps], distractors=value_distractors(task, i, j), layer=0,
                                 field="output_value"))
             ids.append(f"r{i}c{j}")
-            row_steps += steps if (i, j) == (1, 1) else steps[-1:]  # the window worked out once, then the sums
+            row_steps += steps if (i, j) == (1, 1) else steps[2:]  # the window's place worked out once, then the sums
         grid.append(tuple(ids))
         solution.append(part(f"Feature map, row {i}", row_steps))
     layers: tuple[Layer, ...] = (task.layer,)
@@ -410,7 +411,14 @@ def conv_map(rng: random.Random, level: Difficulty, pid: str) -> Problem:
             pooling_parts += steps
     if pooled:
         layers = (*layers, MaxPooling2D((2, 2)))
-        solution.append(part("Max pooling 2x2, stride 2", pooling_parts))
+        size = F.POOL_VALID.work(n=len(fm), k=2, s=2)
+        pooled_side = F.POOL_VALID.value(n=len(fm), k=2, s=2)
+        dropped = len(fm) - 2 * pooled_side
+        size_step = rule_step(Quantity.OUTPUT_HEIGHT_WIDTH, "pooled size", F.POOL_VALID.rule_for(size), size.text,
+                              size.latex, pooled_side,
+                              size.remark + (f"; row {len(fm)} and column {len(fm)} of the feature map are never pooled"
+                                             if dropped else ""))
+        solution.append(part("Max pooling 2x2, stride 2", [size_step, *pooling_parts]))
     words = wording("byhand", "conv_map", **task.facts(), rows=len(fm), cols=len(fm[0]), pooling=bool(pooled))
     problem = make_problem(pid, ProblemType.CONCEPT, level, words, blanks,
                            ModelSpec((task.side, task.side, task.channels), layers, pid),

@@ -226,7 +226,7 @@ def _concept_receptive_field(rng: random.Random, level: Difficulty, pid: str) ->
     depth = rng.randint(2, 4)
     layers: list[Layer] = []
     for _ in range(depth):
-        if layers and rng.random() < 0.35 and level is not Difficulty.INTRO:
+        if layers and not isinstance(layers[-1], MaxPooling2D) and rng.random() < 0.35 and level is not Difficulty.INTRO:
             layers.append(MaxPooling2D((2, 2)))
         else:
             layers.append(Conv2D(rng.choice(FILTERS), rng.choice(((3, 3), (3, 3), (5, 5))), activation="relu"))

@@ -62,13 +62,15 @@ def layer_cost_problem(spec: ModelSpec, level: Difficulty, pid: str) -> Problem:
         ops = next(s for s in steps if s.quantity is Quantity.WINDOW_OPS)
         word = "additions" if isinstance(layer, AveragePooling2D) else "comparisons"
         (kh, kw), (ho, wo, c) = layer.pool_size, record.output_shape
-        blanks = [blank("ops", f"{word.capitalize()} (one per window element and output value)", "int", ops.value,
+        blanks = [blank("ops", f"{word.capitalize()}, counted as TensorFlow's profiler does (one per window element and "
+                               "output value)", "int", ops.value,
                         [*shape, ops], layer=0, field="window_ops",
                         distractors=[(ho * wo * c, "counted one operation per output value, not one per window element"),
                                      (math.prod(record.input_shape) * kh * kw, "used the input size instead of the output size"),
                                      (ho * wo * kh * kw, "forgot the channels (pooling works on each channel)")])]
         lesson = (f"Pooling multiplies no weights (0 multiply-adds); its cost is the {word}: every output value reads "
-                  f"its {kh}x{kw} window.")
+                  f"its {kh}x{kw} window, one operation per element as TensorFlow's profiler counts them (a maximum "
+                  f"of {kh * kw} values strictly takes {kh * kw - 1} comparisons).")
     else:
         macs, flops = (next(s for s in steps if s.quantity is q) for q in (Quantity.MACS, Quantity.FLOPS))
         assert macs.value is not None and flops.value is not None
@@ -80,9 +82,13 @@ def layer_cost_problem(spec: ModelSpec, level: Difficulty, pid: str) -> Problem:
                                (2 * macs.value + 2 * record.trainable - 2 * _weights(record),
                                 "added the bias additions twice (our FLOPs leave biases out)")]),
         ]
-        lesson = ("Every output value is a dot product of the weights that touch it with the input values under them: "
-                  "one multiply-add per weight. FLOPs count the multiplication and the addition: FLOPs = 2 × MACs "
-                  "(bias additions and activations are not counted).")
+        lesson = (("A transposed convolution spreads each input value through all k_h·k_w·C_out weights of its channel, "
+                   "once per input position, so MACs = H_in·W_in·k_h·k_w·C_in·C_out (output values near the border get "
+                   "fewer contributions). " if layer.type_name == "Conv2DTranspose" else
+                   "Every output value is a dot product of the weights that touch it with the input values under them: "
+                   "one multiply-add per weight. ")
+                  + "FLOPs count the multiplication and the addition: FLOPs = 2 × MACs (bias additions and activations "
+                    "are not counted).")
     words = wording("costs", "pool_cost" if isinstance(layer, Pooling2D) else "layer_cost", call=layer_call(layer), layer=layer.type_name, input=shape_str(spec.input_shape),
                     pooling=isinstance(layer, Pooling2D))
     solution = [part("", [step(Quantity.NOTE, lesson)]),
@@ -149,6 +155,12 @@ def memory(rng: random.Random, level: Difficulty, pid: str, model: ModelSpec | N
     steps = [WorkedStep.of(s) for s in C.memory_steps(summary, batch)]
     tensors, total, params = steps[:-2], steps[-2], steps[-1]
     values = C.activation_values(summary)
+    sizes = [math.prod(spec.input_shape), *(math.prod(r.output_shape) for r in summary.records)]
+    value_sum = rule_step(Quantity.NOTE, "values per example", _VALUES, " + ".join(map(str, sizes)),
+                          " + ".join(map(str, sizes)), values, "the input and every layer's output")
+    counts = [r.params for r in summary.records if r.params]
+    param_sum = rule_step(Quantity.NOTE, "parameters", _PARAMS, " + ".join(map(str, counts)) or "0",
+                          " + ".join(map(str, counts)) or "0", summary.total_params)
     assert total.value is not None and params.value is not None
     blanks = [
         blank("activations", f"Activation memory of a forward pass of {batch} (bytes)", "int", total.value, [total],
@@ -165,8 +177,9 @@ def memory(rng: random.Random, level: Difficulty, pid: str, model: ModelSpec | N
         blanks += _where_blanks(summary)
     words = wording("costs", "memory", input=shape_str(spec.input_shape), batch=batch, where=len(blanks) > 2)
     mb = f"{params.value / 2**20:.2f} MiB" if params.value >= 2**16 else f"{params.value / 1024:.1f} KiB"
-    solution = [part("Activations: every tensor a forward pass keeps, times the batch, 4 bytes a value", tensors),
-                part("Totals", [total, replace(params, remark=f"= {mb} (1 MiB = 2^20 bytes)")]),
+    solution = [part("", [step(Quantity.NOTE, _CONVENTION)]),
+                part("Activations: every tensor a forward pass keeps, times the batch, 4 bytes a value", tensors),
+                part("Totals", [value_sum, total, param_sum, replace(params, remark=f"= {mb} (1 MiB = 2^20 bytes)")]),
                 *([part("Where they sit", [s for b in blanks[2:] for s in b.steps])] if len(blanks) > 2 else [])]
     return replace(make_problem(pid, ProblemType.CONCEPT, level, words, blanks, spec, solution=solution,
                                 code=keras_source(spec)), variant="memory")
@@ -203,6 +216,11 @@ def _rule(text: str, latex: str, names: str) -> Rule:
     return Rule(text, latex, tuple(names.split()))
 
 
+_VALUES = _rule("V = sum of the tensors' values", r"V = \sum_{\text{tensors}} H \cdot W \cdot C", "V H W C")
+_PARAMS = _rule("P = sum of the layers' parameters", r"P = \sum_{\text{layers}} P_{\text{layer}}", "P")
+_CONVENTION = ("The convention of cs231n's VGG table: every tensor a layer outputs is kept (for the backward pass), "
+               "even where Flatten only reshapes or Dropout passes its input on, and nothing is reused; each value is a "
+               "4-byte float32. The weights are stored once, whatever the batch.")
 _MODEL_MACS = _rule("MACs = sum of the layers' MACs", r"\mathrm{MACs} = \sum_{\text{layers}} \mathrm{MACs}_{\text{layer}}", "MACs")
 _MODEL_FLOPS = _rule("FLOPs = 2*MACs", r"\mathrm{FLOPs} = 2 \cdot \mathrm{MACs}", "FLOPs MACs")
 

@@ -62,7 +62,9 @@ def fit_steps(n: int, k: int, s: int, p: int) -> tuple[list[WorkedStep], WorkedS
     zeros = min(r, p)
     dropped = ("Keras drops nothing" if r == 0 else
                f"Keras takes the floor: it drops the last {count_of(r, 'row')} and as many columns, which no window "
-               "reaches" + (f" ({zeros} of them {'is' if zeros == 1 else 'are'} padding)" if zeros else "") + "; it never adds a window that "
+               "reaches" + ((" (all of them padding zeros, so no pixel of the image is lost)" if zeros == r else
+                             f" ({zeros} of them {'is' if zeros == 1 else 'are'} padding)") if zeros else "")
+               + "; it never adds a window that "
                "would stick out")
     w = F.CONV_VALID.work(n=n + 2 * p, k=k, s=s, d=1)
     output = rule_step(Quantity.OUTPUT_HEIGHT_WIDTH, "output height = width", F.CONV_VALID.rule_for(w),

@@ -184,7 +184,7 @@ def _inverse_stride(rng: random.Random, level: Difficulty, pid: str) -> Problem:
                   f"{n - k}/{o} {decimal(n - k, o)} < s ≤ {n - k}/{o - 1} {decimal(n - k, o - 1)}, so the whole "
                   + ("numbers " + ", ".join(map(str, accepted)) + " all work" if len(accepted) > 1 else f"number s = {accepted[0]}")
                   ),
-        *_candidates("s", accepted, lambda ss: _valid_step(n, k, ss)),
+        *(_candidates("s", accepted, lambda ss: _valid_step(n, k, ss)) if len(accepted) > 1 else []),
     ]
     b = blank("s", "Stride s", "int", s, steps, accepted=accepted, field="strides",
               distractors=[*_exact(n - k, o, "forgot the +1 (solved (n - k)/s = o)"),

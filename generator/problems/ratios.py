@@ -178,8 +178,8 @@ def stacked_kernels(rng: random.Random, level: Difficulty, pid: str) -> Problem:
     big_steps = [step(Quantity.NOTE, f"One layer that sees {r}x{r} pixels needs a {r}x{r} kernel (stride 1)."),
                  *param_steps(big_summary.records[0]),
                  step(Quantity.NOTE, f"{r}·{r} = {r * r}C² against {n_layers * k * k}C²: the stack needs "
-                                     f"{exact(stack_p, big_p)} of the weights, and has {n_layers} nonlinearities "
-                                     "where the single layer has one.")]
+                                     f"{exact(stack_p, big_p)} of the weights; with an activation after each layer it also has "
+                                     f"{n_layers} nonlinearities where the single layer has one.")]
     blanks = [
         blank("rf", "Receptive field of the stack (pixels)", "int", r, [rf_step], field="receptive_field",
               distractors=[(n_layers * k, "added the kernel sizes (each layer adds k - 1, not k)"),
@@ -289,7 +289,8 @@ def bottleneck(rng: random.Random, level: Difficulty, pid: str) -> Problem:
     block_steps = [*(s for r in summary.records for s in _labelled(r)),
                    rule_step(Quantity.TOTAL_PARAMS, "parameters of the block", _SUM3, " + ".join(map(str, parts)),
                              " + ".join(map(str, parts)), total, "the three layers' counts added up")]
-    remark = (f"C cancels: 9C²/(2C²/{reduce} + 9C²/{reduce * reduce}) = 9·{reduce * reduce}/(2·{reduce} + 9) "
+    remark = (f"the block has C²/{reduce} + 9C²/{reduce * reduce} + C²/{reduce} = (2·{reduce} + 9)C²/{reduce * reduce} "
+              f"weights, so 9C² ÷ (2·{reduce} + 9)C²/{reduce * reduce} = 9·{reduce * reduce}/(2·{reduce} + 9) "
               f"= {exact(9 * reduce * reduce, 2 * reduce + 9)}, whatever C is")
     blanks = [
         blank("block", "Parameters of the bottleneck block", "int", total, block_steps, field="total_params",
@@ -355,7 +356,7 @@ def gap_head(rng: random.Random, level: Difficulty, pid: str) -> Problem:
         blanks.append(blank(
             "ratio", "How many times more parameters has the Flatten head (nearest whole number)?", "int",
             nearest(p_flat, p_gap), [ratio_step("ratio", _HEAD_RATIO, p_flat, p_gap,
-                                                f"N cancels: (H·W·C + 1)/(C + 1), a little under H·W = {side * side}")],
+                                                f"N_out cancels: (H·W·C + 1)/(C + 1), a little under H·W = {side * side}")],
             field="ratio",
             distractors=_ratio_distractors(p_flat, p_gap, [
                 (side * side, "compared the weights only (H·W): the biases, N in each head, make it (H·W·C + 1)/(C + 1)")])))

@@ -85,7 +85,7 @@ def summary_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str =
         blanks.append(shape_blank(f"l{r.index}_shape", r, f"Output shape of {label}"))
         blanks.append(params_blank(f"l{r.index}_params", r, f"Param # of {label}"))
         rows.append({"layer": label, "shape": f"l{r.index}_shape", "params": f"l{r.index}_params"})
-    note = "" if summary.non_trainable_params else "only BatchNormalization's moving mean and variance are non-trainable"
+    note = "" if summary.non_trainable_params else "no layer here has non-trainable weights"
     totals = [
         blank("total", "Total params", "int", summary.total_params,
               [_sum_step(Quantity.TOTAL_PARAMS, "total params", [r.params for r in summary.records if r.params],
@@ -215,7 +215,8 @@ def layer_params(rng: random.Random, level: Difficulty, pid: str, variant: str |
                       (0, "thought every parameter is trained"),
                       (record.params, "counted all four vectors as non-trainable")]),
         ]
-    return make_problem(pid, ProblemType.LAYER_PARAMS, level, words, blanks, summary.spec, variant=variant)
+    return make_problem(pid, ProblemType.LAYER_PARAMS, level, words, blanks, summary.spec, variant=variant,
+                        solution=[part("", param_steps(record))])
 
 
 def _inverse(rng: random.Random, level: Difficulty, pid: str, variant: str | None = None,
