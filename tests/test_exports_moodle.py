@@ -169,3 +169,20 @@ def test_moodle_escapes_user_text(master: Key, moodle: bytes) -> None:
         escaped = html.escape(" ".join(student.name.split()))
         assert any(escaped in info for info in infos)
     assert "Łukasz 李雷" in moodle.decode("utf-8")
+
+
+def test_moodle_cloze_lays_a_feature_map_out_as_a_grid_of_numeric_fields():
+    import random
+
+    from generator.exports.content import ask
+    from generator.exports.moodle import cloze_html
+    from generator.key import Paper
+    from generator.problems import generate
+
+    problem = generate("concept", random.Random(3), "standard", "q1", variant="conv_map")
+    html_text = cloze_html(ask(Paper.shared((problem,)), problem, "salt"))
+    rows = re.findall(r"<tr><th>row \d+</th>(.*?)</tr>", html_text)
+    assert len(rows) == len(problem.grid)
+    for row, ids in zip(rows, problem.grid, strict=True):
+        fields = re.findall(r"\{\d+:NUMERICAL:=(-?\d+)", row)
+        assert fields == [next(b.answer for b in problem.blanks if b.id == bid) for bid in ids]

@@ -199,8 +199,8 @@ def _blank_field(asked: AskedBlank, share: int) -> str:
 
 
 def cloze_html(question: Question) -> str:
-    """The problem statement with its blanks embedded: the summary table as an HTML table of
-    fields, every other blank as a ``label: field`` line."""
+    """The problem statement with its blanks embedded: the summary table and a by-hand feature
+    map as HTML tables of fields, every other blank as a ``label: field`` line."""
     share = math.lcm(*(len(asked.boxes) for asked in question.blanks))
     fields = {asked.blank.id: _blank_field(asked, share) for asked in question.blanks}
     labels = {asked.blank.id: asked.blank.label for asked in question.blanks}
@@ -216,6 +216,13 @@ def cloze_html(question: Question) -> str:
     if rows:
         parts.append("<table>\n<thead><tr><th>Layer (type)</th><th>Output Shape</th><th>Param #</th></tr></thead>\n"
                      "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>")
+    if question.problem.grid:  # a feature map by hand: a grid of numeric fields
+        grid = question.problem.grid
+        head = "".join(f"<th>column {j}</th>" for j in range(1, len(grid[0]) + 1))
+        body = "\n".join(f"<tr><th>row {i}</th>" + "".join(f"<td>{fields[bid]}</td>" for bid in row) + "</tr>"
+                         for i, row in enumerate(grid, 1))
+        used.update(bid for row in grid for bid in row)
+        parts.append(f"<table>\n<thead><tr><th></th>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>")
     parts += [f"<p>{cloze_prose(html.escape(labels[bid], quote=False))}: {field}</p>"
               for bid, field in fields.items() if bid not in used]
     return "\n".join(parts)
