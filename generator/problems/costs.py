@@ -163,7 +163,7 @@ def memory(rng: random.Random, level: Difficulty, pid: str, model: ModelSpec | N
                           " + ".join(map(str, counts)) or "0", summary.total_params)
     assert total.value is not None and params.value is not None
     blanks = [
-        blank("activations", f"Activation memory of a forward pass of {batch} (bytes)", "int", total.value, [total],
+        blank("activations", f"Activation memory of a forward pass, batch of {batch} (bytes)", "int", total.value, [total],
               field="activation_memory",
               distractors=[(values * batch, "forgot the 4 bytes of a float32 value"),
                            (values * 4, "forgot the batch size"),
