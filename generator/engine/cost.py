@@ -48,9 +48,6 @@ BYTES_PER_VALUE = 4
 """float32."""
 
 
-def _rule(text: str, latex: str, names: str) -> Rule:
-    return Rule(text, latex, tuple(names.split()))
-
 
 def _product(name: str, symbolic: str, params: str, drop_leading_ones: int = 0, rule: Rule | None = None,
              flat: Rule | None = None, remark: Callable[..., str] | None = None) -> Formula:
@@ -97,10 +94,10 @@ def _conv_macs_work(ho: int, wo: int, kh: int, kw: int, cin: int, f: int, g: int
     )
 
 
-_CONV_MACS = _rule("MACs = H_out*W_out*k_h*k_w*C_in*C_out",
+_CONV_MACS = Rule.of("MACs = H_out*W_out*k_h*k_w*C_in*C_out",
                    r"\mathrm{MACs} = H_{\mathrm{out}} \cdot W_{\mathrm{out}} \cdot k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot C_{\mathrm{out}}",
                    "MACs H_out W_out k_h k_w C_in C_out")
-_GROUPED_MACS = _rule("MACs = H_out*W_out*k_h*k_w*(C_in/g)*C_out",
+_GROUPED_MACS = Rule.of("MACs = H_out*W_out*k_h*k_w*(C_in/g)*C_out",
                       r"\mathrm{MACs} = H_{\mathrm{out}} \cdot W_{\mathrm{out}} \cdot k_h \cdot k_w \cdot \frac{C_{\mathrm{in}}}{g} \cdot C_{\mathrm{out}}",
                       "MACs H_out W_out k_h k_w C_in g C_out")
 
@@ -128,7 +125,7 @@ one kernel; dilation spreads the window but adds no products.
 
 CONV_TRANSPOSE_MACS = _product(
     "conv_transpose_macs", "H_in*W_in*k_h*k_w*C_in*filters", "h w kh kw cin f",
-    rule=_rule("MACs = H_in*W_in*k_h*k_w*C_in*C_out",
+    rule=Rule.of("MACs = H_in*W_in*k_h*k_w*C_in*C_out",
                r"\mathrm{MACs} = H_{\mathrm{in}} \cdot W_{\mathrm{in}} \cdot k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot C_{\mathrm{out}}",
                "MACs H_in W_in k_h k_w C_in C_out"),
     remark=lambda h, w, kh, kw, cin, f: (f"each of the {h}·{w}·{cin} = {h * w * cin:,} input values is multiplied by the "
@@ -144,7 +141,7 @@ into the output (products that land in a cropped border, with ``padding='same'``
 
 DEPTHWISE_MACS = _product(
     "depthwise_macs", "H_out*W_out*k_h*k_w*C_in*depth_multiplier", "ho wo kh kw cin m",
-    rule=_rule("MACs = H_out*W_out*k_h*k_w*C_in*m",
+    rule=Rule.of("MACs = H_out*W_out*k_h*k_w*C_in*m",
                r"\mathrm{MACs} = H_{\mathrm{out}} \cdot W_{\mathrm{out}} \cdot k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m",
                "MACs H_out W_out k_h k_w C_in m"),
 )
@@ -177,7 +174,7 @@ SEPARABLE_MACS = register(Formula(
     value=_separable_macs_value,
     work=_separable_macs_work,
     build_expr=_separable_macs_expr,
-    rule=_rule("MACs = H_out*W_out*(k_h*k_w*C_in*m + C_in*m*C_out)",
+    rule=Rule.of("MACs = H_out*W_out*(k_h*k_w*C_in*m + C_in*m*C_out)",
                r"\mathrm{MACs} = H_{\mathrm{out}} \cdot W_{\mathrm{out}} \cdot (k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m"
                r" + C_{\mathrm{in}} \cdot m \cdot C_{\mathrm{out}})",
                "MACs H_out W_out k_h k_w C_in m C_out"),
@@ -192,9 +189,9 @@ SEPARABLE_MACS = register(Formula(
 
 DENSE_MACS = _product(
     "dense_macs", "H*W*C_in*units", "h w cin u", drop_leading_ones=2,
-    rule=_rule("MACs = H*W*N_in*N_out", r"\mathrm{MACs} = H \cdot W \cdot N_{\mathrm{in}} \cdot N_{\mathrm{out}}",
+    rule=Rule.of("MACs = H*W*N_in*N_out", r"\mathrm{MACs} = H \cdot W \cdot N_{\mathrm{in}} \cdot N_{\mathrm{out}}",
                "MACs H W N_in N_out"),
-    flat=_rule("MACs = N_in*N_out", r"\mathrm{MACs} = N_{\mathrm{in}} \cdot N_{\mathrm{out}}", "MACs N_in N_out"),
+    flat=Rule.of("MACs = N_in*N_out", r"\mathrm{MACs} = N_{\mathrm{in}} \cdot N_{\mathrm{out}}", "MACs N_in N_out"),
 )
 """Dense: ``C_in x units`` products at every position (a flat input is one position: H = W = 1,
 left out of the worked form).
@@ -205,8 +202,8 @@ left out of the worked form).
 
 VALUE_MACS = _product(
     "value_macs", "H*W*C", "h w c", drop_leading_ones=2,
-    rule=_rule("MACs = H*W*C", r"\mathrm{MACs} = H \cdot W \cdot C", "MACs H W C"),
-    flat=_rule("MACs = N", r"\mathrm{MACs} = N", "MACs N"),
+    rule=Rule.of("MACs = H*W*C", r"\mathrm{MACs} = H \cdot W \cdot C", "MACs H W C"),
+    flat=Rule.of("MACs = N", r"\mathrm{MACs} = N", "MACs N"),
 )
 """BatchNormalization at inference: ``x*scale + shift``, one multiply-add per value.
 
@@ -215,7 +212,7 @@ VALUE_MACS = _product(
 """
 
 FLOPS = _product("flops", "2*MACs", "two m",
-                 rule=_rule("FLOPs = 2*MACs", r"\mathrm{FLOPs} = 2 \cdot \mathrm{MACs}", "FLOPs MACs"))
+                 rule=Rule.of("FLOPs = 2*MACs", r"\mathrm{FLOPs} = 2 \cdot \mathrm{MACs}", "FLOPs MACs"))
 """FLOPs = 2 x multiply-adds (a multiplication and an addition each); bias additions,
 activations and pooling not counted (the convention of ``docs/costs.md``). Pass ``two=2``.
 
@@ -227,7 +224,7 @@ activations and pooling not counted (the convention of ``docs/costs.md``). Pass 
 
 POOL_OPS = _product(
     "pool_ops", "H_out*W_out*C*k_h*k_w", "ho wo c kh kw",
-    rule=_rule("ops = H_out*W_out*C*k_h*k_w",
+    rule=Rule.of("ops = H_out*W_out*C*k_h*k_w",
                r"\mathrm{ops} = H_{\mathrm{out}} \cdot W_{\mathrm{out}} \cdot C \cdot k_h \cdot k_w",
                "ops H_out W_out C k_h k_w"),
 )
@@ -239,7 +236,7 @@ POOL_OPS = _product(
 """
 
 GLOBAL_POOL_OPS = _product("global_pool_ops", "H*W*C", "h w c",
-                           rule=_rule("ops = H*W*C", r"\mathrm{ops} = H \cdot W \cdot C", "ops H W C"))
+                           rule=Rule.of("ops = H*W*C", r"\mathrm{ops} = H \cdot W \cdot C", "ops H W C"))
 """Global pooling: every input value read once (a comparison or an addition).
 
 >>> GLOBAL_POOL_OPS.work(h=7, w=7, c=512).text
@@ -250,8 +247,8 @@ GLOBAL_POOL_OPS = _product("global_pool_ops", "H*W*C", "h w c",
 
 TENSOR_BYTES = _product(
     "tensor_bytes", "H*W*C*batch*bytes", "h w c b n", drop_leading_ones=2,
-    rule=_rule("M = H*W*C*B*4", r"M = H \cdot W \cdot C \cdot B \cdot 4", "M H W C B"),
-    flat=_rule("M = N*B*4", r"M = N \cdot B \cdot 4", "M N B"),
+    rule=Rule.of("M = H*W*C*B*4", r"M = H \cdot W \cdot C \cdot B \cdot 4", "M H W C B"),
+    flat=Rule.of("M = N*B*4", r"M = N \cdot B \cdot 4", "M N B"),
 )
 """The memory of one layer's output: its values, for each example of the batch, 4 bytes each.
 
@@ -260,7 +257,7 @@ TENSOR_BYTES = _product(
 """
 
 MEMORY_BYTES = _product("memory_bytes", "values*batch*bytes", "v b n",
-                        rule=_rule("M = V*B*4", r"M = V \cdot B \cdot 4", "M V B"))
+                        rule=Rule.of("M = V*B*4", r"M = V \cdot B \cdot 4", "M V B"))
 """The memory of many values (all activations of a forward pass).
 
 >>> MEMORY_BYTES.value(v=22416, b=32, n=4)
@@ -268,7 +265,7 @@ MEMORY_BYTES = _product("memory_bytes", "values*batch*bytes", "v b n",
 """
 
 PARAM_BYTES = _product("param_bytes", "params*bytes", "p n",
-                       rule=_rule("M = P*4", r"M = P \cdot 4", "M P"))
+                       rule=Rule.of("M = P*4", r"M = P \cdot 4", "M P"))
 """The memory of the weights.
 
 >>> PARAM_BYTES.work(p=320, n=4).text

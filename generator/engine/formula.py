@@ -42,6 +42,15 @@ class Rule:
     latex: str
     symbols: tuple[str, ...] = ()
 
+    @classmethod
+    def of(cls, text: str, latex: str, names: str) -> Rule:
+        """A rule whose symbols are given as space-separated names.
+
+        >>> Rule.of("o = n*u", r"o = n \\cdot u", "o n u").symbols
+        ('o', 'n', 'u')
+        """
+        return cls(text, latex, tuple(names.split()))
+
 
 @dataclass(frozen=True)
 class Work:

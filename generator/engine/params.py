@@ -19,19 +19,16 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import sympy
 
 
-def _rule(text: str, latex: str, names: str) -> Rule:
-    return Rule(text, latex, tuple(names.split()))
-
 
 _CONV = {
-    (1, 1): _rule("P = k_h*k_w*C_in*C_out + C_out", r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot C_{\mathrm{out}} + C_{\mathrm{out}}",
+    (1, 1): Rule.of("P = k_h*k_w*C_in*C_out + C_out", r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot C_{\mathrm{out}} + C_{\mathrm{out}}",
                   "P k_h k_w C_in C_out"),
-    (1, 0): _rule("P = k_h*k_w*C_in*C_out", r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot C_{\mathrm{out}}",
+    (1, 0): Rule.of("P = k_h*k_w*C_in*C_out", r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot C_{\mathrm{out}}",
                   "P k_h k_w C_in C_out"),
-    (2, 1): _rule("P = k_h*k_w*(C_in/g)*C_out + C_out",
+    (2, 1): Rule.of("P = k_h*k_w*(C_in/g)*C_out + C_out",
                   r"P = k_h \cdot k_w \cdot \frac{C_{\mathrm{in}}}{g} \cdot C_{\mathrm{out}} + C_{\mathrm{out}}",
                   "P k_h k_w C_in g C_out"),
-    (2, 0): _rule("P = k_h*k_w*(C_in/g)*C_out", r"P = k_h \cdot k_w \cdot \frac{C_{\mathrm{in}}}{g} \cdot C_{\mathrm{out}}",
+    (2, 0): Rule.of("P = k_h*k_w*(C_in/g)*C_out", r"P = k_h \cdot k_w \cdot \frac{C_{\mathrm{in}}}{g} \cdot C_{\mathrm{out}}",
                   "P k_h k_w C_in g C_out"),
 }
 
@@ -76,8 +73,8 @@ each.
 """
 
 _DEPTHWISE = {
-    1: _rule("P = k_h*k_w*C_in*m + C_in*m", r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m + C_{\mathrm{in}} \cdot m", "P k_h k_w C_in m"),
-    0: _rule("P = k_h*k_w*C_in*m", r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m", "P k_h k_w C_in m"),
+    1: Rule.of("P = k_h*k_w*C_in*m + C_in*m", r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m + C_{\mathrm{in}} \cdot m", "P k_h k_w C_in m"),
+    0: Rule.of("P = k_h*k_w*C_in*m", r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m", "P k_h k_w C_in m"),
 }
 
 
@@ -116,10 +113,10 @@ DEPTHWISE_PARAMS = register(
 """
 
 _SEPARABLE = {
-    1: _rule("P = k_h*k_w*C_in*m + C_in*m*C_out + C_out",
+    1: Rule.of("P = k_h*k_w*C_in*m + C_in*m*C_out + C_out",
              r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m + C_{\mathrm{in}} \cdot m \cdot C_{\mathrm{out}} + C_{\mathrm{out}}",
              "P k_h k_w C_in m C_out"),
-    0: _rule("P = k_h*k_w*C_in*m + C_in*m*C_out",
+    0: Rule.of("P = k_h*k_w*C_in*m + C_in*m*C_out",
              r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m + C_{\mathrm{in}} \cdot m \cdot C_{\mathrm{out}}",
              "P k_h k_w C_in m C_out"),
 }
@@ -160,8 +157,8 @@ SEPARABLE_PARAMS = register(
 """
 
 _DENSE = {
-    1: _rule("P = N_in*N_out + N_out", r"P = N_{\mathrm{in}} \cdot N_{\mathrm{out}} + N_{\mathrm{out}}", "P N_in N_out"),
-    0: _rule("P = N_in*N_out", r"P = N_{\mathrm{in}} \cdot N_{\mathrm{out}}", "P N_in N_out"),
+    1: Rule.of("P = N_in*N_out + N_out", r"P = N_{\mathrm{in}} \cdot N_{\mathrm{out}} + N_{\mathrm{out}}", "P N_in N_out"),
+    0: Rule.of("P = N_in*N_out", r"P = N_{\mathrm{in}} \cdot N_{\mathrm{out}}", "P N_in N_out"),
 }
 
 
@@ -247,7 +244,7 @@ MACS = register(
         value=_macs_value,
         work=_macs_work,
         build_expr=_macs_expr,
-        rule=_rule("MACs = H_out*W_out*(k_h*k_w*C_in)*C_out",
+        rule=Rule.of("MACs = H_out*W_out*(k_h*k_w*C_in)*C_out",
                    r"\mathrm{MACs} = H_{\mathrm{out}} \cdot W_{\mathrm{out}} \cdot (k_h \cdot k_w \cdot C_{\mathrm{in}}) \cdot C_{\mathrm{out}}",
                    "MACs H_out W_out k_h k_w C_in C_out"),
     )

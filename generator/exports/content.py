@@ -349,12 +349,6 @@ def _marked_solution(problem: Problem, blank: Blank | None) -> str:
     }).strip()
 
 
-def blank_feedback_html(problem: Problem, blank: Blank, math: str = "tex") -> str:
-    """The solution shown with a question that asks one blank: the problem's whole solution when
-    the problem has only that blank (it may hold more than the blank's steps), else the blank's."""
-    return solution_html(problem, math, None if len(problem.blanks) == 1 else blank)
-
-
 def box_html(box: Box) -> str:
     """The line under a problem statement that says which box this question asks for."""
     return f"<p><strong>{html.escape(box.label, quote=False)}</strong>. {html.escape(box.hint, quote=False)}</p>"
@@ -397,8 +391,9 @@ class AskedBlank:
         qid: Its grading id, ``{problem id}.{blank id}``.
         boxes: What a student types for it (:func:`boxes`).
         choice: Its multiple-choice version (:func:`multiple_choice`), or None.
-        feedback: The solution shown with a question that asks only this blank
-            (:func:`blank_feedback_html`), formulas for MathJax (Moodle).
+        feedback: The solution shown with a question that asks only this blank (the problem's
+            whole solution when it has only that blank, else the blank's steps), formulas for
+            MathJax (Moodle).
         feedback_mathml: The same with MathML formulas (Canvas).
     """
 

@@ -212,17 +212,14 @@ def _where_blanks(summary: Summary) -> list[Blank]:
     ]
 
 
-def _rule(text: str, latex: str, names: str) -> Rule:
-    return Rule(text, latex, tuple(names.split()))
 
-
-_VALUES = _rule("V = sum of the tensors' values", r"V = \sum_{\text{tensors}} H \cdot W \cdot C", "V H W C")
-_PARAMS = _rule("P = sum of the layers' parameters", r"P = \sum_{\text{layers}} P_{\text{layer}}", "P")
+_VALUES = Rule.of("V = sum of the tensors' values", r"V = \sum_{\text{tensors}} H \cdot W \cdot C", "V H W C")
+_PARAMS = Rule.of("P = sum of the layers' parameters", r"P = \sum_{\text{layers}} P_{\text{layer}}", "P")
 _CONVENTION = ("The convention of cs231n's VGG table: every tensor a layer outputs is kept (for the backward pass), "
                "even where Flatten only reshapes or Dropout passes its input on, and nothing is reused; each value is a "
                "4-byte float32. The weights are stored once, whatever the batch.")
-_MODEL_MACS = _rule("MACs = sum of the layers' MACs", r"\mathrm{MACs} = \sum_{\text{layers}} \mathrm{MACs}_{\text{layer}}", "MACs")
-_MODEL_FLOPS = _rule("FLOPs = 2*MACs", r"\mathrm{FLOPs} = 2 \cdot \mathrm{MACs}", "FLOPs MACs")
+_MODEL_MACS = Rule.of("MACs = sum of the layers' MACs", r"\mathrm{MACs} = \sum_{\text{layers}} \mathrm{MACs}_{\text{layer}}", "MACs")
+_MODEL_FLOPS = Rule.of("FLOPs = 2*MACs", r"\mathrm{FLOPs} = 2 \cdot \mathrm{MACs}", "FLOPs MACs")
 
 COSTS: dict[str, Callable[[random.Random, Difficulty, str], Problem]] = {
     "layer_cost": layer_cost,

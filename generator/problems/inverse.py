@@ -69,11 +69,8 @@ def _solved(quantity: Quantity, label: str, rule: Rule, work: str, work_latex: s
     return rule_step(quantity, label, rule, work, work_latex, value, remark)
 
 
-def _rule(text: str, latex: str, names: str) -> Rule:
-    return Rule(text, latex, tuple(names.split()))
 
-
-_VALID = _rule("o = floor((n - k)/s) + 1", r"o = \left\lfloor \frac{n - k}{s} \right\rfloor + 1", "o n k s")
+_VALID = Rule.of("o = floor((n - k)/s) + 1", r"o = \left\lfloor \frac{n - k}{s} \right\rfloor + 1", "o n k s")
 
 
 def _candidates(name: str, accepted: list[int], forward: Callable[[int], WorkedStep]) -> list[WorkedStep]:
@@ -152,7 +149,7 @@ def _inverse_kernel(rng: random.Random, level: Difficulty, pid: str) -> Problem:
     steps = [
         rule_note("the rule ('valid': p = 0)", _VALID),
         _solved(Quantity.KERNEL_SIZE, "solve for k (the window fits exactly)",
-                _rule("k = n - s(o - 1)", r"k = n - s\,(o - 1)", "k n s o"),
+                Rule.of("k = n - s(o - 1)", r"k = n - s\,(o - 1)", "k n s o"),
                 f"{n} - {s}*({o} - 1)", rf"{n} - {s} \cdot ({o} - 1)", largest, "(n - k)/s + 1 = o", "k",
                 {"n": n, "s": s, "o": o}),
     ]
@@ -178,7 +175,7 @@ def _inverse_stride(rng: random.Random, level: Difficulty, pid: str) -> Problem:
     lower = Fraction(n - k, o)
     steps = [
         rule_note("the rule ('valid': p = 0)", _VALID),
-        rule_note("the floor allows", _rule("o - 1 <= (n - k)/s < o, so (n - k)/o < s <= (n - k)/(o - 1)",
+        rule_note("the floor allows", Rule.of("o - 1 <= (n - k)/s < o, so (n - k)/o < s <= (n - k)/(o - 1)",
                                             r"o - 1 \le \frac{n - k}{s} < o \;\Rightarrow\; \frac{n - k}{o} < s \le \frac{n - k}{o - 1}",
                                             "o n k s"),
                   f"{n - k}/{o} {decimal(n - k, o)} < s ≤ {n - k}/{o - 1} {decimal(n - k, o - 1)}, so the whole "
@@ -225,8 +222,8 @@ def _inverse_zero_padding(rng: random.Random, level: Difficulty, pid: str) -> Pr
     accepted = [pp for pp in range(0, k + 1) if _conv_side(n + 2 * pp, k) == o]
     c, f = rng.choice((1, 3)), rng.choice(FILTERS)
     steps = [
-        rule_note("the rule (stride 1)", _rule("o = n + 2p - k + 1", "o = n + 2p - k + 1", "o n p k")),
-        _solved(Quantity.ZERO_PADDING, "solve for p", _rule("p = (o - n + k - 1)/2", r"p = \frac{o - n + k - 1}{2}", "p o n k"),
+        rule_note("the rule (stride 1)", Rule.of("o = n + 2p - k + 1", "o = n + 2p - k + 1", "o n p k")),
+        _solved(Quantity.ZERO_PADDING, "solve for p", Rule.of("p = (o - n + k - 1)/2", r"p = \frac{o - n + k - 1}{2}", "p o n k"),
                 f"({o} - {n} + {k} - 1)/2", rf"\frac{{{o} - {n} + {k} - 1}}{{2}}", p, "n + 2*p - k + 1 = o", "p",
                 {"n": n, "k": k, "o": o}),
     ]
@@ -247,8 +244,8 @@ def _inverse_dilation(rng: random.Random, level: Difficulty, pid: str) -> Proble
     accepted = [dd for dd in range(1, n) if _conv_side(n, k, 1, dd) == o]
     c, f = rng.choice((16, 32)), rng.choice(FILTERS)
     steps = [
-        rule_note("the rule (stride 1, 'valid')", _rule("o = n - d(k - 1)", r"o = n - d\,(k - 1)", "o n d k")),
-        _solved(Quantity.DILATION_RATE, "solve for d", _rule("d = (n - o)/(k - 1)", r"d = \frac{n - o}{k - 1}", "d n o k"),
+        rule_note("the rule (stride 1, 'valid')", Rule.of("o = n - d(k - 1)", r"o = n - d\,(k - 1)", "o n d k")),
+        _solved(Quantity.DILATION_RATE, "solve for d", Rule.of("d = (n - o)/(k - 1)", r"d = \frac{n - o}{k - 1}", "d n o k"),
                 f"({n} - {o})/({k} - 1)", rf"\frac{{{n} - {o}}}{{{k} - 1}}", d, "n - d*(k - 1) = o", "d",
                 {"n": n, "k": k, "o": o},
                 f"the dilated 3x3 kernel spans d(k - 1) + 1 = {d * (k - 1) + 1} pixels"),
@@ -271,10 +268,10 @@ def _inverse_filters(rng: random.Random, level: Difficulty, pid: str) -> Problem
     P = record.params
     steps = [
         rule_note("the rule (weights and a bias per filter)",
-                  _rule("P = (k_h*k_w*C_in + 1)*C_out", r"P = (k_h \cdot k_w \cdot C_{\mathrm{in}} + 1) \cdot C_{\mathrm{out}}",
+                  Rule.of("P = (k_h*k_w*C_in + 1)*C_out", r"P = (k_h \cdot k_w \cdot C_{\mathrm{in}} + 1) \cdot C_{\mathrm{out}}",
                         "P k_h k_w C_in C_out")),
         _solved(Quantity.FILTERS, "solve for the filters",
-                _rule("C_out = P/(k_h*k_w*C_in + 1)", r"C_{\mathrm{out}} = \frac{P}{k_h \cdot k_w \cdot C_{\mathrm{in}} + 1}",
+                Rule.of("C_out = P/(k_h*k_w*C_in + 1)", r"C_{\mathrm{out}} = \frac{P}{k_h \cdot k_w \cdot C_{\mathrm{in}} + 1}",
                       "C_out P k_h k_w C_in"),
                 f"{P}/({k}*{k}*{c} + 1)", rf"\frac{{{P}}}{{{k} \cdot {k} \cdot {c} + 1}}", f,
                 "(kh*kw*c + 1)*f = P", "f", {"kh": k, "kw": k, "c": c, "P": P},
