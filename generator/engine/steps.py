@@ -155,9 +155,9 @@ class Step:
         """``output height = width: o = floor((n + 2p - k)/s) + 1 = floor((28 + 2*0 - 3)/1) + 1
         = 26``; ``output channels = filters = 32``; ``parameters = 0 (pooling has nothing to
         learn)``."""
-        worked = self.value if self.substituted == str(self.value) else f"{self.substituted} = {self.value}"
         if self.formula_name != "given":
-            return f"{self.label}: {self.formula} = {worked}" + (f" ({self.remark})" if self.remark else "")
+            return worked_text(self.label, self.formula, self.substituted, self.value, self.remark)
+        worked = self.value if self.substituted == str(self.value) else f"{self.substituted} = {self.value}"
         if self.formula.startswith("("):
             return f"{self.label} = {worked} {self.formula}"
         return f"{self.label} = {self.formula} = {worked}"
@@ -177,6 +177,17 @@ class Step:
             "remark": self.remark,
             "text": self.text,
         }
+
+
+def worked_text(label: str, formula: str, substituted: str, value: int, remark: str = "") -> str:
+    """A computed step as plain text: what it computes, the rule, the numbers put in, the value,
+    then the words.
+
+    >>> worked_text("kernel size", "k = n - s(o - 1)", "28 - 1*(26 - 1)", 3, "one k fits")
+    'kernel size: k = n - s(o - 1) = 28 - 1*(26 - 1) = 3 (one k fits)'
+    """
+    worked = str(value) if substituted in ("", str(value)) else f"{substituted} = {value}"
+    return f"{label}: {formula} = {worked}" + (f" ({remark})" if remark else "")
 
 
 def _too_large(label: str, work: str, result: int) -> GeometryError:

@@ -15,7 +15,7 @@ from generator.engine import ModelSpec, analyze
 from generator.engine.formula import Rule
 from generator.engine.layers import shape_str
 from generator.engine.model import LayerRecord, Summary
-from generator.engine.steps import Quantity
+from generator.engine.steps import Quantity, worked_text
 from generator.key import Blank, Distractor, Problem, ProblemType, SolutionPart, WorkedStep
 from generator.key.parts import Wording
 from generator.problems.distractors import (
@@ -109,8 +109,7 @@ def rule_step(quantity: Quantity, label: str, rule: Rule, substituted: str, subs
     >>> s.text
     'kernel size: k = n - s(o - 1) = 28 - 1*(26 - 1) = 3'
     """
-    worked = str(value) if substituted in ("", str(value)) else f"{substituted} = {value}"
-    text = f"{label}: {rule.text} = {worked}" + (f" ({remark})" if remark else "")
+    text = worked_text(label, rule.text, substituted, value, remark)
     return WorkedStep(quantity, text, rule.text, substituted, value, option, label,
                       rule.latex, substituted_latex, remark, rule.symbols)
 
