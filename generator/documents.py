@@ -6,6 +6,7 @@ the Markdown, HTML, key and teacher's copy of a document.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from markupsafe import Markup
@@ -31,9 +32,9 @@ def solution_data(parts: tuple[SolutionPart, ...]) -> list[dict[str, Any]]:
          "value": s.value, "remark": s.remark} for s in part.steps]} for part in parts]
 
 
-def notation_data(problems: list[Problem] | tuple[Problem, ...]) -> list[dict[str, str]]:
-    """The notation box: every symbol the problems' worked solutions use, in notation order."""
-    names = (n for p in problems for part in p.solution for s in part.steps for n in s.symbols)
+def notation_data(parts: Iterable[SolutionPart]) -> list[dict[str, str]]:
+    """The notation box: every symbol the worked solutions' ``parts`` use, in notation order."""
+    names = (n for part in parts for s in part.steps for n in s.symbols)
     return [{"latex": sym.latex, "meaning": sym.meaning} for sym in used(names)]
 
 
@@ -65,7 +66,7 @@ def document_context(
             "problem_count": len(problems), "blank_count": sum(len(p.blanks) for p in problems),
             "total_points": number(sum(p.worth for p in problems)),
             "instructions": md_subset(instructions), "student": student, "verified": verified,
-            "notation": notation_data(problems),
+            "notation": notation_data(part for p in problems for part in p.solution),
         },
         "problems": items,
     }

@@ -33,7 +33,7 @@ import html
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
 
@@ -344,7 +344,7 @@ def _marked_solution(problem: Problem, blank: Blank | None) -> str:
     parts = problem.solution if blank is None else (SolutionPart("", blank.steps),)
     blanks = problem.blanks if blank is None else (blank,)
     return render(shipped_environment(), "solution.html.j2", {
-        "solution": solution_data(parts), "notation": notation_data([replace(problem, solution=parts)]),
+        "solution": solution_data(parts), "notation": notation_data(parts),
         "answers": [{"label": b.label, "shown": b.shown} for b in blanks], "mode": "mark",
     }).strip()
 
