@@ -79,8 +79,9 @@ def layer_cost_problem(spec: ModelSpec, level: Difficulty, pid: str) -> Problem:
                   distractors=_mac_mistakes(record)),
             blank("flops", "FLOPs (2 per multiply-add)", "int", flops.value, [macs, flops], layer=0, field="flops",
                   distractors=[(macs.value, "gave the multiply-adds: a multiply-add is 2 floating-point operations"),
-                               (2 * macs.value + 2 * record.trainable - 2 * _weights(record),
-                                "added the bias additions twice (our FLOPs leave biases out)")]),
+                               *([(2 * macs.value + math.prod(record.output_shape),
+                                   "added a bias addition per output value (these FLOPs leave biases out)")]
+                                 if getattr(layer, "use_bias", False) else [])]),
         ]
         lesson = (("A transposed convolution spreads each input value through all k_h·k_w·C_out weights of its channel, "
                    "once per input position, so MACs = H_in·W_in·k_h·k_w·C_in·C_out (output values near the border get "
