@@ -47,6 +47,18 @@ _TOPICS = {
 }
 
 
+def description(section: str, value: str) -> str:
+    """What one problem ``type``, ``find`` or ``topic`` asks, in words (the practice page's
+    topic list).
+
+    >>> description("find", "stride")
+    'find the stride s'
+    """
+    tables: dict[str, dict[str, str]] = {"type": {t.value: d for t, d in _TYPES.items()}, "find": _FINDS,
+                                         "topic": _TOPICS}
+    return tables[section][value]
+
+
 def catalog() -> list[tuple[str, str, str]]:
     """(section, value, what it is) for every value a config field accepts.
 
