@@ -19,6 +19,11 @@ install: $(VENV)/.installed
 worksheets: install
 	$(PY) -m generator worksheet --config configs/default.yaml --seed $(SEED) --out build/worksheets
 
+## The offline practice page (every problem type, checked as you go) into build/practice/.
+.PHONY: practice
+practice: install
+	$(PY) -m generator practice --seed $(SEED) --out build/practice
+
 ## An example exam for the sample roster into build/exam/.
 exam: install
 	$(PY) -m generator exam --roster configs/sample_roster.csv --config configs/exam.yaml --seed $(SEED) --out build/exam

@@ -90,7 +90,10 @@ def build_worksheets(
             "headers": ["Student", "Markdown", "Key", "Key (Markdown)", "Teacher", "Key (JSON)"],
             "summary": (f"{len(combined.problems)} problems in {len(sheets)} worksheets; "
                         + (f"every answer verified against Keras {verified}." if verified else "not verified against Keras (--no-verify).")),
-            "extra": [{"href": "key.json", "text": "key.json", "note": "every problem of every worksheet, machine readable"}],
+            "extra": [{"href": "key.json", "text": "key.json", "note": "every problem of every worksheet, machine readable"},
+                      # build/practice/ beside build/worksheets/ (make practice builds it)
+                      {"href": "../practice/index.html", "text": "practice page",
+                       "note": "every problem type, one at a time, checked as you go, with worked solutions (make practice)"}],
         }))
     progress.close()
     return out

@@ -4,12 +4,15 @@ test_helpers.py)."""
 from __future__ import annotations
 
 import contextlib
+import functools
+import http.server
 import io
 import math
 import os
 import random
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +102,27 @@ def try_build(type_name: str, args: dict[str, Any], shape: tuple[int, ...]) -> M
 def explain_mismatch(label: str, inputs: Any, expected: Any, actual: Any) -> str:
     """An assertion message that prints the inputs, the expected and the actual value."""
     return f"{label}\n  inputs:   {inputs!r}\n  expected: {expected!r}\n  actual:   {actual!r}"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:  # keep the test output clean
+        pass
+
+
+@contextlib.contextmanager
+def http_server(folder: Path) -> Iterator[int]:
+    """Serves ``folder`` over plain http on 127.0.0.1 and a free port; yields the port (the
+    browser tests of the worksheets' self-check and of the practice page)."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 def cli(*argv: str) -> tuple[int, str, str]:

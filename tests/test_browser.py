@@ -4,13 +4,9 @@ answers exactly as generator.answers does. Screenshots go to build/screenshots/ 
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import json
 import shutil
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,6 +14,7 @@ import pytest
 from conftest import REPO, need
 from generator.answers import normalize
 from generator.worksheet import build_worksheets
+from helpers import http_server
 
 pytestmark = pytest.mark.browser
 
@@ -60,26 +57,6 @@ def page(chromium, tmp_path_factory):
     pg.goto((out / "t-worksheet.html").as_uri())
     yield pg, key, out
     browser.close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep the test output clean
-        pass
-
-
-@contextmanager
-def _http_server(folder: Path):
-    """Serves ``folder`` over plain http on 127.0.0.1 and a free port; yields the port."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def _box(pg, qid):
@@ -154,7 +131,7 @@ def test_check_works_without_crypto_subtle(chromium, page):
     shape, params = table["blanks"][0], table["blanks"][1]
     # The name resolves to 127.0.0.1 inside this browser only; no proxy, so nothing leaves the machine.
     args = [*ARGS, "--no-proxy-server", "--host-resolver-rules=MAP worksheets.test 127.0.0.1"]
-    with _http_server(out) as port:
+    with http_server(out) as port:
         browser = chromium.launch(executable_path=CHROMIUM, args=args)
         try:
             pg = browser.new_page()
