@@ -9,12 +9,17 @@ meets the whole range of a topic by default and may keep to one level on the pag
 questions run out sooner (Flatten has 14 different ones) holds what there is.
 
 Each problem is stored as its question (the worksheets' HTML, answer boxes with salted digests
-checked by the worksheets' own JavaScript), its worked solution with the answers (the key's
-MathML) and its level. Practice is not graded, so the solution may be on the page; it is shown
-only after a first attempt. The problems of a topic are one JSON list, compressed with zlib and
-base64-encoded into the page; the browser decompresses a topic when it is first picked
-(``DecompressionStream``), which keeps the default bank (200 per topic) to about 2 MB instead of
-about 45 MB of HTML and MathML.
+checked by the worksheets' own JavaScript, numbered as its figures label them), its worked
+solution with the answers (the key's MathML), its figures as inline SVG (the student's and the
+key's, from :mod:`generator.figures`) and its level. Practice is not graded, so the solution may
+be on the page; it is shown only after a first attempt. A topic's problems are one JSON object
+(each distinct figure stored once), compressed with zlib and base64-encoded into the page; the
+browser unpacks a topic when it is first picked (``DecompressionStream``).
+
+Size: the figures are most of it. A sliding-window figure draws an input of up to 32x32 cell by
+cell (about 4 KB compressed each), so the default bank holds 40 problems per topic (about 4 MB;
+200 per topic make 11.6 MB). The questions and solutions alone of 200 per topic take
+2.7 MB, which the compression keeps from about 45 MB of HTML and MathML.
 
 Same seed and ``per_type`` -> byte-identical page (no timestamps; every draw is seeded from the
 seed, the topic and the draw's number).
@@ -35,6 +40,7 @@ import jinja2
 
 from generator.catalog import description
 from generator.documents import document_context, notation_data
+from generator.figures import blank_numbers, problem_figures
 from generator.key import Problem, ProblemType
 from generator.output import Progress, atomic_dir, derive_seed, write_text
 from generator.parallel import cores, ordered_map
@@ -43,11 +49,12 @@ from generator.problems.slot import FINDS, LAYER_CHOICES, TOPICS, Slot
 from generator.render import markdown_to_html, render, shipped_environment
 from generator.sampler import Difficulty
 
-DEFAULT_PER_TYPE = 200
-"""Problems per topic in the default bank."""
+DEFAULT_PER_TYPE = 40
+"""Problems per topic in the default bank: the most that keeps the page under 5 MB with its
+figures (see the module's docstring)."""
 
 MAX_PER_TYPE = 1000
-"""The most ``--per-type`` accepts (about 10 MB of page)."""
+"""The most ``--per-type`` accepts."""
 
 LEVELS = tuple(Difficulty)
 """The levels a topic's problems are drawn at, in turn."""
@@ -133,28 +140,51 @@ def salt_of(seed: int) -> str:
     return f"{derive_seed('practice-salt', seed):016x}"
 
 
-def problem_record(env: jinja2.Environment, problem: Problem, salt: str) -> dict[str, str]:
-    """One problem as the page stores it: its level, its question as HTML (heading, prompt, code
-    and answer boxes with salted digests, as a worksheet asks it) and its worked solution with
-    the answers (the key's MathML)."""
+def problem_record(env: jinja2.Environment, problem: Problem, salt: str) -> dict[str, Any]:
+    """One problem as the page stores it: its level; its question as HTML (heading, prompt, code
+    and answer boxes with salted digests, as a worksheet asks it, each box numbered as the
+    figures label it); its worked solution with the answers (the key's MathML); and its figures
+    as inline SVG, the student's (``figures``) and the key's (``key_figures``).
+
+    The figures are drawn for the problem under the id ``p``: one problem is on the page at a
+    time, and the same figure of two problems is then the same text, stored once (:func:`pack`)."""
     item = document_context(problem.title, "", problem.difficulty, None, salt, [problem], "")["problems"][0]
+    numbers = blank_numbers(problem)
+    for b in item["blanks"]:
+        if b["id"] in numbers:
+            b["number"] = numbers[b["id"]]
     question = markdown_to_html(render(env, "practice_question.md.j2", {"p": item}))
     solution = render(env, "solution.html.j2", {
         "solution": item["solution"], "notation": notation_data(problem.solution),
         "answers": [{"label": b["label"], "shown": b["shown"]} for b in item["blanks"]], "mode": "mathml",
     })
-    return {"level": problem.difficulty, "question": question.strip(), "solution": solution.strip()}
+    drawn = replace(problem, id="p")
+    return {
+        "level": problem.difficulty, "question": question.strip(), "solution": solution.strip(),
+        "figures": [f.svg for f in problem_figures(drawn, reveal=False)],
+        "key_figures": [f.svg for f in problem_figures(drawn, reveal=True)],
+    }
 
 
-def pack(records: Sequence[dict[str, str]]) -> str:
-    """A topic's records as the page holds them: compact JSON, zlib-compressed (deterministic),
-    base64-encoded; the page reads it back with ``DecompressionStream("deflate")``.
+def pack(records: Sequence[dict[str, Any]]) -> str:
+    """A topic's records as the page holds them: ``{"figures": [svg, ...], "problems": [...]}``,
+    each figure stored once and named by its index in a problem's ``figures`` and
+    ``key_figures``; compact JSON, zlib-compressed (deterministic), base64-encoded. The page
+    reads it back with ``DecompressionStream("deflate")``.
 
     >>> import base64, zlib
-    >>> json.loads(zlib.decompress(base64.b64decode(pack([{"level": "intro"}]))))
-    [{'level': 'intro'}]
+    >>> records = [{"level": "intro", "figures": ["<svg/>"], "key_figures": ["<svg/>"]}]
+    >>> json.loads(zlib.decompress(base64.b64decode(pack(records))))
+    {'figures': ['<svg/>'], 'problems': [{'figures': [0], 'key_figures': [0], 'level': 'intro'}]}
     """
-    data = json.dumps(list(records), ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    figures: dict[str, int] = {}
+
+    def stored(svgs: Sequence[str]) -> list[int]:
+        return [figures.setdefault(svg, len(figures)) for svg in svgs]
+
+    problems = [{**r, "figures": stored(r["figures"]), "key_figures": stored(r["key_figures"])} for r in records]
+    data = json.dumps({"figures": list(figures), "problems": problems}, ensure_ascii=False, separators=(",", ":"),
+                      sort_keys=True).encode()
     return base64.b64encode(zlib.compress(data, 9)).decode("ascii")
 
 

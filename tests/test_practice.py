@@ -15,7 +15,9 @@ import sys
 import time
 import zlib
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_browser import ARGS, CHROMIUM
@@ -23,6 +25,7 @@ from test_browser import ARGS, CHROMIUM
 from conftest import REPO, need
 from generator.answers import answer_hash
 from generator.cli import practice as practice_cli
+from generator.figures import blank_numbers, problem_figures
 from generator.key import Blank, Problem
 from generator.practice import (
     DEFAULT_PER_TYPE,
@@ -59,11 +62,12 @@ def _problems_of(topic_id: str, per_type: int) -> list[Problem]:
     return topic_problems(topics()[number], number, SEED, per_type)
 
 
-def _unpack(page: str, number: int) -> list[dict[str, str]]:
-    """The records of topic ``number`` as the page's script reads them."""
+def _unpack(page: str, number: int) -> tuple[list[str], list[dict[str, Any]]]:
+    """The figures and the problem records of topic ``number`` as the page's script reads them."""
     found = re.search(rf'<script type="application/octet-stream" id="bank-{number}">([A-Za-z0-9+/=]+)</script>', page)
     assert found, f"bank-{number} missing"
-    return json.loads(zlib.decompress(base64.b64decode(found.group(1))))
+    bank = json.loads(zlib.decompress(base64.b64decode(found.group(1))))
+    return bank["figures"], bank["problems"]
 
 
 def _problems(topic_id: str) -> list[Problem]:
@@ -80,21 +84,31 @@ def test_every_topic_is_on_the_page_with_the_problems_drawn_for_it(built):
     assert f'data-salt="{salt}"' in page and f'data-storage="{STORAGE_PREFIX}:{SEED}"' in page
     all_topics = topics()
     assert len({t.id for t in all_topics}) == len(all_topics) == 1 + 12 + 6 + 6 + 18
+    with_figures = 0
     for number, topic in enumerate(all_topics):
         assert f'<option value="{topic.id}" ' in page, topic.id
-        records = _unpack(page, number)
+        figures, records = _unpack(page, number)
         problems = topic_problems(topic, number, SEED, PER_TYPE)
         assert len(records) == len(problems) == PER_TYPE, topic.id
+        assert len(set(figures)) == len(figures)  # each stored once
         for record, problem in zip(records, problems, strict=True):
             assert record["level"] == problem.difficulty
+            for field, reveal in (("figures", False), ("key_figures", True)):
+                drawn = [f.svg for f in problem_figures(replace(problem, id="p"), reveal=reveal)]
+                assert [figures[i] for i in record[field]] == drawn, (topic.id, field)
+            numbers = blank_numbers(problem)
             assert f"<h2>{html.escape(problem.title, quote=False)}</h2>" in record["question"]
             for b in problem.blanks:
                 qid = f"{problem.id}.{b.id}"
                 digests = ",".join(answer_hash(salt, qid, a) for a in b.accepted)
                 assert f'data-q="{qid}" data-kind="{b.kind}" data-h="{digests}"' in record["question"], (topic.id, qid)
+                number = f'<span class="blank-no">[{numbers[b.id]}]</span><input ' if b.id in numbers else None
+                assert number is None or number in record["question"], (topic.id, qid)
                 assert html.escape(b.shown, quote=False) in record["solution"], (topic.id, b.shown)
             assert record["solution"].startswith("<p><strong>Worked solution</strong></p>")
             assert record["question"].count("<input ") == len(problem.blanks)
+            with_figures += bool(record["figures"])
+    assert with_figures > 35 * PER_TYPE  # every topic but the two computed by hand on a grid
 
 
 def test_levels_are_taken_in_turn():
@@ -130,7 +144,7 @@ def test_the_default_bank_stays_under_five_megabytes(tmp_path):
     size = (tmp_path / "p" / "index.html").stat().st_size
     print(f"practice page, {DEFAULT_PER_TYPE} per topic: {size:,} bytes, {sum(result.counts.values()):,} problems, {seconds:.1f} s")
     assert result.size == size < SIZE_LIMIT
-    assert sum(result.counts.values()) > 6000  # a few topics have fewer different questions than 200
+    assert sum(result.counts.values()) > 36 * DEFAULT_PER_TYPE  # a few topics have fewer different questions
     assert all(n == DEFAULT_PER_TYPE for t, n in result.counts.items() if t in ("summary_table", "concept:conv_map"))
     assert seconds < 120
 
@@ -248,6 +262,12 @@ def _exercise(pg, shots: str | None = None) -> None:
     pg.wait_for_function(f"document.getElementById('problem').getAttribute('data-topic') === '{TOPIC}'")
     problem = _shown(pg)
     assert pg.is_hidden("#show") and pg.is_hidden("#solution")
+    student = problem_figures(problem, reveal=False)
+    assert pg.locator("#problem .figures svg[role=img]").count() == len(student) > 0
+    titles = pg.eval_on_selector_all("#problem .figures svg title", "ts => ts.map(t => t.textContent)")
+    assert titles == [f.title for f in student]
+    assert pg.evaluate("""(() => { const f = document.querySelector('#problem .figures');
+        return f.compareDocumentPosition(document.querySelector('#problem .blank')) & Node.DOCUMENT_POSITION_FOLLOWING; })()""")
     assert _check(pg) == "Type an answer first."  # nothing typed: no attempt
     assert pg.is_hidden("#show")
     assert "0 right of 0 attempted" in pg.inner_text("#tally-topic")
@@ -266,6 +286,10 @@ def _exercise(pg, shots: str | None = None) -> None:
     pg.click("#show")
     solution = pg.inner_text("#solution")
     assert pg.is_visible("#solution") and pg.is_hidden("#show")
+    key = [f.title for f in problem_figures(problem, reveal=True)]
+    assert pg.eval_on_selector_all("#solution .figures svg title", "ts => ts.map(t => t.textContent)") == key
+    ids = pg.eval_on_selector_all("[id]", "es => es.map(e => e.id)")
+    assert len(ids) == len(set(ids))  # the student's and the key's figures side by side: no id twice
     assert solution.startswith("Worked solution")
     for b in problem.blanks:
         assert f"{b.label}: {b.shown}" in solution
