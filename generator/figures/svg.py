@@ -100,8 +100,9 @@ class Canvas:
     def line(self, x1: float, y1: float, x2: float, y2: float, parent: ET.Element | None = None, **style: Any) -> ET.Element:
         return self.add("line", parent, x1=x1, y1=y1, x2=x2, y2=y2, **style)
 
-    def text(self, x: float, y: float, text: str, size: float = 10, anchor: str = "middle", bold: bool = False,
-             parent: ET.Element | None = None, **style: Any) -> ET.Element:
+    def text(self, x: float, y: float, text: str, size: float | None = 10, anchor: str | None = "middle",
+             bold: bool = False, parent: ET.Element | None = None, **style: Any) -> ET.Element:
+        """A line of text; ``size`` and ``anchor`` None inherit the enclosing group's."""
         return self.add("text", parent, text, x=x, y=y, font_size=size, text_anchor=anchor,
                         **({"font-weight": "bold"} if bold else {}), **style)
 
