@@ -218,3 +218,64 @@ def test_user_text_never_reaches_a_figure_unescaped():
     for f in problem_figures(hostile, reveal=True):
         root = parse(f.svg)  # well-formed XML
         assert "<script>" not in f.svg and root.get("role") == "img"
+
+
+def test_moodle_questions_embed_the_student_figures_they_link():
+    import base64
+
+    from generator.exports.moodle import moodle_xml
+    from helpers import exam_key
+
+    key = exam_key(2)
+    root = ET.fromstring(moodle_xml(key))
+    embedded, categories = 0, 0
+    for question in root.iter("question"):
+        if question.get("type") == "category":  # each student: a category, then "multiple choice"
+            paper = key.papers[categories // 2]
+            expected = {f"{f.name}.svg": f.document for p in paper.problems for f in problem_figures(p, reveal=False)}
+            categories += 1
+            continue
+        text = question.find("questiontext")
+        assert text is not None
+        linked = set(re.findall(r'@@PLUGINFILE@@/([\w.-]+\.svg)', text.findtext("text") or ""))
+        files = {f.get("name"): base64.b64decode(f.text or "").decode() for f in text.findall("file")}
+        assert set(files) == linked
+        for name, document in files.items():
+            assert document == expected[name] and "-key" not in name
+            embedded += 1
+    assert embedded >= len(key.papers)
+
+
+@pytest.mark.browser
+def test_figures_render_in_a_browser(tmp_path):
+    """A worksheet page with figures in headless Chromium: every figure is drawn with a size,
+    and a screenshot is kept (build/screenshots/figures-*.png) to look at."""
+    import shutil
+    from pathlib import Path
+
+    from conftest import REPO, need
+    from generator.worksheet import build_worksheets
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    need(Path(chromium).exists(), "Debian's chromium package (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    config = tmp_path / "ws.yaml"
+    config.write_text(
+        "title: Figures\nworksheets:\n  - name: f\n    title: Figures\n    difficulty: standard\n    problems:\n"
+        "      - {type: summary_table, count: 1}\n      - {type: layer_shape, count: 1, layers: [Conv2D]}\n"
+        "      - {type: inverse, count: 1, find: stride}\n", encoding="utf-8")
+    out = build_worksheets(config, 3, tmp_path / "out", verify=False)
+    shots = REPO / "build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 900, "height": 1200})
+        for name in ("f-worksheet.html", "f-key.html"):
+            page.goto((out / name).as_uri())
+            sizes = page.eval_on_selector_all(
+                "figure.figure svg[role=img]",
+                "els => els.map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height,"
+                " e.getAttribute('aria-labelledby').split(' ').every(id => document.getElementById(id))])")
+            assert len(sizes) >= 4 and all(w > 100 and h > 60 and named for w, h, named in sizes), sizes
+            page.screenshot(path=str(shots / f"figures-{name.removesuffix('.html')}.png"), full_page=True)
+        browser.close()
