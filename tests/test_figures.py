@@ -279,3 +279,21 @@ def test_figures_render_in_a_browser(tmp_path):
             assert len(sizes) >= 4 and all(w > 100 and h > 60 and named for w, h, named in sizes), sizes
             page.screenshot(path=str(shots / f"figures-{name.removesuffix('.html')}.png"), full_page=True)
         browser.close()
+
+
+@pytest.mark.parametrize(("spec", "fmt", "image"), [("seed_mnist.yaml", "svg", "seed-mnist-strip.svg"),
+                                                    ("window.yaml", "window", "conv-window.svg")])
+def test_the_readmes_figures_are_what_make_docs_images_writes(spec, fmt, image):
+    from conftest import REPO
+    from generator.explain import explain
+
+    assert explain(REPO / "examples" / spec, fmt) == (REPO / "docs" / "images" / image).read_text(encoding="utf-8")
+
+
+def test_explain_window_needs_a_one_window_spec():
+    from helpers import cli, one_line_error
+
+    from conftest import REPO
+
+    code, out, err = cli("explain", str(REPO / "examples" / "seed_mnist.yaml"), "--format", "window")
+    assert "must be one Conv2D" in one_line_error(code, err) and out == ""

@@ -191,7 +191,18 @@ def strip(problem: Problem, ident: str, reveal: bool, numbers: dict[str, int], h
     from generator.engine import analyze
 
     summary = analyze(problem.model)
-    items = nodes(problem, summary, numbers, hidden)
+    return draw(nodes(problem, summary, numbers, hidden), ident, reveal)
+
+
+def model_strip(summary: Summary, ident: str) -> Canvas:
+    """The strip of a whole model with every shape and count (``explain --format svg``)."""
+    items = [Node(None, -1, "input", summary.spec.input_shape, 0, True, "", "", "")]
+    items += [Node(r.layer, r.index, r.name, r.output_shape, r.params, True, "", "", "") for r in summary.records]
+    return draw(items, ident, reveal=True)
+
+
+def draw(items: list[Node], ident: str, reveal: bool) -> Canvas:
+    """Lays the boxes out in rows and draws them."""
     # Lay out: each box in a slot as wide as its box or its widest label line.
     slots = []
     for n in items:
@@ -199,15 +210,9 @@ def strip(problem: Problem, ident: str, reveal: bool, numbers: dict[str, int], h
         lines = n.lines(reveal)
         label = max(text_width(t, FONT, bold) for t, bold in lines)
         slots.append((n, thick, height, depth, lines, max(thick + depth + 6, label + 4)))
-    rows: list[list[tuple[Node, float, float, float, list[tuple[str, bool]], float]]] = [[]]
-    used = 10.0
-    for slot in slots:
-        width = slot[5]
-        if rows[-1] and used + width > MAX_WIDTH - 10:
-            rows.append([])
-            used = 10.0
-        rows[-1].append(slot)
-        used += width + GAP
+    rows = _rows(slots, len(slots))
+    if len(rows) > 1:  # as many rows, filled evenly (5 and 4 boxes, not 7 and 2)
+        rows = _rows(slots, -(-len(slots) // len(rows)))
     box_area = max(s[2] + s[3] * 0.6 for s in slots) + 8
     label_area = max(len(s[4]) for s in slots) * LINE + 6
     row_height = box_area + label_area + 10
@@ -244,6 +249,23 @@ def strip(problem: Problem, ident: str, reveal: bool, numbers: dict[str, int], h
                 y += LINE
             x += slot_width + GAP
     return canvas
+
+
+Slot = tuple[Node, float, float, float, list[tuple[str, bool]], float]
+
+
+def _rows(slots: list[Slot], most: int) -> list[list[Slot]]:
+    """The slots in rows no wider than the strip, at most ``most`` to a row."""
+    rows: list[list[Slot]] = [[]]
+    used = 10.0
+    for slot in slots:
+        width = slot[5]
+        if rows[-1] and (used + width > MAX_WIDTH - 10 or len(rows[-1]) == most):
+            rows.append([])
+            used = 10.0
+        rows[-1].append(slot)
+        used += width + GAP
+    return rows
 
 
 def _cuboid(canvas: Canvas, group: ET.Element, left: float, mid: float, thick: float, height: float, depth: float,
