@@ -13,6 +13,7 @@ from generator.errors import UserError, VerificationError, brief
 from generator.figures import model_figure, window_figure
 from generator.spec import load_spec
 
+
 def to_svg(summary: Summary) -> str:
     """The model's architecture strip as a standalone SVG file."""
     return model_figure(summary).document

@@ -291,9 +291,8 @@ def test_the_readmes_figures_are_what_make_docs_images_writes(spec, fmt, image):
 
 
 def test_explain_window_needs_a_one_window_spec():
-    from helpers import cli, one_line_error
-
     from conftest import REPO
+    from helpers import cli, one_line_error
 
     code, out, err = cli("explain", str(REPO / "examples" / "seed_mnist.yaml"), "--format", "window")
     assert "must be one Conv2D" in one_line_error(code, err) and out == ""
