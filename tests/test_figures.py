@@ -296,3 +296,31 @@ def test_explain_window_needs_a_one_window_spec():
 
     code, out, err = cli("explain", str(REPO / "examples" / "seed_mnist.yaml"), "--format", "window")
     assert "must be one Conv2D" in one_line_error(code, err) and out == ""
+
+
+def test_the_svg_writer_writes_what_elementtree_writes():
+    from generator.figures.svg import Canvas
+
+    canvas = Canvas("t", 10, 10, 'A "title" <&>', "line\nbreak\ttab & <b>")
+    canvas.text(1, 2, "x < y & z", parent=canvas.group(class_="a\"b"))
+    canvas.rect(0, 0, 1, 1, stroke_dasharray="2 2")
+    assert canvas.inline() == ET.tostring(canvas.root, encoding="unicode", short_empty_elements=True)
+
+
+def test_an_exam_bundle_keeps_every_students_figure_ids_apart(tmp_path):
+    from conftest import REPO
+    from generator.exam import build_exam
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\na,Ann\nb,Bo\nc,Cy\n", encoding="utf-8")
+    out = build_exam(roster, 4, tmp_path / "exam", REPO / "configs" / "exam.yaml", verify=False)
+    for bundle in ("all-exams.html", "all-keys.html"):
+        html = (out / bundle).read_text(encoding="utf-8")
+        ids = re.findall(r' id="([^"]+)"', html)
+        assert html.count("<svg ") >= 3 * 5 and len(ids) == len(set(ids))
+        for labelled in re.findall(r'aria-labelledby="([^"]+)"', html):
+            assert all(i in ids for i in labelled.split())
+    for student in sorted((out / "students").iterdir()):
+        markdown = (student / "exam.md").read_text(encoding="utf-8") + (student / "key.md").read_text(encoding="utf-8")
+        linked = set(re.findall(r"\]\((figures/[\w.-]+\.svg) ", markdown))
+        assert linked == {f"figures/{p.name}" for p in (student / "figures").iterdir()}

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from generator.engine.model import ModelSpec, Summary
 from generator.figures.strip import SHAPE_FIELDS, model_strip, strip
-from generator.figures.svg import Canvas
+from generator.figures.svg import Canvas, standalone
 from generator.figures.window import Shown, scene, window
 from generator.key import Problem, ProblemType
 
@@ -69,7 +69,8 @@ class Figure:
         """The figure drawn on ``canvas``."""
         title = canvas.root.findtext("title") or ""
         desc = canvas.root.findtext("desc") or ""
-        return cls(name, kind, title, desc, canvas.inline(), canvas.document())
+        svg = canvas.inline()
+        return cls(name, kind, title, desc, svg, standalone(svg))
 
 
 def _topic(problem: Problem) -> str:
