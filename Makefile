@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 SEED   ?= 2026
 MNIST  := build/data/mnist.npz
 
-.PHONY: install worksheets exam test test-quick lab lab-fast mnist bench lint clean
+.PHONY: install worksheets exam test test-quick lab lab-fast mnist bench lint clean docs-images
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ test: mnist
 ## Quick loop: skip the tests that import TensorFlow or start a browser.
 test-quick: install
 	$(PY) -m pytest -m "not keras and not browser and not lab"
+
+## The README's figures (docs/images/), generated from example specs: never drawn by hand.
+docs-images: install
+	$(PY) -m generator explain examples/seed_mnist.yaml --format svg > docs/images/seed-mnist-strip.svg
+	$(PY) -m generator explain examples/window.yaml --format window > docs/images/conv-window.svg
 
 bench: install
 	$(PY) -m generator bench

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from generator.answers import answer_hash
 from generator.engine.notation import used
+from generator.figures import Figure, blank_numbers, problem_figures
 from generator.key import Paper, Problem, SolutionPart, number
 from generator.render import markdown_to_html, md_subset, render
 
@@ -38,19 +39,34 @@ def notation_data(parts: Iterable[SolutionPart]) -> list[dict[str, str]]:
     return [{"latex": sym.latex, "meaning": sym.meaning} for sym in used(names)]
 
 
+FIGURES = "figures"
+"""The folder beside a document's Markdown that holds its figures as ``.svg`` files."""
+
+
+def figure_data(figures: tuple[Figure, ...]) -> list[dict[str, str]]:
+    """Figures as templates read them: the name (the HTML slot), the ``.svg`` file the Markdown
+    links, and the accessible title and description."""
+    return [{"name": f.name, "href": f"{FIGURES}/{f.name}.svg", "title": f.title, "desc": f.desc} for f in figures]
+
+
 def document_context(
     title: str, subtitle: str, level: str, seed: int | None, salt: str, problems: list[Problem] | tuple[Problem, ...],
-    instructions: str, student: dict[str, str] | None = None, verified: str = "",
+    instructions: str, student: dict[str, str] | None = None, verified: str = "", scope: str = "",
 ) -> dict[str, Any]:
-    """The plain data every worksheet/key template reads (one context builder)."""
+    """The plain data every worksheet/key template reads (one context builder). ``scope`` keeps
+    the ids inside the figures apart when several papers share a page (an exam's bundle)."""
     items = []
+    figures: dict[str, Figure] = {}
     for p in problems:
+        numbers = blank_numbers(p)
+        sheet, key = problem_figures(p, reveal=False, scope=scope), problem_figures(p, reveal=True, scope=scope)
+        figures.update((f.name, f) for f in (*sheet, *key))
         blanks = []
         for b in p.blanks:
             qid = f"{p.id}.{b.id}"
             blanks.append({
                 "id": b.id, "qid": qid, "label": b.label, "kind": b.kind, "shown": b.shown,
-                "hint": HINTS[b.kind],
+                "hint": HINTS[b.kind], "number": numbers.get(b.id),
                 "hashes": [answer_hash(salt, qid, a) for a in b.accepted],
             })
         items.append({
@@ -59,6 +75,7 @@ def document_context(
             "grid": [list(row) for row in p.grid],
             "rest": [b for b in blanks if not any(b["id"] in row for row in p.grid)],
             "solution": solution_data(p.solution), "points": number(p.worth),
+            "figures": figure_data(sheet), "key_figures": figure_data(key),
         })
     return {
         "doc": {
@@ -69,10 +86,23 @@ def document_context(
             "notation": notation_data(part for p in problems for part in p.solution),
         },
         "problems": items,
+        "figures": figures,
     }
 
 
 _SOLUTION_SLOT = re.compile(r'<div class="solution" data-problem="(\d+)"></div>')
+_FIGURE_SLOT = re.compile(r'<div class="figure" data-figure="([\w.-]+)"></div>')
+
+
+def fill_figures(html: str, figures: dict[str, Figure]) -> str:
+    """Puts each figure's SVG into the slot the template left for it (after Markdown, which
+    never reads the drawings)."""
+
+    def figure(m: re.Match[str]) -> str:
+        found = figures.get(m.group(1))
+        return m.group(0) if found is None else f'<figure class="figure">{found.svg}</figure>'
+
+    return _FIGURE_SLOT.sub(figure, html)
 
 
 def key_html(env: Any, context: dict[str, Any]) -> str:
@@ -90,7 +120,7 @@ def key_html(env: Any, context: dict[str, Any]) -> str:
         return render(env, "solution.html.j2", {"solution": problems[index]["solution"], "notation": [], "answers": [],
                                                  "mode": "mathml"})
 
-    return _SOLUTION_SLOT.sub(solution, body)
+    return fill_figures(_SOLUTION_SLOT.sub(solution, body), context["figures"])
 
 
 def render_documents(
@@ -100,10 +130,12 @@ def render_documents(
     ``key.md`` / ``.html`` and, for worksheets, ``teacher.html`` (worksheet, a page break, the
     key). With ``selfcheck`` the HTML has answer boxes with a Check button; without it (exams) it
     has lines to write on and no digests at all. ``worksheet.body`` and ``key.body`` are the
-    HTML fragments, for bundles."""
+    HTML fragments, for bundles; ``figures/NAME.svg`` the figures the Markdown links."""
     sheet_md = render(env, "worksheet.md.j2", {**context, "mode": "md"})
     key_md = render(env, "key.md.j2", {**context, "mode": "md"})
-    sheet_body = markdown_to_html(render(env, "worksheet.md.j2", {**context, "mode": "html" if selfcheck else "exam"}))
+    sheet_body = fill_figures(
+        markdown_to_html(render(env, "worksheet.md.j2", {**context, "mode": "html" if selfcheck else "exam"})),
+        context["figures"])
     key_body = key_html(env, context)
 
     def page(title: str, body: str, with_selfcheck: bool) -> str:
@@ -117,9 +149,11 @@ def render_documents(
         "key.html": page(f"Answer key: {page_title}", key_body, False),
         "worksheet.body": sheet_body,
         "key.body": key_body,
+        **{f"{FIGURES}/{name}.svg": figure.document for name, figure in context["figures"].items()},
     }
-    if selfcheck:
-        paper = markdown_to_html(sheet_md)
+    if selfcheck:  # the paper as printed: lines to write on, figures inline
+        paper = fill_figures(markdown_to_html(render(env, "worksheet.md.j2", {**context, "mode": "exam"})),
+                             context["figures"])
         docs["teacher.html"] = page(
             f"Teacher's copy: {page_title}", paper + '\n<div class="key-start"></div>\n' + key_body, False
         )

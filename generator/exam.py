@@ -21,7 +21,7 @@ from typing import Any
 from markupsafe import Markup
 
 from generator.configs import ExamConfig, load_exam_config
-from generator.documents import document_context, render_documents, student_fields
+from generator.documents import FIGURES, document_context, render_documents, student_fields
 from generator.errors import UserError, brief
 from generator.key import Key, KeyKind, Paper, Problem
 from generator.output import Progress, atomic_dir, derive_seed, write_text
@@ -177,17 +177,18 @@ def _environment(templates: Path | None) -> Any:
 
 def paper_documents(setting: PaperSetting, paper: Paper) -> dict[str, str]:
     """One student's files by name (``exam.md``, ``exam.html``, ``key.md``, ``key.html``,
-    ``key.json``) and the HTML fragments for the printable bundles (``exam.body``,
-    ``key.body``). A module-level function, so worker processes can run it."""
+    ``key.json``, ``figures/*.svg``) and the HTML fragments for the printable bundles
+    (``exam.body``, ``key.body``). A module-level function, so worker processes can run it."""
     config = setting.config
     context = document_context(
         config.title, "", config.difficulty.value, setting.seed, "", paper.problems, config.instructions,
-        student=student_fields(paper), verified=setting.verified,
+        student=student_fields(paper), verified=setting.verified, scope=paper.variant,
     )
     docs = render_documents(_environment(setting.templates), context, "", f"{config.title} — {paper.variant}",
                             selfcheck=False)
     key = Key(KeyKind.STUDENT, config.title, (paper,), setting.seed, verified_with=setting.verified)
     return {
+        **{name: text for name, text in docs.items() if name.startswith(f"{FIGURES}/")},
         "exam.md": docs["worksheet.md"], "exam.html": docs["worksheet.html"],
         "key.md": docs["key.md"], "key.html": docs["key.html"], "key.json": key.to_json(),
         "exam.body": docs["worksheet.body"], "key.body": docs["key.body"],
@@ -221,8 +222,9 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
         lms = write_exports(master, tmp / "lms")  # while the workers render
         bundle, key_bundle = [], []
         for paper, docs in zip(master.papers, documents, strict=True):
-            for name in ("exam.md", "exam.html", "key.md", "key.html", "key.json"):
-                write_text(tmp / paper.folder / name, docs[name])
+            for name, text in docs.items():
+                if not name.endswith(".body"):
+                    write_text(tmp / paper.folder / name, text)
             bundle.append(docs["exam.body"])
             key_bundle.append(docs["key.body"])
         write_text(tmp / "key.json", master.to_json())

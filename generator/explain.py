@@ -7,12 +7,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.engine import analyze
+from generator.engine import Summary, analyze
 from generator.engine.formatting import to_json, to_latex, to_markdown, to_text
 from generator.errors import UserError, VerificationError, brief
+from generator.figures import model_figure, window_figure
 from generator.spec import load_spec
 
-FORMATTERS = {"text": to_text, "md": to_markdown, "json": to_json, "latex": to_latex}
+
+def to_svg(summary: Summary) -> str:
+    """The model's architecture strip as a standalone SVG file."""
+    return model_figure(summary).document
+
+
+def to_window(summary: Summary) -> str:
+    """The sliding-window figure of a one-layer convolution or pooling spec (perhaps after a
+    ZeroPadding2D), as a standalone SVG file."""
+    figure = window_figure(summary.spec)
+    if figure is None:
+        raise UserError("explain --format window: the spec must be one Conv2D, DepthwiseConv2D, SeparableConv2D or "
+                        f"pooling layer, perhaps after a ZeroPadding2D. Received: {len(summary.records)} layers "
+                        f"({', '.join(r.type_name for r in summary.records[:4])}{', ...' if len(summary.records) > 4 else ''})")
+    return figure.document
+
+
+FORMATTERS = {"text": to_text, "md": to_markdown, "json": to_json, "latex": to_latex, "svg": to_svg,
+              "window": to_window}
 """The output formats of :func:`explain`, by name."""
 
 
@@ -21,7 +40,8 @@ def explain(path: str | Path, fmt: str = "text") -> str:
 
     Args:
         path: An architecture spec: ``.yaml``/``.yml``/``.json``, or Keras Sequential ``.py``.
-        fmt: One of :data:`FORMATTERS`: ``text``, ``md``, ``json`` or ``latex``.
+        fmt: One of :data:`FORMATTERS`: ``text``, ``md``, ``json``, ``latex``, ``svg`` (the
+            architecture strip) or ``window`` (the sliding-window figure of a one-layer spec).
 
     Returns:
         The formatted document, ending with a newline.

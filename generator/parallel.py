@@ -21,6 +21,9 @@ R = TypeVar("R")
 PARALLEL_FROM = 48
 """The fewest items worth starting worker processes for."""
 
+CHUNK = 8
+"""The most items sent to a worker at a time."""
+
 
 def cores() -> int:
     """The CPU cores this process may run on."""
@@ -57,8 +60,17 @@ def ordered_map(
         return
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
     try:
-        yield pool.map(function, todo, chunksize=max(1, len(todo) // (count * 8)))
+        yield pool.map(function, todo, chunksize=max(1, min(CHUNK, len(todo) // (count * 8))))
     except BaseException:
-        pool.shutdown(cancel_futures=True)  # an error or Ctrl-C: no waiting for the rest
+        # An error, Ctrl-C or SIGTERM: no waiting for the rest. The workers only compute (this
+        # process writes every file), so they are stopped, not waited for: chunks already
+        # queued to them cannot be cancelled, and waiting for them let a second signal land
+        # inside the pool's shutdown, which then hung at exit.
+        processes = list((pool._processes or {}).values())  # no public handle before Python 3.14
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(10)
         raise
     pool.shutdown()

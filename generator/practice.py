@@ -40,7 +40,6 @@ import jinja2
 
 from generator.catalog import description
 from generator.documents import document_context, notation_data
-from generator.figures import blank_numbers, problem_figures
 from generator.key import Problem, ProblemType
 from generator.output import Progress, atomic_dir, derive_seed, write_text
 from generator.parallel import cores, ordered_map
@@ -141,48 +140,46 @@ def salt_of(seed: int) -> str:
 
 
 def problem_record(env: jinja2.Environment, problem: Problem, salt: str) -> dict[str, Any]:
-    """One problem as the page stores it: its level; its question as HTML (heading, prompt, code
-    and answer boxes with salted digests, as a worksheet asks it, each box numbered as the
-    figures label it); its worked solution with the answers (the key's MathML); and its figures
-    as inline SVG, the student's (``figures``) and the key's (``key_figures``).
+    """One problem as the page stores it: its level; its question as HTML (heading, prompt, code,
+    a slot for each figure and the answer boxes with salted digests, numbered where a figure
+    names them: as a worksheet asks it); its worked solution with the answers (the key's
+    MathML); and its figures as inline SVG, the student's by slot name (``figures``) and the
+    key's in order (``key_figures``).
 
-    The figures are drawn for the problem under the id ``p``: one problem is on the page at a
-    time, and the same figure of two problems is then the same text, stored once (:func:`pack`)."""
-    item = document_context(problem.title, "", problem.difficulty, None, salt, [problem], "")["problems"][0]
-    numbers = blank_numbers(problem)
-    for b in item["blanks"]:
-        if b["id"] in numbers:
-            b["number"] = numbers[b["id"]]
+    The problem is drawn under the id ``p``: one problem is on the page at a time, and the same
+    figure of two problems is then the same text, stored once (:func:`pack`)."""
+    context = document_context(problem.title, "", problem.difficulty, None, salt, [replace(problem, id="p")], "")
+    item, figures = context["problems"][0], context["figures"]
     question = markdown_to_html(render(env, "practice_question.md.j2", {"p": item}))
     solution = render(env, "solution.html.j2", {
         "solution": item["solution"], "notation": notation_data(problem.solution),
         "answers": [{"label": b["label"], "shown": b["shown"]} for b in item["blanks"]], "mode": "mathml",
     })
-    drawn = replace(problem, id="p")
     return {
         "level": problem.difficulty, "question": question.strip(), "solution": solution.strip(),
-        "figures": [f.svg for f in problem_figures(drawn, reveal=False)],
-        "key_figures": [f.svg for f in problem_figures(drawn, reveal=True)],
+        "figures": {f["name"]: figures[f["name"]].svg for f in item["figures"]},
+        "key_figures": [figures[f["name"]].svg for f in item["key_figures"]],
     }
 
 
 def pack(records: Sequence[dict[str, Any]]) -> str:
     """A topic's records as the page holds them: ``{"figures": [svg, ...], "problems": [...]}``,
-    each figure stored once and named by its index in a problem's ``figures`` and
-    ``key_figures``; compact JSON, zlib-compressed (deterministic), base64-encoded. The page
-    reads it back with ``DecompressionStream("deflate")``.
+    each figure stored once and named by its index in a problem's ``figures`` (slot name ->
+    index) and ``key_figures``; compact JSON, zlib-compressed (deterministic), base64-encoded.
+    The page reads it back with ``DecompressionStream("deflate")``.
 
     >>> import base64, zlib
-    >>> records = [{"level": "intro", "figures": ["<svg/>"], "key_figures": ["<svg/>"]}]
+    >>> records = [{"level": "intro", "figures": {"p-strip": "<svg/>"}, "key_figures": ["<svg/>"]}]
     >>> json.loads(zlib.decompress(base64.b64decode(pack(records))))
-    {'figures': ['<svg/>'], 'problems': [{'figures': [0], 'key_figures': [0], 'level': 'intro'}]}
+    {'figures': ['<svg/>'], 'problems': [{'figures': {'p-strip': 0}, 'key_figures': [0], 'level': 'intro'}]}
     """
     figures: dict[str, int] = {}
 
-    def stored(svgs: Sequence[str]) -> list[int]:
-        return [figures.setdefault(svg, len(figures)) for svg in svgs]
+    def stored(svg: str) -> int:
+        return figures.setdefault(svg, len(figures))
 
-    problems = [{**r, "figures": stored(r["figures"]), "key_figures": stored(r["key_figures"])} for r in records]
+    problems = [{**r, "figures": {name: stored(svg) for name, svg in r["figures"].items()},
+                 "key_figures": [stored(svg) for svg in r["key_figures"]]} for r in records]
     data = json.dumps({"figures": list(figures), "problems": problems}, ensure_ascii=False, separators=(",", ":"),
                       sort_keys=True).encode()
     return base64.b64encode(zlib.compress(data, 9)).decode("ascii")

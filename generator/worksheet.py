@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from generator.configs import Config, WorksheetConfig, load_config
-from generator.documents import document_context, render_documents
+from generator.documents import FIGURES, document_context, render_documents
 from generator.errors import UserError
 from generator.key import Key, KeyKind, Paper, Problem
 from generator.output import Progress, atomic_dir, derive_seed, write_text
@@ -70,6 +70,9 @@ def build_worksheets(
             docs = render_documents(env, context, salt, sheet.title)
             for suffix in ("worksheet.md", "worksheet.html", "key.md", "key.html", "teacher.html"):
                 write_text(tmp / f"{sheet.name}-{suffix}", docs[suffix])
+            for name, text in docs.items():  # problem ids are unique in the set: one figures/ folder
+                if name.startswith(f"{FIGURES}/"):
+                    write_text(tmp / name, text)
             write_text(tmp / f"{sheet.name}-key.json", replace(key, verified_with=verified).to_json())
             rows.append({
                 "title": sheet.title,

@@ -146,11 +146,21 @@ def qti_assessments(data: bytes) -> dict[str, ET.Element]:
         assert names == sorted(names)
         manifest = ET.fromstring(archive.read("imsmanifest.xml"))
         resources = manifest.findall(f"{_CP}resources/{_CP}resource")
-        hrefs = [r.get("href") for r in resources]
-        assert all(r.get("type") == "imsqti_xmlv1p2" for r in resources)
-        assert [r.find(f"{_CP}file").get("href") for r in resources] == hrefs
-        assert sorted(hrefs) == sorted(n for n in names if n != "imsmanifest.xml")
-        return {href: ET.fromstring(archive.read(href)) for href in hrefs}
+        everything = [r.get("href") for r in resources]
+        assert {r.get("type") for r in resources} <= {"imsqti_xmlv1p2", "webcontent"}
+        assert [r.find(f"{_CP}file").get("href") for r in resources] == everything
+        assert sorted(everything) == sorted(n for n in names if n != "imsmanifest.xml")
+        hrefs = [r.get("href") for r in resources if r.get("type") == "imsqti_xmlv1p2"]
+        web = {r.get("href") for r in resources if r.get("type") == "webcontent"}
+        assessments = {href: ET.fromstring(archive.read(href)) for href in hrefs}
+        # Every file a question links is in the package (Canvas: $IMS-CC-FILEBASE$ is web_resources/),
+        # and every file in it is linked.
+        linked = {f"web_resources/{m}" for href in hrefs
+                  for m in re.findall(r'\$IMS-CC-FILEBASE\$/([^"&]+)', archive.read(href).decode())}
+        assert linked == web and all(n.startswith("web_resources/") and n.endswith(".svg") for n in web)
+        for name in web:
+            assert ET.fromstring(archive.read(name)).get("role") == "img"
+        return assessments
 
 
 def choice_qids(key: Key, paper: Paper) -> list[str]:

@@ -107,6 +107,8 @@ def _as_elementtree_writes(data: bytes) -> bytes:
 def test_qti_files_are_laid_out_as_elementtree_writes_them(qti: bytes) -> None:
     with zipfile.ZipFile(io.BytesIO(qti)) as archive:
         for name in archive.namelist():
+            if name.startswith("web_resources/"):  # the figures: SVG, checked by lms_readers
+                continue
             data = archive.read(name)
             assert ET.fromstring(data).tag.startswith("{" + (CP_NS if name == "imsmanifest.xml" else QTI_NS) + "}")
             assert _as_elementtree_writes(data) == data, name

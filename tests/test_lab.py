@@ -651,7 +651,11 @@ def test_handout_is_the_seed_model_keyed_by_the_engine(tmp_path):
     from generator.lab.handout import write_handout
 
     files = write_handout(model.SPEC, tmp_path)
-    assert sorted(p.name for p in files) == sorted(run.HANDOUT)
+    assert sorted(p.name for p in files if p.parent == tmp_path) == sorted(run.HANDOUT)
+    figures = {f"{run.FIGURES}/{p.name}" for p in files if p.parent.name == run.FIGURES}
+    linked = "".join((tmp_path / name).read_text() for name in ("handout.md", "handout-key.md"))
+    assert "figures/h1-strip.svg" in figures and "figures/h1-strip-key.svg" in figures
+    assert all(f"]({name} " in linked for name in figures)
     key = json.loads((tmp_path / "handout-key.json").read_text())
     table = key["problems"][0]
     assert table["type"] == "summary_table"

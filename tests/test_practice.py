@@ -93,17 +93,21 @@ def test_every_topic_is_on_the_page_with_the_problems_drawn_for_it(built):
         assert len(set(figures)) == len(figures)  # each stored once
         for record, problem in zip(records, problems, strict=True):
             assert record["level"] == problem.difficulty
-            for field, reveal in (("figures", False), ("key_figures", True)):
-                drawn = [f.svg for f in problem_figures(replace(problem, id="p"), reveal=reveal)]
-                assert [figures[i] for i in record[field]] == drawn, (topic.id, field)
+            drawn = replace(problem, id="p")  # as the page draws it: one problem on the page at a time
+            sheet = {f.name: f.svg for f in problem_figures(drawn, reveal=False)}
+            assert {name: figures[i] for name, i in record["figures"].items()} == sheet, topic.id
+            assert all(f'<div class="figure" data-figure="{name}"></div>' in record["question"] for name in sheet)
+            key = [f.svg for f in problem_figures(drawn, reveal=True)]
+            assert [figures[i] for i in record["key_figures"]] == key, topic.id
             numbers = blank_numbers(problem)
             assert f"<h2>{html.escape(problem.title, quote=False)}</h2>" in record["question"]
             for b in problem.blanks:
-                qid = f"{problem.id}.{b.id}"
+                qid = f"p.{b.id}"
                 digests = ",".join(answer_hash(salt, qid, a) for a in b.accepted)
                 assert f'data-q="{qid}" data-kind="{b.kind}" data-h="{digests}"' in record["question"], (topic.id, qid)
-                number = f'<span class="blank-no">[{numbers[b.id]}]</span><input ' if b.id in numbers else None
-                assert number is None or number in record["question"], (topic.id, qid)
+                box = f'<span class="blank"><input type="text" autocomplete="off" spellcheck="false" data-q="{qid}"'
+                number = f'<span class="bn">[{numbers[b.id]}]</span> ' if b.id in numbers else ""
+                assert number + box in record["question"], (topic.id, qid)
                 assert html.escape(b.shown, quote=False) in record["solution"], (topic.id, b.shown)
             assert record["solution"].startswith("<p><strong>Worked solution</strong></p>")
             assert record["question"].count("<input ") == len(problem.blanks)
@@ -237,7 +241,7 @@ def _shown(pg) -> Problem:
 
 def _fill(pg, problem: Problem, answer) -> None:
     for b in problem.blanks:
-        pg.fill(f'#problem input[data-q="{problem.id}.{b.id}"]', answer(b))
+        pg.fill(f'#problem input[data-q="p.{b.id}"]', answer(b))
 
 
 def _check(pg) -> str:
@@ -248,7 +252,7 @@ def _check(pg) -> str:
 
 
 def _feedback(pg, problem: Problem) -> list[str]:
-    return [pg.inner_text(f'#problem input[data-q="{problem.id}.{b.id}"] + .fb') for b in problem.blanks]
+    return [pg.inner_text(f'#problem input[data-q="p.{b.id}"] + .fb') for b in problem.blanks]
 
 
 def _wait_for_problem(pg) -> None:
@@ -263,10 +267,11 @@ def _exercise(pg, shots: str | None = None) -> None:
     problem = _shown(pg)
     assert pg.is_hidden("#show") and pg.is_hidden("#solution")
     student = problem_figures(problem, reveal=False)
-    assert pg.locator("#problem .figures svg[role=img]").count() == len(student) > 0
-    titles = pg.eval_on_selector_all("#problem .figures svg title", "ts => ts.map(t => t.textContent)")
+    assert pg.locator("#problem figure.figure svg[role=img]").count() == len(student) > 0
+    assert pg.locator("#problem div.figure").count() == 0  # every slot filled
+    titles = pg.eval_on_selector_all("#problem figure.figure svg title", "ts => ts.map(t => t.textContent)")
     assert titles == [f.title for f in student]
-    assert pg.evaluate("""(() => { const f = document.querySelector('#problem .figures');
+    assert pg.evaluate("""(() => { const f = document.querySelector('#problem figure.figure');
         return f.compareDocumentPosition(document.querySelector('#problem .blank')) & Node.DOCUMENT_POSITION_FOLLOWING; })()""")
     assert _check(pg) == "Type an answer first."  # nothing typed: no attempt
     assert pg.is_hidden("#show")
@@ -287,7 +292,7 @@ def _exercise(pg, shots: str | None = None) -> None:
     solution = pg.inner_text("#solution")
     assert pg.is_visible("#solution") and pg.is_hidden("#show")
     key = [f.title for f in problem_figures(problem, reveal=True)]
-    assert pg.eval_on_selector_all("#solution .figures svg title", "ts => ts.map(t => t.textContent)") == key
+    assert pg.eval_on_selector_all("#solution figure.figure svg title", "ts => ts.map(t => t.textContent)") == key
     ids = pg.eval_on_selector_all("[id]", "es => es.map(e => e.id)")
     assert len(ids) == len(set(ids))  # the student's and the key's figures side by side: no id twice
     assert solution.startswith("Worked solution")

@@ -48,7 +48,8 @@ def built(config, tmp_path_factory) -> Path:
 
 
 def files(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    """Every file below ``folder`` by its relative path."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_every_document_is_written(built):
@@ -58,8 +59,13 @@ def test_every_document_is_written(built):
             assert f"{sheet}-{suffix}" in names
     assert {"index.html", "key.json"} <= names
     index = (built / "index.html").read_text()
-    for name in names - {"index.html", ".cnn-worksheets.json"}:
+    figures = {name for name in names if name.startswith("figures/")}
+    for name in names - {"index.html", ".cnn-worksheets.json"} - figures:
         assert f'href="{name}"' in index, name
+    # Every figure is linked from the Markdown beside it, and every link has its file.
+    markdown = "".join((built / name).read_text() for name in names if name.endswith(".md"))
+    linked = set(re.findall(r"\]\((figures/[\w.-]+\.svg) ", markdown))
+    assert figures and linked == figures
 
 
 def test_key_json_contract(built):

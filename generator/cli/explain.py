@@ -14,7 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     """
     p = sub.add_parser("explain", help="summary table and worked derivation of a model spec")
     p.add_argument("spec", help="architecture spec: .yaml/.yml/.json, or Keras Sequential .py")
-    p.add_argument("--format", choices=["md", "json", "text", "latex"], default="text")
+    p.add_argument("--format", choices=["md", "json", "text", "latex", "svg", "window"], default="text",
+                   help="svg: the architecture strip; window: the sliding-window figure of a one-layer spec")
     p.add_argument("--verify", action="store_true", help="also build it in Keras and compare")
     p.set_defaults(func=run)
 

@@ -40,6 +40,7 @@ from typing import TypeVar
 from generator.answers import display
 from generator.documents import notation_data, solution_data
 from generator.errors import UserError
+from generator.figures import Figure, blank_numbers, problem_figures
 from generator.key import Blank, Distractor, Key, KeyKind, Paper, Problem, SolutionPart
 from generator.render import markdown_to_html, render, resolve_math, shipped_environment
 
@@ -349,14 +350,28 @@ def _marked_solution(problem: Problem, blank: Blank | None) -> str:
     }).strip()
 
 
-def box_html(box: Box) -> str:
-    """The line under a problem statement that says which box this question asks for."""
-    return f"<p><strong>{html.escape(box.label, quote=False)}</strong>. {html.escape(box.hint, quote=False)}</p>"
+def figure_html(figures: Iterable[Figure], base: str) -> str:
+    """Figures as images: ``<img src="{base}{name}.svg">`` with the figure's description as the
+    alternative text and its title as the tooltip, one paragraph each.
+
+    >>> figure_html([Figure("q1-strip", "strip", "A <b>", "In & out", "", "")], "@@PLUGINFILE@@/")
+    '<p><img src="@@PLUGINFILE@@/q1-strip.svg" alt="In &amp; out" title="A &lt;b&gt;" style="max-width: 100%"></p>'
+    """
+    return "".join(
+        f'<p><img src="{base}{f.name}.svg" alt="{html.escape(f.desc)}" title="{html.escape(f.title)}" '
+        'style="max-width: 100%"></p>' for f in figures
+    )
 
 
-def choice_html(mc: MultipleChoice) -> str:
+def box_html(box: Box, mark: str = "") -> str:
+    """The line under a problem statement that says which box this question asks for (``mark``:
+    the blank's number as the figures name it, ``[3] ``)."""
+    return f"<p><strong>{mark}{html.escape(box.label, quote=False)}</strong>. {html.escape(box.hint, quote=False)}</p>"
+
+
+def choice_html(mc: MultipleChoice, mark: str = "") -> str:
     """The line under a problem statement that says which blank a multiple-choice question asks."""
-    return f"<p><strong>{html.escape(mc.label, quote=False)}</strong>. Choose one.</p>"
+    return f"<p><strong>{mark}{html.escape(mc.label, quote=False)}</strong>. Choose one.</p>"
 
 
 def category_path(*names: str) -> str:
@@ -403,6 +418,13 @@ class AskedBlank:
     choice: MultipleChoice | None
     feedback: str
     feedback_mathml: str
+    number: int | None = None
+    """The blank's number in its problem, as the problem's figures name it (None: unnumbered)."""
+
+    @property
+    def mark(self) -> str:
+        """``[3] `` before the blank's box or label when the figures name it by number, else ``""``."""
+        return "" if self.number is None else f"[{self.number}] "
 
 
 @dataclass(frozen=True)
@@ -424,18 +446,27 @@ class Question:
     statement: str
     solution: str
     blanks: tuple[AskedBlank, ...]
+    figures: tuple[Figure, ...] = ()
+    """The student's figures of the problem (:func:`generator.figures.problem_figures`), which
+    each format embeds as ``.svg`` files: :meth:`figures_html` links them."""
+
+    def figures_html(self, base: str) -> str:
+        """An ``<img>`` per figure, ``base`` + the file name as its source, its description as the
+        alternative text."""
+        return figure_html(self.figures, base)
 
 
 def ask(paper: Paper, problem: Problem, salt: str) -> Question:
     """The :class:`Question` of one problem of ``paper``; ``salt`` is the paper's :func:`variant_salt`."""
     solution, solution_mathml = solution_pair(problem)
     only = len(problem.blanks) == 1
+    numbers = blank_numbers(problem)
     asked = tuple(
         AskedBlank(blank, qid(problem, blank), boxes(problem, blank), multiple_choice(problem, blank, salt),
-                   *((solution, solution_mathml) if only else solution_pair(problem, blank)))
+                   *((solution, solution_mathml) if only else solution_pair(problem, blank)), numbers.get(blank.id))
         for blank in problem.blanks
     )
-    return Question(paper, problem, salt, problem_html(problem), solution, asked)
+    return Question(paper, problem, salt, problem_html(problem), solution, asked, problem_figures(problem, reveal=False))
 
 
 PaperQuestions = tuple[Paper, tuple[Question, ...]]

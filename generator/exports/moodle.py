@@ -31,6 +31,7 @@ multiple-choice version), unique within its category.
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 from collections.abc import Iterable
@@ -49,7 +50,11 @@ from generator.exports.content import (
     student_html,
     xml_text,
 )
+from generator.figures import Figure
 from generator.key import Key
+
+PLUGINFILE = "@@PLUGINFILE@@/"
+"""How a Moodle text links a file embedded in it."""
 
 
 def _cdata(text: str) -> str:
@@ -65,17 +70,22 @@ def _plain(text: str) -> str:
     return escape(xml_text(text))
 
 
-def _html(tag: str, text: str, indent: str = "    ") -> list[str]:
-    return [f'{indent}<{tag} format="html">', f"{indent}  <text>{_cdata(text)}</text>", f"{indent}</{tag}>"]
+def _html(tag: str, text: str, indent: str = "    ", files: tuple[Figure, ...] = ()) -> list[str]:
+    """A text element; ``files`` are embedded after the text (``<file>``, base64), which the
+    text links as ``@@PLUGINFILE@@/name``."""
+    embedded = [f'{indent}  <file name="{f.name}.svg" path="/" encoding="base64">'
+                f'{base64.b64encode(f.document.encode()).decode()}</file>' for f in files]
+    return [f'{indent}<{tag} format="html">', f"{indent}  <text>{_cdata(text)}</text>", *embedded, f"{indent}</{tag}>"]
 
 
-def _header(qtype: str, name: str, text: str, feedback: str, idnumber: str, grade: float) -> list[str]:
+def _header(qtype: str, name: str, text: str, feedback: str, idnumber: str, grade: float,
+            files: tuple[Figure, ...] = ()) -> list[str]:
     return [
         f'  <question type="{qtype}">',
         "    <name>",
         f"      <text>{_cdata(name)}</text>",
         "    </name>",
-        *_html("questiontext", text),
+        *_html("questiontext", text, files=files),
         *_html("generalfeedback", feedback),
         f"    <defaultgrade>{grade:.7f}</defaultgrade>",
         "    <penalty>0.3333333</penalty>",
@@ -95,8 +105,9 @@ def _category(path: str, info: str) -> list[str]:
     ]
 
 
-def _numerical(name: str, text: str, feedback: str, idnumber: str, accepted: tuple[str, ...], grade: float) -> list[str]:
-    lines = _header("numerical", name, text, feedback, idnumber, grade)
+def _numerical(name: str, text: str, feedback: str, idnumber: str, accepted: tuple[str, ...], grade: float,
+               files: tuple[Figure, ...] = ()) -> list[str]:
+    lines = _header("numerical", name, text, feedback, idnumber, grade, files)
     for value in accepted:
         lines += [
             '    <answer fraction="100" format="moodle_auto_format">',
@@ -111,8 +122,9 @@ def _numerical(name: str, text: str, feedback: str, idnumber: str, accepted: tup
             "    <showunits>3</showunits>", "    <unitsleft>0</unitsleft>", "  </question>"]
 
 
-def _multichoice(name: str, text: str, feedback: str, idnumber: str, mc: MultipleChoice, grade: float) -> list[str]:
-    lines = _header("multichoice", name, text, feedback, idnumber, grade)
+def _multichoice(name: str, text: str, feedback: str, idnumber: str, mc: MultipleChoice, grade: float,
+                 files: tuple[Figure, ...] = ()) -> list[str]:
+    lines = _header("multichoice", name, text, feedback, idnumber, grade, files)
     lines += [
         "    <single>true</single>",
         "    <shuffleanswers>true</shuffleanswers>",
@@ -132,8 +144,8 @@ def _multichoice(name: str, text: str, feedback: str, idnumber: str, mc: Multipl
     return [*lines, "  </question>"]
 
 
-def _cloze(name: str, text: str, feedback: str, idnumber: str, grade: float) -> list[str]:
-    return [*_header("cloze", name, text, feedback, idnumber, grade), "  </question>"]
+def _cloze(name: str, text: str, feedback: str, idnumber: str, grade: float, files: tuple[Figure, ...] = ()) -> list[str]:
+    return [*_header("cloze", name, text, feedback, idnumber, grade, files), "  </question>"]
 
 
 _CLOZE_ENTITIES = {"~": "&#126;", "}": "&#125;", "#": "&#35;", "{": "&#123;", "=": "&#61;", "%": "&#37;", "\\": "&#92;"}
@@ -202,9 +214,9 @@ def cloze_html(question: Question) -> str:
     """The problem statement with its blanks embedded: the summary table and a by-hand feature
     map as HTML tables of fields, every other blank as a ``label: field`` line."""
     share = math.lcm(*(len(asked.boxes) for asked in question.blanks))
-    fields = {asked.blank.id: _blank_field(asked, share) for asked in question.blanks}
+    fields = {asked.blank.id: asked.mark + _blank_field(asked, share) for asked in question.blanks}
     labels = {asked.blank.id: asked.blank.label for asked in question.blanks}
-    parts, used = [cloze_prose(question.statement)], set()
+    parts, used = [cloze_prose(question.statement + question.figures_html(PLUGINFILE))], set()
     rows = []
     for row in question.problem.table:
         cells = [f"<td>{cloze_prose(html.escape(row['layer'], quote=False))}</td>"]
@@ -231,15 +243,16 @@ def cloze_html(question: Question) -> str:
 def _typed_question(label: str, question: Question) -> list[str]:
     problem = question.problem
     name = f"{label} {problem.id}: {problem.title}"
+    statement, files = question.statement + question.figures_html(PLUGINFILE), question.figures
     if len(question.blanks) == 1 and question.blanks[0].blank.kind != "shape":
         asked = question.blanks[0]
         (box,) = asked.boxes
         if box.kind == "int":
-            return _numerical(name, question.statement, question.solution, problem.id, box.accepted, problem.worth)
+            return _numerical(name, statement, question.solution, problem.id, box.accepted, problem.worth, files)
         if asked.choice is not None:
-            return _multichoice(name, question.statement + "\n" + choice_html(asked.choice), question.solution,
-                                problem.id, asked.choice, problem.worth)
-    return _cloze(name, cloze_html(question), question.solution, problem.id, problem.worth)
+            return _multichoice(name, statement + "\n" + choice_html(asked.choice, asked.mark), question.solution,
+                                problem.id, asked.choice, problem.worth, files)
+    return _cloze(name, cloze_html(question), question.solution, problem.id, problem.worth, files)
 
 
 def _choice_questions(label: str, question: Question) -> list[str]:
@@ -247,8 +260,9 @@ def _choice_questions(label: str, question: Question) -> list[str]:
     for asked in question.blanks:
         mc = asked.choice
         if mc is not None:
-            lines += _multichoice(f"{label} {mc.qid} (multiple choice)", question.statement + "\n" + choice_html(mc),
-                                  asked.feedback, mc.qid, mc, question.problem.blank_points)
+            lines += _multichoice(f"{label} {mc.qid} (multiple choice)",
+                                  question.statement + question.figures_html(PLUGINFILE) + "\n" + choice_html(mc, asked.mark),
+                                  asked.feedback, mc.qid, mc, question.problem.blank_points, question.figures)
     return lines
 
 

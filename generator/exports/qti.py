@@ -207,11 +207,25 @@ def _document(assessment_ident: str, title: str, items: list[str]) -> bytes:
     ).encode()
 
 
+FILEBASE = "$IMS-CC-FILEBASE$/"
+"""How Canvas links a file of the package's ``web_resources/`` folder (as its own exports do)."""
+
+
+def figure_folder(prefix: str) -> str:
+    """Where an assessment's figures are, below ``web_resources/``."""
+    return f"figures/{prefix}/"
+
+
+def _statement(prefix: str, question: Question) -> str:
+    """The problem statement and its figures, escaped for ``<mattext>``, inside an open ``<div>``."""
+    return "&lt;div&gt;" + text(question.statement + question.figures_html(FILEBASE + figure_folder(prefix)) + "\n")
+
+
 def _typed_items(prefix: str, asked: tuple[Question, ...]) -> list[str]:
     items: list[str] = []
     used: set[str] = set()
     for question in asked:
-        statement = "&lt;div&gt;" + text(question.statement + "\n")
+        statement = _statement(prefix, question)
         for blank in question.blanks:
             mc, solution = blank.choice, text(blank.feedback_mathml)
             points = question.problem.blank_points / len(blank.boxes)  # a shape's axes share its points
@@ -219,10 +233,10 @@ def _typed_items(prefix: str, asked: tuple[Question, ...]) -> list[str]:
                 axis = () if box.axis is None else (str(box.axis),)
                 item_ident = _unique(ident(prefix, question.problem.id, blank.blank.id, *axis), used)
                 if box.kind == "choice" and mc is not None:
-                    items.append(choice_item(item_ident, mc, statement + text(choice_html(mc)) + "&lt;/div&gt;",
+                    items.append(choice_item(item_ident, mc, statement + text(choice_html(mc, blank.mark)) + "&lt;/div&gt;",
                                              solution, points))
                 else:
-                    items.append(numerical_item(item_ident, box, statement + text(box_html(box)) + "&lt;/div&gt;",
+                    items.append(numerical_item(item_ident, box, statement + text(box_html(box, blank.mark)) + "&lt;/div&gt;",
                                                 solution, points))
     return items
 
@@ -231,21 +245,31 @@ def _choice_items(prefix: str, asked: tuple[Question, ...]) -> list[str]:
     items: list[str] = []
     used: set[str] = set()
     for question in asked:
-        statement = "&lt;div&gt;" + text(question.statement + "\n")
+        statement = _statement(prefix, question)
         for blank in question.blanks:
             mc = blank.choice
             if mc is not None:
                 item_ident = _unique(ident(prefix, question.problem.id, blank.blank.id), used)
-                items.append(choice_item(item_ident, mc, statement + text(choice_html(mc)) + "&lt;/div&gt;",
+                items.append(choice_item(item_ident, mc, statement + text(choice_html(mc, blank.mark)) + "&lt;/div&gt;",
                                          text(blank.feedback_mathml), question.problem.blank_points))
     return items
 
 
-def _manifest(seed: int, hrefs: list[tuple[str, str]]) -> bytes:
+def _figure_files(prefix: str, asked: tuple[Question, ...]) -> dict[str, bytes]:
+    """The figures an assessment links, by their path in the package."""
+    folder = "web_resources/" + figure_folder(prefix)
+    return {f"{folder}{f.name}.svg": f.document.encode() for question in asked for f in question.figures}
+
+
+def _manifest(seed: int, hrefs: list[tuple[str, str]], web: list[str]) -> bytes:
     resources = "".join(
         f'    <resource identifier="{resource_ident}" type="imsqti_xmlv1p2" href="{href}">\n'
         f'      <file href="{href}" />\n    </resource>\n'
         for resource_ident, href in hrefs
+    ) + "".join(
+        f'    <resource identifier="{ident("file", href)}" type="webcontent" href="{attribute(href)}">\n'
+        f'      <file href="{attribute(href)}" />\n    </resource>\n'
+        for href in web
     )
     return (
         f"{_DECLARATION}\n"
@@ -272,7 +296,9 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
 
 def qti_zip(key: Key, papers: Iterable[PaperQuestions] | None = None) -> bytes:
     """The exam as a Canvas QTI 1.2 package: two assessments per student (typed answers, and
-    multiple choice), listed in ``imsmanifest.xml``.
+    multiple choice), listed in ``imsmanifest.xml``, and the figures their questions show, as
+    ``webcontent`` resources under ``web_resources/figures/<assessment>/`` (linked as
+    ``$IMS-CC-FILEBASE$/...``, as Canvas' own exports link files).
 
     Args:
         key: The exam's master key.
@@ -287,14 +313,19 @@ def qti_zip(key: Key, papers: Iterable[PaperQuestions] | None = None) -> bytes:
     """
     files: dict[str, bytes] = {}
     hrefs: list[tuple[str, str]] = []
+    web: list[str] = []
     for number, (paper, asked) in enumerate(by_paper(key) if papers is None else papers, 1):
         base, label = ident(f"v{number:03d}", paper.id), paper_label(paper)
-        for assessment_ident, title, items in (
-            (base, f"{key.title} — {label}", _typed_items(base, asked)),
-            (f"{base}_mc", f"{key.title} — {label} (multiple choice)", _choice_items(f"{base}_mc", asked)),
+        with_choice = tuple(q for q in asked if any(b.choice is not None for b in q.blanks))
+        for assessment_ident, title, items, shown in (
+            (base, f"{key.title} — {label}", _typed_items(base, asked), asked),
+            (f"{base}_mc", f"{key.title} — {label} (multiple choice)", _choice_items(f"{base}_mc", asked), with_choice),
         ):
             href = f"{assessment_ident}/{assessment_ident}.xml"
             files[href] = _document(assessment_ident, title, items)
             hrefs.append((assessment_ident, href))
-    files["imsmanifest.xml"] = _manifest(exam_seed(key), hrefs)
+            figures = _figure_files(assessment_ident, shown)
+            files.update(figures)
+            web.extend(figures)
+    files["imsmanifest.xml"] = _manifest(exam_seed(key), hrefs, web)
     return zip_bytes(files)

@@ -24,12 +24,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.figures.strip import SHAPE_FIELDS, strip
-from generator.figures.svg import Canvas
+from generator.engine.model import ModelSpec, Summary
+from generator.figures.strip import SHAPE_FIELDS, model_strip, strip
+from generator.figures.svg import Canvas, standalone
 from generator.figures.window import Shown, scene, window
 from generator.key import Problem, ProblemType
 
-__all__ = ["Figure", "blank_numbers", "problem_figures"]
+__all__ = ["Figure", "blank_numbers", "model_figure", "problem_figures", "window_figure"]
 
 NO_STRIP = frozenset({"conv_one", "conv_map"})
 """Concept topics whose model is only the frame of a computation by hand (the grid of numbers
@@ -68,7 +69,8 @@ class Figure:
         """The figure drawn on ``canvas``."""
         title = canvas.root.findtext("title") or ""
         desc = canvas.root.findtext("desc") or ""
-        return cls(name, kind, title, desc, canvas.inline(), canvas.document())
+        svg = canvas.inline()
+        return cls(name, kind, title, desc, svg, standalone(svg))
 
 
 def _topic(problem: Problem) -> str:
@@ -147,3 +149,14 @@ def problem_figures(problem: Problem, reveal: bool, scope: str = "") -> tuple[Fi
             name = f"{problem.id}-window{suffix}"
             out.append(Figure.of(name, "window", window(found, prefix + name, what)))
     return tuple(out)
+
+
+def model_figure(summary: Summary, name: str = "model") -> Figure:
+    """The architecture strip of an analysed model, every shape and count labelled."""
+    return Figure.of(name, "strip", model_strip(summary, name))
+
+
+def window_figure(spec: ModelSpec, name: str = "window") -> Figure | None:
+    """The sliding-window figure of a one-window model, everything shown; None for another model."""
+    found = scene(spec)
+    return None if found is None else Figure.of(name, "window", window(found, name, Shown()))

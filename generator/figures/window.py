@@ -19,14 +19,14 @@ from generator.engine.args import Padding
 from generator.engine.conv import BaseConv2D, Conv2DTranspose
 from generator.engine.layers import Pooling2D, ZeroPadding2D
 from generator.figures.labels import times
-from generator.figures.svg import Canvas, text_width
+from generator.figures.svg import Canvas, num, text_width
 from generator.problems.byhand import same_padding
 
 CELLS = 32
 """The largest padded side drawn cell by cell."""
 
 FIRST, SECOND = "#2f5fb3", "#c2410c"
-TAP, TAP2 = "#9fc2e8", "#f6c7a8"
+TAP, TAP2 = "#7fa9e0", "#f3b48c"
 PAD = "#d9dde5"
 
 
@@ -225,18 +225,31 @@ def _legend(s: Scene, shown: Shown, cells: bool) -> list[tuple[str, str]]:
     return out
 
 
+def _grid(canvas: Canvas, g: ET.Element, x0: float, y0: float, rows: int, cols: int, unit: float) -> None:
+    """A grid of ``rows`` x ``cols`` cells as one path of lines (a rectangle per cell would be
+    a thousand elements for a 32 x 32 input)."""
+    d = [f"M{num(x0)} {num(y0 + r * unit)}h{num(cols * unit)}" for r in range(rows + 1)]
+    d += [f"M{num(x0 + c * unit)} {num(y0)}v{num(rows * unit)}" for c in range(cols + 1)]
+    canvas.add("path", g, d="".join(d), fill="none", stroke="#9aa4b8", stroke_width=0.6)
+
+
+def _cells(cells: list[tuple[int, int]], x0: float, y0: float, unit: float, inset: float) -> str:
+    """Squares at (row, column) cells, inset from the cell's edges, as one path."""
+    side = num(unit - 2 * inset)
+    return "".join(f"M{num(x0 + c * unit + inset)} {num(y0 + r * unit + inset)}h{side}v{side}h-{side}z" for r, c in cells)
+
+
 def _input_cells(canvas: Canvas, g: ET.Element, s: Scene, shown: Shown, x0: float, y0: float, unit: float) -> None:
-    ph, pw = s.padded
-    t, _, left, _ = s.pads if shown.padding else (0, 0, 0, 0)
-    if not shown.padding:
+    if shown.padding:
+        ph, pw = s.padded
+        t, b, left, r = s.pads
+        canvas.rect(x0, y0, pw * unit, ph * unit, g, fill=PAD if any(s.pads) else "#fff")
+        if any(s.pads):
+            canvas.rect(x0 + left * unit, y0 + t * unit, s.size[1] * unit, s.size[0] * unit, g, fill="#fff")
+    else:
         ph, pw = s.size
-    for r in range(ph):
-        for c in range(pw):
-            pad = shown.padding and not (t <= r < t + s.size[0] and left <= c < left + s.size[1])
-            canvas.rect(x0 + c * unit, y0 + r * unit, unit, unit, g, fill=PAD if pad else "#fff", stroke="#9aa4b8",
-                        stroke_width=0.6)
-            if pad and unit >= 11:
-                canvas.text(x0 + (c + 0.5) * unit, y0 + (r + 0.72) * unit, "0", unit * 0.6, parent=g, fill="#6b7280")
+        canvas.rect(x0, y0, pw * unit, ph * unit, g, fill="#fff")
+    _grid(canvas, g, x0, y0, ph, pw, unit)
     if shown.kernel:
         _kernel(canvas, g, s, x0, y0, unit, 0, 0, FIRST, TAP, dashed=False)
         if s.second is not None and shown.second:
@@ -245,19 +258,14 @@ def _input_cells(canvas: Canvas, g: ET.Element, s: Scene, shown: Shown, x0: floa
 
 def _kernel(canvas: Canvas, g: ET.Element, s: Scene, x0: float, y0: float, unit: float, dr: int, dc: int,
             colour: str, fill: str, dashed: bool) -> None:
-    kh, kw = s.kernel
     dh, dw = s.dilation
     sh, sw = s.span
-    for i in range(sh):
-        for j in range(sw):
-            tap = i % dh == 0 and j % dw == 0
-            x, y = x0 + (dc + j) * unit, y0 + (dr + i) * unit
-            if tap:
-                canvas.rect(x + 1.5, y + 1.5, unit - 3, unit - 3, g, fill=fill, fill_opacity=0.75, stroke="none")
-            elif not dashed:  # the holes of the first position only: two sets overlap
-
-                canvas.rect(x + 2, y + 2, unit - 4, unit - 4, g, fill="none", stroke=colour, stroke_width=0.8,
-                            stroke_dasharray="2 2")
+    taps = [(dr + i, dc + j) for i in range(sh) for j in range(sw) if i % dh == 0 and j % dw == 0]
+    canvas.add("path", g, d=_cells(taps, x0, y0, unit, 1.5), fill=fill, fill_opacity=0.75)
+    if not dashed and s.dilation != (1, 1):  # the holes of the first position only: two sets overlap
+        holes = [(dr + i, dc + j) for i in range(sh) for j in range(sw) if i % dh or j % dw]
+        canvas.add("path", g, d=_cells(holes, x0, y0, unit, 2), fill="none", stroke=colour, stroke_width=0.8,
+                   stroke_dasharray="2 2")
     canvas.rect(x0 + dc * unit, y0 + dr * unit, sw * unit, sh * unit, g, fill="none", stroke=colour, stroke_width=2.2,
                 stroke_dasharray="5 3" if dashed else None)
 
@@ -292,9 +300,8 @@ def _output(canvas: Canvas, g: ET.Element, s: Scene, shown: Shown, x0: float, y0
             cells: bool) -> None:
     oh, ow = s.output
     if cells:
-        for r in range(oh):
-            for c in range(ow):
-                canvas.rect(x0 + c * unit, y0 + r * unit, unit, unit, g, fill="#fff", stroke="#9aa4b8", stroke_width=0.6)
+        canvas.rect(x0, y0, ow * unit, oh * unit, g, fill="#fff")
+        _grid(canvas, g, x0, y0, oh, ow, unit)
     else:
         canvas.rect(x0, y0, ow * unit, oh * unit, g, fill="#fff", stroke="#555", stroke_width=1)
     cell = max(unit, 6.0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.documents import document_context, render_documents
+from generator.documents import FIGURES, document_context, render_documents
 from generator.engine import ModelSpec
 from generator.engine.layers import Conv2D, Layer, Padding
 from generator.key import Key, KeyKind, Paper
@@ -55,7 +55,8 @@ def handout_key(problems: list[Problem]) -> Key:
 
 def write_handout(spec: ModelSpec, out: Path) -> list[Path]:
     """Writes ``handout.md``, ``handout.html`` (self-check), ``handout-key.md``,
-    ``handout-key.html`` and ``handout-key.json`` into ``out``."""
+    ``handout-key.html``, ``handout-key.json`` and the figures the Markdown links
+    (``figures/*.svg``) into ``out``."""
     problems = handout_problems(spec)
     salt = f"{derive_seed('lab-handout', spec.name):016x}"
     context = document_context(TITLE, "", Difficulty.INTRO.value, None, salt, problems, INSTRUCTIONS)
@@ -66,6 +67,7 @@ def write_handout(spec: ModelSpec, out: Path) -> list[Path]:
         "handout-key.md": docs["key.md"],
         "handout-key.html": docs["key.html"],
         "handout-key.json": handout_key(problems).to_json(),
+        **{name: text for name, text in docs.items() if name.startswith(f"{FIGURES}/")},
     }
     for name, text in files.items():
         write_text(out / name, text)

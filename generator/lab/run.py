@@ -30,7 +30,8 @@ CURVES = "curves.png"
 CONFUSION = "confusion_matrix.png"
 MISCLASSIFIED = "misclassified.png"
 HANDOUT = ("handout.md", "handout.html", "handout-key.md", "handout-key.html", "handout-key.json")
-OUTPUT_FILES = (CONFUSION, CURVES, NOTEBOOK, MISCLASSIFIED, MODEL, RESULTS, *HANDOUT)
+FIGURES = "figures"  # the handout's figures, which its Markdown links
+OUTPUT_FILES = (CONFUSION, CURVES, NOTEBOOK, MISCLASSIFIED, MODEL, RESULTS, *HANDOUT, FIGURES)
 
 
 def run_lab(config: LabConfig, log: TextIO | None = None) -> dict[str, Any]:
