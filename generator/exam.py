@@ -204,7 +204,7 @@ def paper_documents(setting: PaperSetting, paper: Paper) -> dict[str, str]:
     }
 
 
-def print_pdfs(folder: Path, master: Key, title: str, paper: PaperSize) -> None:
+def print_pdfs(folder: Path, master: Key, title: str, paper: PaperSize, progress: Progress | None = None) -> None:
     """Prints each student's exam and key to PDF beside their HTML (every exam page carries the
     student's cover line and a QR code of the variant and page, see :mod:`generator.pdf`), and
     ``all-exams.pdf`` / ``all-keys.pdf``: those PDFs one after another, each student from a new
@@ -214,7 +214,7 @@ def print_pdfs(folder: Path, master: Key, title: str, paper: PaperSize) -> None:
         who = " · ".join(text for text in (p.name, p.id, title) if text)
         jobs.append(PrintJob(folder / p.folder / "exam.html", folder / p.folder / "exam.pdf", Cover(who, p.variant, qr=True)))
         jobs.append(PrintJob(folder / p.folder / "key.html", folder / p.folder / "key.pdf", Cover(f"Answer key: {who}", p.variant)))
-    print_documents(jobs, paper, folder)
+    print_documents(jobs, paper, folder, progress)
     concatenate([job.pdf for job in jobs[0::2]], folder / "all-exams.pdf", title)
     concatenate([job.pdf for job in jobs[1::2]], folder / "all-keys.pdf", f"Answer keys: {title}")
 
@@ -241,7 +241,7 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
     template_dir = Path(templates) if templates else None
     env = _environment(template_dir)  # a bad --templates fails here, before any work
     per_student = sum(r.count for r in config.problems)
-    progress = Progress(len(students) * (1 + (per_student if verify else 0)), "drawing variants")
+    progress = Progress(len(students) * (1 + (per_student if verify else 0) + (2 if pdf else 0)), "drawing variants")
     master = build_master(config, seed, students, progress)
     if template_dir is not None:  # the instructor's wording
         master = reword_key(master, env)
@@ -266,7 +266,7 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
             )
             write_text(tmp / name, render(env, "page.html.j2", {"title": title, "body": Markup(body), "salt": "", "selfcheck": False}))
         if pdf:
-            print_pdfs(tmp, master, config.title, size)
+            print_pdfs(tmp, master, config.title, size, progress)
         difficulty = {p.id: sum(score(problem) for problem in p.problems) for p in master.papers}
         spread = max(difficulty.values()) / min(difficulty.values()) if difficulty else 1.0
         rows = [{

@@ -190,10 +190,12 @@ def _browser(chromium: str) -> Iterator[Any]:
         raise UserError(f"--pdf: Chromium failed: {_one_line(exc)}") from None
 
 
-def print_documents(jobs: Sequence[PrintJob], paper: PaperSize, root: Path) -> list[int]:
+def print_documents(jobs: Sequence[PrintJob], paper: PaperSize, root: Path,
+                    progress: Progress | None = None) -> list[int]:
     """Prints every job's HTML to its PDF through one browser; returns each PDF's page count.
 
-    ``root`` is the build's folder: messages name files relative to it.
+    ``root`` is the build's folder: messages name files relative to it. ``progress`` (the
+    build's bar) advances by one per document.
 
     Raises:
         UserError: the engine is missing, or Chromium failed or timed out (naming the document).
@@ -202,7 +204,6 @@ def print_documents(jobs: Sequence[PrintJob], paper: PaperSize, root: Path) -> l
     from playwright.sync_api import Error
     from pypdf import PdfReader, PdfWriter
 
-    progress = Progress(len(jobs), "printing PDFs")
     pages = []
     with _browser(chromium) as page:
         for job in jobs:
@@ -221,8 +222,8 @@ def print_documents(jobs: Sequence[PrintJob], paper: PaperSize, root: Path) -> l
                 _stamp_qr(writer, job.cover.variant)
             job.pdf.write_bytes(_finish(writer))
             pages.append(len(writer.pages))
-            progress.advance(1, name)
-    progress.close()
+            if progress is not None:
+                progress.advance(1, f"printed {name}")
     return pages
 
 

@@ -67,7 +67,7 @@ def build_worksheets(
     if templates:  # the instructor's wording
         sheets = [(sheet, reword_key(key, env)) for sheet, key in sheets]
         combined = reword_key(combined, env)
-    progress = Progress(len(combined.problems) + len(sheets), "building")
+    progress = Progress(len(combined.problems) + len(sheets) * (1 + (len(PDFS) if pdf else 0)), "building")
     verified = verify_or_fail(combined.problems, progress) if verify else ""
     out = Path(out)
     with atomic_dir(out, "worksheet") as tmp:
@@ -103,7 +103,7 @@ def build_worksheets(
             progress.advance(1, f"rendered {sheet.name}")
         write_text(tmp / "key.json", replace(combined, verified_with=verified).to_json())
         if jobs:
-            print_documents(jobs, size, tmp)
+            print_documents(jobs, size, tmp, progress)
         write_text(tmp / "index.html", render(env, "index.html.j2", {
             "title": config.title, "seed": seed, "rows": rows,
             "headers": ["Student", "Markdown", "Key", "Key (Markdown)", "Teacher", "Key (JSON)",

@@ -6,6 +6,7 @@ pages go to build/screenshots/pdf-*.png for a human look."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import re
@@ -72,7 +73,9 @@ def _students(exam: Path) -> list[dict]:
     return json.loads((exam / "key.json").read_text(encoding="utf-8"))["students"]
 
 
+@functools.cache
 def _texts(path: Path) -> list[str]:
+    """Each page's text (read once per file: the module's builds do not change)."""
     from pypdf import PdfReader
 
     return [page.extract_text() for page in PdfReader(path).pages]
@@ -161,6 +164,22 @@ def test_bundles_start_each_student_on_a_new_page(exam, bundle, name):
         assert f"Variant {student['variant']} · page 1 of {len(own)}" in texts[start]
         start += len(own)
     assert start == len(texts)
+
+
+@browser
+def test_relative_figures_are_printed(engine, tmp_path):
+    """Documents are printed from the build's folder, so a figure beside them (an SVG file the
+    page links to relatively) is in the PDF."""
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "f.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="60"><rect width="200" height="60" fill="#2f5fb3"/>'
+        '<text x="10" y="40" font-family="sans-serif" font-size="20" fill="#fff">FIGURE-TEXT</text></svg>',
+        encoding="utf-8")
+    (tmp_path / "doc.html").write_text('<!DOCTYPE html><html><head><meta charset="utf-8"><title>t</title></head>'
+                                       '<body><p>Before</p><img src="figures/f.svg" alt="f"></body></html>', encoding="utf-8")
+    job = pdf.PrintJob(tmp_path / "doc.html", tmp_path / "doc.pdf", pdf.Cover("Figures"))
+    assert pdf.print_documents([job], pdf.PaperSize.A4, tmp_path) == [1]
+    assert "FIGURE-TEXT" in _texts(tmp_path / "doc.pdf")[0]
 
 
 def _fonts(resources) -> list:
