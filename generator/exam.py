@@ -26,6 +26,15 @@ from generator.errors import UserError, brief
 from generator.key import Key, KeyKind, Paper, Problem
 from generator.output import Progress, atomic_dir, derive_seed, write_text
 from generator.parallel import ordered_map
+from generator.pdf import (
+    Cover,
+    PaperSize,
+    PrintJob,
+    concatenate,
+    paper_size,
+    print_documents,
+    require_engine,
+)
 from generator.problems import generate
 from generator.problems.difficulty import BAND, score, within
 from generator.problems.slot import Slot, stream_keys
@@ -195,9 +204,28 @@ def paper_documents(setting: PaperSetting, paper: Paper) -> dict[str, str]:
     }
 
 
+def print_pdfs(folder: Path, master: Key, title: str, paper: PaperSize, progress: Progress | None = None) -> None:
+    """Prints each student's exam and key to PDF beside their HTML (every exam page carries the
+    student's cover line and a QR code of the variant and page, see :mod:`generator.pdf`), and
+    ``all-exams.pdf`` / ``all-keys.pdf``: those PDFs one after another, each student from a new
+    page."""
+    jobs = []
+    for p in master.papers:
+        who = " · ".join(text for text in (p.name, p.id, title) if text)
+        jobs.append(PrintJob(folder / p.folder / "exam.html", folder / p.folder / "exam.pdf", Cover(who, p.variant, qr=True)))
+        jobs.append(PrintJob(folder / p.folder / "key.html", folder / p.folder / "key.pdf", Cover(f"Answer key: {who}", p.variant)))
+    print_documents(jobs, paper, folder, progress)
+    concatenate([job.pdf for job in jobs[0::2]], folder / "all-exams.pdf", title)
+    concatenate([job.pdf for job in jobs[1::2]], folder / "all-keys.pdf", f"Answer keys: {title}")
+
+
 def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str | Path | None = None,
-               templates: str | Path | None = None, verify: bool = True, workers: int | None = 1) -> Path:
+               templates: str | Path | None = None, verify: bool = True, workers: int | None = 1,
+               pdf: bool = False, paper: str | PaperSize = PaperSize.A4) -> Path:
     """Builds the whole exam folder atomically. Returns ``out``.
+
+    With ``pdf`` every student's exam and key, and the two printable bundles, are also printed
+    to PDF on ``paper`` (:func:`print_pdfs`).
 
     ``workers`` processes render the students' documents: None for one per core when the class
     is large (see :mod:`generator.parallel`), 1 (the default) for none. The files are the same
@@ -205,12 +233,15 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
     than 1 needs the usual ``if __name__ == "__main__":`` guard."""
     from generator.exports import write_exports
 
+    size = paper_size(paper)
+    if pdf:
+        require_engine()  # before any work: a missing engine writes nothing
     config = load_exam_config(config_path)
     students = read_roster(roster)
     template_dir = Path(templates) if templates else None
     env = _environment(template_dir)  # a bad --templates fails here, before any work
     per_student = sum(r.count for r in config.problems)
-    progress = Progress(len(students) * (1 + (per_student if verify else 0)), "drawing variants")
+    progress = Progress(len(students) * (1 + (per_student if verify else 0) + (2 if pdf else 0)), "drawing variants")
     master = build_master(config, seed, students, progress)
     if template_dir is not None:  # the instructor's wording
         master = reword_key(master, env)
@@ -221,10 +252,10 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
     ) as documents:
         lms = write_exports(master, tmp / "lms")  # while the workers render
         bundle, key_bundle = [], []
-        for paper, docs in zip(master.papers, documents, strict=True):
+        for exam_paper, docs in zip(master.papers, documents, strict=True):
             for name, text in docs.items():
                 if not name.endswith(".body"):
-                    write_text(tmp / paper.folder / name, text)
+                    write_text(tmp / exam_paper.folder / name, text)
             bundle.append(docs["exam.body"])
             key_bundle.append(docs["key.body"])
         write_text(tmp / "key.json", master.to_json())
@@ -234,6 +265,8 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
                 for i, part in enumerate(parts)
             )
             write_text(tmp / name, render(env, "page.html.j2", {"title": title, "body": Markup(body), "salt": "", "selfcheck": False}))
+        if pdf:
+            print_pdfs(tmp, master, config.title, size, progress)
         difficulty = {p.id: sum(score(problem) for problem in p.problems) for p in master.papers}
         spread = max(difficulty.values()) / min(difficulty.values()) if difficulty else 1.0
         rows = [{
@@ -241,11 +274,12 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
             "links": [{"href": f"{p.folder}/exam.html", "text": "exam HTML"},
                       {"href": f"{p.folder}/exam.md", "text": "exam Markdown"},
                       {"href": f"{p.folder}/key.html", "text": "key HTML"},
-                      {"href": f"{p.folder}/key.json", "text": "key JSON"}],
+                      {"href": f"{p.folder}/key.json", "text": "key JSON"},
+                      *({"href": f"{p.folder}/{name}.pdf", "text": "PDF"} for name in ("exam", "key") if pdf)],
         } for p in master.papers]
         write_text(tmp / "index.html", render(env, "index.html.j2", {
             "title": config.title, "seed": seed, "rows": rows,
-            "headers": ["Exam", "Markdown", "Key", "Key (JSON)"],
+            "headers": ["Exam", "Markdown", "Key", "Key (JSON)", *(("Exam PDF", "Key PDF") if pdf else ())],
             "summary": (f"{len(students)} students, {len(rows and master.papers[0].problems)} questions each, "
                         f"one variant per student; difficulty {min(difficulty.values(), default=0):.1f} to "
                         f"{max(difficulty.values(), default=0):.1f} (max/min {spread:.2f}, kept under {BAND}); "
@@ -253,6 +287,8 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
             "extra": [
                 {"href": "all-exams.html", "text": "all exams, printable", "note": "a page break per student"},
                 {"href": "all-keys.html", "text": "all keys, printable", "note": ""},
+                *({"href": f"all-{name}.pdf", "text": f"all {name}, PDF", "note": "a page break per student"}
+                  for name in ("exams", "keys") if pdf),
                 {"href": "key.json", "text": "master key", "note": "for python -m generator check"},
                 *({"href": f"lms/{p.name}", "text": p.name, "note": "LMS import"} for p in lms),
             ],

@@ -16,6 +16,7 @@ from generator.documents import FIGURES, document_context, render_documents
 from generator.errors import UserError
 from generator.key import Key, KeyKind, Paper, Problem
 from generator.output import Progress, atomic_dir, derive_seed, write_text
+from generator.pdf import Cover, PaperSize, PrintJob, paper_size, print_documents, require_engine
 from generator.problems.draw import Seen, draw_problems
 from generator.render import environment, render
 from generator.verify import verify_or_fail
@@ -45,22 +46,32 @@ def worksheet_keys(config: Config, seed: int) -> tuple[Key, list[tuple[Worksheet
     return combined, sheets
 
 
+PDFS = (("worksheet", "Student", ""), ("key", "Key", "Answer key: "), ("teacher", "Teacher", "Teacher's copy: "))
+"""The documents ``--pdf`` prints: (file kind, index column, cover line prefix)."""
+
+
 def build_worksheets(
     config_path: str | Path, seed: int, out: str | Path, templates: str | Path | None = None,
-    verify: bool = True,
+    verify: bool = True, pdf: bool = False, paper: str | PaperSize = PaperSize.A4,
 ) -> Path:
-    """Builds every worksheet of the config into ``out`` (atomically). Returns ``out``."""
+    """Builds every worksheet of the config into ``out`` (atomically). Returns ``out``.
+
+    With ``pdf`` each worksheet, key and teacher's copy is also printed to PDF on ``paper``
+    (see :mod:`generator.pdf`)."""
+    size = paper_size(paper)
+    if pdf:
+        require_engine()  # before any work: a missing engine writes nothing
     config = load_config(config_path)
     env = environment(Path(templates) if templates else None)
     combined, sheets = worksheet_keys(config, seed)
     if templates:  # the instructor's wording
         sheets = [(sheet, reword_key(key, env)) for sheet, key in sheets]
         combined = reword_key(combined, env)
-    progress = Progress(len(combined.problems) + len(sheets), "building")
+    progress = Progress(len(combined.problems) + len(sheets) * (1 + (len(PDFS) if pdf else 0)), "building")
     verified = verify_or_fail(combined.problems, progress) if verify else ""
     out = Path(out)
     with atomic_dir(out, "worksheet") as tmp:
-        rows = []
+        rows, jobs = [], []
         for sheet, key in sheets:
             salt = f"{derive_seed('salt', seed, sheet.name):016x}"
             context = document_context(
@@ -84,13 +95,19 @@ def build_worksheets(
                     {"href": f"{sheet.name}-key.md", "text": "key Markdown"},
                     {"href": f"{sheet.name}-teacher.html", "text": "teacher's copy"},
                     {"href": f"{sheet.name}-key.json", "text": "key JSON"},
+                    *({"href": f"{sheet.name}-{kind}.pdf", "text": "PDF"} for kind, _, _ in PDFS if pdf),
                 ],
             })
+            jobs += [PrintJob(tmp / f"{sheet.name}-{kind}.html", tmp / f"{sheet.name}-{kind}.pdf", Cover(f"{prefix}{sheet.title}"))
+                     for kind, _, prefix in PDFS if pdf]
             progress.advance(1, f"rendered {sheet.name}")
         write_text(tmp / "key.json", replace(combined, verified_with=verified).to_json())
+        if jobs:
+            print_documents(jobs, size, tmp, progress)
         write_text(tmp / "index.html", render(env, "index.html.j2", {
             "title": config.title, "seed": seed, "rows": rows,
-            "headers": ["Student", "Markdown", "Key", "Key (Markdown)", "Teacher", "Key (JSON)"],
+            "headers": ["Student", "Markdown", "Key", "Key (Markdown)", "Teacher", "Key (JSON)",
+                        *(f"{text} PDF" for _, text, _ in PDFS if pdf)],
             "summary": (f"{len(combined.problems)} problems in {len(sheets)} worksheets; "
                         + (f"every answer verified against Keras {verified}." if verified else "not verified against Keras (--no-verify).")),
             "extra": [{"href": "key.json", "text": "key.json", "note": "every problem of every worksheet, machine readable"},

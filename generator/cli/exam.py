@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from generator.cli.options import add_build_options, bounded_int
+from generator.cli.options import add_build_options, bounded_int, pdf_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,6 +36,6 @@ def run(args: argparse.Namespace) -> int:
     from generator.exam import build_exam
 
     out = build_exam(args.roster, args.seed, args.out, args.config, args.templates, verify=not args.no_verify,
-                     workers=args.jobs or None)
+                     workers=args.jobs or None, **pdf_options(args))
     print(f"exam written to {out}/ (open {out}/index.html; master key {out}/key.json)", file=sys.stderr)
     return 0

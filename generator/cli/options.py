@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import Any
 
-from generator.errors import cut
+from generator.errors import UserError, cut
+from generator.pdf import PaperSize
 
 
 def bounded_int(low: int, high: int) -> Callable[[str], int]:
@@ -48,3 +50,17 @@ def add_build_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="output folder (replaced atomically)")
     p.add_argument("--templates", help="folder with templates overriding the shipped ones")
     p.add_argument("--no-verify", action="store_true", help="skip the check against Keras")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print every document to PDF (needs the chromium browser and the pdf extra)")
+    p.add_argument("--paper", type=str.lower, choices=[size.value for size in PaperSize], help="the PDFs' paper (default a4)")
+
+
+def pdf_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``--pdf`` and ``--paper`` as the build functions' keyword arguments.
+
+    Raises:
+        UserError: ``--paper`` without ``--pdf`` (it would change nothing).
+    """
+    if args.paper and not args.pdf:
+        raise UserError(f"--paper {args.paper} sets the PDFs' paper; add --pdf to print them")
+    return {"pdf": args.pdf, "paper": args.paper or PaperSize.A4}

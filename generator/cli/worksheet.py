@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from generator.cli.options import add_build_options
+from generator.cli.options import add_build_options, pdf_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     """
     from generator.worksheet import build_worksheets
 
-    out = build_worksheets(args.config, args.seed, args.out, args.templates, verify=not args.no_verify)
+    out = build_worksheets(args.config, args.seed, args.out, args.templates, verify=not args.no_verify,
+                           **pdf_options(args))
     print(f"worksheets written to {out}/ (open {out}/index.html)", file=sys.stderr)
     return 0
