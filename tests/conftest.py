@@ -4,6 +4,7 @@ covering master key with its three LMS exports (shared by the ``test_exports*`` 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,12 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SEED_DIR = SHARED / "seed"
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+"""Debian's Chromium, which the browser tests drive through Playwright."""
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
 
 
 def need(condition: bool, reason: str) -> None:
@@ -31,6 +38,16 @@ def seed_text() -> str:
     files = sorted(SEED_DIR.glob("*.txt")) if SEED_DIR.is_dir() else []
     need(bool(files), f"the seed notebook is expected in {SEED_DIR}")
     return files[0].read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Playwright's Chromium launcher, started once per test module (the self-check's and the
+    practice page's browser tests): one sync Playwright may run at a time."""
+    need(Path(CHROMIUM).exists(), "Debian's chromium package (apt-get install chromium)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        yield p.chromium
 
 
 @pytest.fixture

@@ -125,6 +125,27 @@ def http_server(folder: Path) -> Iterator[int]:
         thread.join()
 
 
+@contextlib.contextmanager
+def plain_http_page(chromium: Any, folder: Path, path: str) -> Iterator[Any]:
+    """A browser page showing ``folder``'s ``path`` over plain http from a name that is not
+    localhost, so without a secure context and without crypto.subtle (as on a school's intranet
+    server). The name resolves to 127.0.0.1 inside this browser only; no proxy, so nothing leaves
+    the machine."""
+    from conftest import ARGS, CHROMIUM
+
+    args = [*ARGS, "--no-proxy-server", "--host-resolver-rules=MAP worksheets.test 127.0.0.1"]
+    with http_server(folder) as port:
+        browser = chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            page = browser.new_page()
+            page.goto(f"http://worksheets.test:{port}/{path}")
+            assert page.evaluate("window.isSecureContext") is False
+            assert page.evaluate("typeof window.crypto.subtle") == "undefined"
+            yield page
+        finally:
+            browser.close()
+
+
 def cli(*argv: str) -> tuple[int, str, str]:
     """Runs ``generator.cli.main(argv)`` in this process; returns (exit code, stdout, stderr).
     The one CLI harness of the tests (the ``run_cli`` fixture is this function)."""

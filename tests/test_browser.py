@@ -6,22 +6,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 
-from conftest import REPO, need
+from conftest import ARGS, CHROMIUM, REPO
 from generator.answers import normalize
 from generator.worksheet import build_worksheets
-from helpers import http_server
+from helpers import plain_http_page
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = REPO / "build" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
 SAMPLES = [
     ("(None, 26, 26, 32)", "shape"), ("26x26x32", "shape"), ("26 x 26 x 32", "shape"), ("[26, 26, 32]", "shape"),
@@ -30,15 +25,6 @@ SAMPLES = [
     ("+320", "int"), ("0320", "int"), ("3.5", "int"), ("１２", "int"), ("  'Same' ", "choice"), ("(valid)", "choice"),
     ("12345678901234567", "int"), ("18.000", "int"), ("1.000.000", "int"), ("18.00", "int"), ("1" * 31, "int"), ("1" * 30, "int"), ("(None, " + "9" * 40 + ", 3)", "shape"),
 ]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Playwright's Chromium launcher, started once: one sync Playwright may run at a time."""
-    need(Path(CHROMIUM).exists(), "Debian's chromium package (apt-get install chromium)")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        yield p.chromium
 
 
 @pytest.fixture(scope="module")
@@ -129,25 +115,15 @@ def test_check_works_without_crypto_subtle(chromium, page):
     table = key["problems"][0]
     pid = table["id"]
     shape, params = table["blanks"][0], table["blanks"][1]
-    # The name resolves to 127.0.0.1 inside this browser only; no proxy, so nothing leaves the machine.
-    args = [*ARGS, "--no-proxy-server", "--host-resolver-rules=MAP worksheets.test 127.0.0.1"]
-    with http_server(out) as port:
-        browser = chromium.launch(executable_path=CHROMIUM, args=args)
-        try:
-            pg = browser.new_page()
-            pg.goto(f"http://worksheets.test:{port}/t-worksheet.html")
-            assert pg.evaluate("window.isSecureContext") is False
-            assert pg.evaluate("typeof window.crypto.subtle") == "undefined"
-            _box(pg, f"{pid}.{shape['id']}").fill(shape["answer"])  # right
-            _box(pg, f"{pid}.{params['id']}").fill(str(int(params["answer"]) + 1))  # wrong by one
-            pg.click(f'button.check[data-problem="{pid}"]')
-            pg.wait_for_function(
-                f"document.querySelector('.score[data-problem=\"{pid}\"]').textContent !== ''", timeout=5000
-            )
-            assert _feedback(pg, f"{pid}.{shape['id']}").inner_text() == "\u2713 right"
-            assert _feedback(pg, f"{pid}.{params['id']}").inner_text() == "\u2717 not yet"
-        finally:
-            browser.close()
+    with plain_http_page(chromium, out, "t-worksheet.html") as pg:
+        _box(pg, f"{pid}.{shape['id']}").fill(shape["answer"])  # right
+        _box(pg, f"{pid}.{params['id']}").fill(str(int(params["answer"]) + 1))  # wrong by one
+        pg.click(f'button.check[data-problem="{pid}"]')
+        pg.wait_for_function(
+            f"document.querySelector('.score[data-problem=\"{pid}\"]').textContent !== ''", timeout=5000
+        )
+        assert _feedback(pg, f"{pid}.{shape['id']}").inner_text() == "\u2713 right"
+        assert _feedback(pg, f"{pid}.{params['id']}").inner_text() == "\u2717 not yet"
 
 
 def test_print_layout_screenshot(page):

@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import ARGS, CHROMIUM
 
-from conftest import REPO, need
+from conftest import ARGS, CHROMIUM, REPO
 from generator.answers import answer_hash
 from generator.cli import practice as practice_cli
 from generator.figures import blank_numbers, problem_figures
@@ -39,7 +38,7 @@ from generator.practice import (
     topics,
 )
 from generator.worksheet import build_worksheets
-from helpers import http_server
+from helpers import plain_http_page
 
 SEED = 11
 PER_TYPE = 3
@@ -344,17 +343,8 @@ def test_practice_from_file(browser, built):
 @pytest.mark.browser
 def test_practice_over_plain_http(chromium, built):
     """Served over plain http from a non-localhost name: no crypto.subtle, the SHA-256 fallback."""
-    args = [*ARGS, "--no-proxy-server", "--host-resolver-rules=MAP practice.test 127.0.0.1"]
-    with http_server(built) as port:
-        browser = chromium.launch(executable_path=CHROMIUM, args=args)
-        try:
-            pg = browser.new_page()
-            pg.goto(f"http://practice.test:{port}/index.html")
-            assert pg.evaluate("window.isSecureContext") is False
-            assert pg.evaluate("typeof window.crypto.subtle") == "undefined"
-            _exercise(pg)
-        finally:
-            browser.close()
+    with plain_http_page(chromium, built, "index.html") as pg:
+        _exercise(pg)
 
 
 @pytest.mark.browser
@@ -416,14 +406,6 @@ def test_practice_on_a_phone_screenshot(browser, built):
 
 def _shots() -> Path:
     return REPO / "build" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    need(Path(CHROMIUM).exists(), "Debian's chromium package (apt-get install chromium)")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        yield p.chromium
 
 
 @pytest.fixture(scope="module")
