@@ -258,7 +258,7 @@ def practice_page(seed: int, per_type: int = DEFAULT_PER_TYPE, progress: Progres
         "groups": [{"type": kind.value, "description": description("type", kind.value), "topics": ts}
                    for kind, ts in groups.items()],
         "levels": [level.value for level in LEVELS], "banks": banks,
-        "problem_count": sum(counts.values()), "per_type": per_type,
+        "problem_count": sum(counts.values()),
     })
     return html, counts
 
