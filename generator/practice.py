@@ -17,10 +17,10 @@ problems are one JSON object (a list per field; each distinct figure stored once
 with zlib and base64-encoded into the page; the browser unpacks a topic when it is first picked
 (``DecompressionStream``).
 
-Size: 200 problems per topic are 6,807 problems, 89 MB of HTML, MathML and SVG as JSON; zlib
-makes that 4.4 MB and base64 a 5.97 MB page, over the 5 MB it may take. The default, 140 per
-topic (5,000 problems), makes a page of 4.45 MB (figures 49 %, questions and solutions 25 %,
-base64's overhead 25 %), with room for the bank to grow.
+Size: the default, 200 problems per topic, is 6,807 problems, about 89 MB of HTML, MathML and
+SVG as JSON; zlib makes that 3.5 MB and base64 a 4.7 MB page, under the 5 MB it may take. The
+figures, half of it, are written to compress: whole-pixel coordinates, relative paths (a grid's
+lines, a kernel's taps and boxes of one size are the same characters), patterns only where used.
 
 Same seed and ``per_type`` -> byte-identical page (no timestamps; every draw is seeded from the
 seed, the topic and the draw's number).
@@ -49,9 +49,9 @@ from generator.problems.slot import FINDS, LAYER_CHOICES, TOPICS, Slot
 from generator.render import markdown_to_html, render, shipped_environment
 from generator.sampler import Difficulty
 
-DEFAULT_PER_TYPE = 140
-"""Problems per topic in the default bank: the page stays under 5 MB with about 10 % to spare
-(see the module's docstring)."""
+DEFAULT_PER_TYPE = 200
+"""Problems per topic in the default bank: the page stays under 5 MB (see the module's
+docstring; a test measures it)."""
 
 MAX_PER_TYPE = 1000
 """The most ``--per-type`` accepts."""

@@ -31,7 +31,7 @@ from generator.engine.layers import (
 from generator.engine.model import Summary
 from generator.engine.steps import Shape
 from generator.figures.labels import layer_lines, shape_text, spoken_layer, spoken_shape
-from generator.figures.svg import Canvas, text_width
+from generator.figures.svg import Canvas, num, text_width
 from generator.key import Problem, ProblemType
 
 SHAPE_FIELDS = frozenset({"output_shape", "output_height_width"})
@@ -219,9 +219,14 @@ def draw(items: list[Node], ident: str, reveal: bool) -> Canvas:
     width = min(MAX_WIDTH, max(sum(s[5] for s in row) + GAP * (len(row) - 1) for row in rows) + 20)
     title = "Architecture of the model" + (" with every shape and parameter count" if reveal else "")
     canvas = Canvas(ident, width, row_height * len(rows) + 4, title, description(items, reveal))
-    fills = {f.name: canvas.pattern(f.pattern, {"hatch": 5.0, "dots": 5.0, "rows": 4.0}[f.pattern], f.pattern,
-                                    stroke="#555", fill="#555", stroke_width=0.7)
-             for f in (POOL, DENSE, KEEP)}
+    fills: dict[str, str] = {}
+
+    def fill(fam: Family) -> str:
+        """The family's pattern, defined in the drawing when first used."""
+        if fam.pattern and fam.name not in fills:
+            fills[fam.name] = canvas.pattern(fam.pattern, {"hatch": 5.0, "dots": 5.0, "rows": 4.0}[fam.pattern],
+                                             fam.pattern, stroke="#555", fill="#555", stroke_width=0.7)
+        return fills.get(fam.name, "")
     for r, row in enumerate(rows):
         x = 10.0
         mid = r * row_height + 6 + box_area / 2
@@ -235,7 +240,7 @@ def draw(items: list[Node], ident: str, reveal: bool) -> Canvas:
             group = canvas.group(**{"class": f"box {fam.name}"})
             if reveal or n.shape_known:
                 shapes = canvas.add("g", group, stroke="#333", stroke_width=0.8, stroke_linejoin="round")
-                _cuboid(canvas, shapes, left, mid, thick, height, depth, fam, fills.get(fam.name, ""))
+                _cuboid(canvas, shapes, left, mid, thick, height, depth, fam, fill(fam))
                 previous_right = left + thick + depth * 0.7
             else:
                 canvas.rect(left, mid - height / 2, thick, height, group, rx=4, fill="#fff", stroke="#555",
@@ -277,16 +282,16 @@ def _cuboid(canvas: Canvas, group: ET.Element, left: float, mid: float, thick: f
     # Shift so the whole cuboid is centred on ``mid``.
     top -= dy / 2
     bottom -= dy / 2
+    # Relative paths: boxes of one size are the same characters but for the start.
+    side = f"M{num(left + thick)} {num(top)}l{num(dx)} {num(dy)}v{num(bottom - top)}l{num(-dx)} {num(-dy)}z"
     if depth:
-        canvas.polygon([(left, top), (left + dx, top + dy), (left + thick + dx, top + dy), (left + thick, top)], group,
-                       fill=fam.top)
-        canvas.polygon([(left + thick, top), (left + thick + dx, top + dy), (left + thick + dx, bottom + dy),
-                        (left + thick, bottom)], group, fill=fam.side)
+        canvas.add("path", group, d=f"M{num(left)} {num(top)}l{num(dx)} {num(dy)}h{num(thick)}l{num(-dx)} {num(-dy)}z",
+                   fill=fam.top)
+        canvas.add("path", group, d=side, fill=fam.side)
     canvas.rect(left, top, thick, bottom - top, group, fill=fam.face)
     if pattern:
         canvas.rect(left, top, thick, bottom - top, group, fill=pattern, stroke="none")
         if depth:
-            canvas.polygon([(left + thick, top), (left + thick + dx, top + dy), (left + thick + dx, bottom + dy),
-                            (left + thick, bottom)], group, fill=pattern, stroke="none")
+            canvas.add("path", group, d=side, fill=pattern, stroke="none")
 
 

@@ -19,13 +19,17 @@ CHAR_WIDTH = 0.6
 measuring glyphs (labels are short; the slot is sized from this)."""
 
 
-def num(value: float) -> str:
-    """A coordinate as SVG reads it: at most two decimals, no trailing zeros.
+def num(value: float, places: int = 0) -> str:
+    """A coordinate as SVG reads it: whole pixels (a practice page holds thousands of figures,
+    and whole numbers compress best), or ``places`` decimals where a small shape needs them; no
+    trailing zeros.
 
-    >>> num(3.0), num(2.345), num(-0.004)
-    ('3', '2.35', '0')
+    >>> num(3.0), num(2.5), num(2.51), num(-0.4), num(2.345, 1)
+    ('3', '2', '3', '0', '2.3')
     """
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    text = f"{value:.{places}f}"
+    if places:
+        text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
@@ -44,7 +48,8 @@ def _attrs(values: dict[str, Any]) -> dict[str, str]:
         if value is None:
             continue
         name = key.rstrip("_").replace("_", "-")
-        out[name] = num(value) if isinstance(value, float | int) and not isinstance(value, bool) else str(value)
+        out[name] = (num(value, 0 if float(value).is_integer() or abs(value) >= 3 else 1)
+                     if isinstance(value, float | int) and not isinstance(value, bool) else str(value))
     return out
 
 
@@ -94,8 +99,10 @@ class Canvas:
     def rect(self, x: float, y: float, w: float, h: float, parent: ET.Element | None = None, **style: Any) -> ET.Element:
         return self.add("rect", parent, x=x, y=y, width=w, height=h, **style)
 
-    def polygon(self, points: Iterable[tuple[float, float]], parent: ET.Element | None = None, **style: Any) -> ET.Element:
-        return self.add("polygon", parent, points=" ".join(f"{num(x)},{num(y)}" for x, y in points), **style)
+    def polygon(self, points: Iterable[tuple[float, float]], parent: ET.Element | None = None, places: int = 0,
+                **style: Any) -> ET.Element:
+        return self.add("polygon", parent, points=" ".join(f"{num(x, places)},{num(y, places)}" for x, y in points),
+                        **style)
 
     def line(self, x1: float, y1: float, x2: float, y2: float, parent: ET.Element | None = None, **style: Any) -> ET.Element:
         return self.add("line", parent, x1=x1, y1=y1, x2=x2, y2=y2, **style)
@@ -116,7 +123,7 @@ class Canvas:
         size = 5.0
         left = (x2 - size * math.cos(angle - 0.45), y2 - size * math.sin(angle - 0.45))
         right = (x2 - size * math.cos(angle + 0.45), y2 - size * math.sin(angle + 0.45))
-        self.polygon([(x2, y2), left, right], parent, fill=color)
+        self.polygon([(x2, y2), left, right], parent, places=1, fill=color)
 
     def inline(self) -> str:
         """The drawing as an ``<svg>`` element for an HTML page: what ``ET.tostring`` writes

@@ -11,6 +11,7 @@ dilation asked), the second position (stride asked) or the padding ring (padding
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -159,9 +160,10 @@ def window(s: Scene, ident: str, shown: Shown) -> Canvas:
     ph, pw = s.padded
     cells = max(ph, pw) <= CELLS and max(s.output) <= CELLS
     # The input (padded) and output panels, in pixels.
-    unit = min(14.0, 250.0 / max(ph, pw)) if cells else 230.0 / max(ph, pw)
+    # A cell is a whole number of pixels, so relative steps add up exactly.
+    unit = float(math.floor(min(14.0, 250.0 / max(ph, pw)))) if cells else 230.0 / max(ph, pw)
     in_w, in_h = pw * unit, ph * unit
-    out_unit = min(unit if cells else 14.0, 150.0 / max(s.output)) if cells else 130.0 / max(s.output)
+    out_unit = float(math.floor(min(unit, 150.0 / max(s.output)))) if cells else 130.0 / max(s.output)
     out_w, out_h = (s.output[1] * out_unit, s.output[0] * out_unit) if shown.output else (60.0, 60.0)
     top = 34.0
     out_x = 20 + in_w + 70
@@ -228,15 +230,27 @@ def _legend(s: Scene, shown: Shown, cells: bool) -> list[tuple[str, str]]:
 def _grid(canvas: Canvas, g: ET.Element, x0: float, y0: float, rows: int, cols: int, unit: float) -> None:
     """A grid of ``rows`` x ``cols`` cells as one path of lines (a rectangle per cell would be
     a thousand elements for a 32 x 32 input)."""
-    d = [f"M{num(x0)} {num(y0 + r * unit)}h{num(cols * unit)}" for r in range(rows + 1)]
-    d += [f"M{num(x0 + c * unit)} {num(y0)}v{num(rows * unit)}" for c in range(cols + 1)]
-    canvas.add("path", g, d="".join(d), fill="none", stroke="#9aa4b8", stroke_width=0.6)
+    width, height, step = num(cols * unit), num(rows * unit), num(unit)
+    # Relative moves: every line after the first is the same few characters, which compress
+    # to nearly nothing (a practice page holds thousands of these).
+    d = f"M{num(x0)} {num(y0)}h{width}" + f"m-{width} {step}h{width}" * rows
+    d += f"M{num(x0)} {num(y0)}v{height}" + f"m{step} -{height}v{height}" * cols
+    canvas.add("path", g, d=d, fill="none", stroke="#9aa4b8", stroke_width=0.6)
 
 
 def _cells(cells: list[tuple[int, int]], x0: float, y0: float, unit: float, inset: float) -> str:
     """Squares at (row, column) cells, inset from the cell's edges, as one path."""
     side = num(unit - 2 * inset)
-    return "".join(f"M{num(x0 + c * unit + inset)} {num(y0 + r * unit + inset)}h{side}v{side}h-{side}z" for r, c in cells)
+    square = f"h{side}v{side}h-{side}z"
+    out: list[str] = []
+    at = (0, 0)
+    for r, c in cells:  # the first square placed absolutely, the others relative to the one before
+        if not out:
+            out.append(f"M{num(x0 + c * unit + inset)} {num(y0 + r * unit + inset)}{square}")
+        else:
+            out.append(f"m{num((c - at[1]) * unit)} {num((r - at[0]) * unit)}{square}")
+        at = (r, c)
+    return "".join(out)
 
 
 def _input_cells(canvas: Canvas, g: ET.Element, s: Scene, shown: Shown, x0: float, y0: float, unit: float) -> None:
