@@ -23,6 +23,9 @@ from generator.figures.labels import times
 from generator.figures.svg import Canvas, num, text_width
 from generator.problems.byhand import same_padding
 
+LEFT = 8.0
+"""The figure's left margin."""
+
 CELLS = 32
 """The largest padded side drawn cell by cell."""
 
@@ -166,24 +169,24 @@ def window(s: Scene, ident: str, shown: Shown) -> Canvas:
     out_unit = float(math.floor(min(unit, 150.0 / max(s.output)))) if cells else 130.0 / max(s.output)
     out_w, out_h = (s.output[1] * out_unit, s.output[0] * out_unit) if shown.output else (60.0, 60.0)
     top = 34.0
-    out_x = 20 + in_w + 70
+    out_x = LEFT + in_w + 50
     legend = _legend(s, shown, cells)
-    width = max(out_x + max(out_w, 120) + 20, 20 + max(text_width(t, 10) for t, _ in legend) + 30)
+    width = max(out_x + max(out_w, 80) + 8, LEFT + max(text_width(t, 10) for t, _ in legend) + 26)
     height = top + max(in_h, out_h) + 22 + 15 * len(legend)
     title = ("Sliding " + ("pooling window" if s.pooling else "kernel") + " over the input"
              + ("" if shown.output else " (the output is to find)"))
     canvas = Canvas(ident, width, height, title, description(s, shown))
-    canvas.text(20, 22, f"input {times(s.size)}" + (f", padded to {ph}×{pw}" if shown.padding and any(s.pads) else ""),
+    canvas.text(LEFT, 22, f"input {times(s.size)}" + (f", padded to {ph}×{pw}" if shown.padding and any(s.pads) else ""),
                 10.5, anchor="start", bold=True, fill="#1d2330")
     canvas.text(out_x, 22, f"output {times(s.output)}" if shown.output else "output", 10.5, anchor="start", bold=True,
                 fill="#1d2330")
     panel = canvas.group(**{"class": "input"})
     if cells:
-        _input_cells(canvas, panel, s, shown, 20, top, unit)
+        _input_cells(canvas, panel, s, shown, LEFT, top, unit)
     else:
-        _input_schematic(canvas, panel, s, shown, 20, top, unit)
-    mid = top + in_h / 2
-    canvas.arrow(20 + in_w + 12, mid, out_x - 12, mid)
+        _input_schematic(canvas, panel, s, shown, LEFT, top, unit)
+    mid = top + min(in_h, out_h) / 2  # level with the middle of the smaller panel
+    canvas.arrow(LEFT + in_w + 10, mid, out_x - 10, mid)
     out_panel = canvas.group(**{"class": "output"})
     if shown.output:
         _output(canvas, out_panel, s, shown, out_x, top, out_unit, cells)
@@ -197,9 +200,9 @@ def window(s: Scene, ident: str, shown: Shown) -> Canvas:
     y = top + max(in_h, out_h) + 26
     for text, colour in legend:
         if colour:
-            canvas.rect(20, y - 9, 10, 10, None, fill="none", stroke=colour, stroke_width=2,
+            canvas.rect(LEFT, y - 9, 10, 10, None, fill="none", stroke=colour, stroke_width=2,
                         stroke_dasharray="3 2" if colour == SECOND else None)
-        canvas.text(36 if colour else 20, y, text, 10, anchor="start", fill="#1d2330")
+        canvas.text(LEFT + 16 if colour else LEFT, y, text, 10, anchor="start", fill="#1d2330")
         y += 15
     return canvas
 
