@@ -54,11 +54,13 @@ def test_no_traceback_in_a_real_process(tmp_path):
     assert "unknown layer type 'Conv9D'" in proc.stderr
 
 
-def test_importing_the_package_and_cli_does_not_import_tensorflow():
+def test_importing_the_package_and_cli_does_not_import_tensorflow_or_the_pdf_engine():
     code = (
-        "import sys, generator, generator.cli, generator.engine, generator.spec, generator.sampler;"
+        "import sys, generator, generator.cli, generator.engine, generator.spec, generator.sampler, generator.pdf,"
+        " generator.figures, generator.practice, generator.worksheet, generator.exam;"
         "generator.cli.build_parser();"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'matplotlib')))"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in"
+        " ('tensorflow', 'keras', 'matplotlib', 'playwright', 'pypdf', 'segno')))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert proc.stdout.strip() == "[]"

@@ -12,7 +12,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -316,13 +315,3 @@ def test_a_chromium_failure_is_one_line_and_leaves_no_folder(engine, run_cli, mo
                                    "--out", str(tmp_path / "out"), "--no-verify", "--pdf"))
     assert err.startswith("error: --pdf: Chromium failed")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ws.yaml"]
-
-
-def test_importing_the_package_imports_no_pdf_engine():
-    code = (
-        "import sys, generator, generator.cli, generator.pdf, generator.worksheet, generator.exam;"
-        "generator.cli.build_parser();"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('playwright', 'pypdf', 'segno')))"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
-    assert proc.stdout.strip() == "[]"
