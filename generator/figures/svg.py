@@ -6,6 +6,7 @@ with at most two decimals, so the same drawing is the same bytes.
 
 from __future__ import annotations
 
+import functools
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import Any
@@ -42,15 +43,25 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     return len(text) * size * CHAR_WIDTH * (1.08 if bold else 1.0)
 
 
+@functools.cache
+def _name(key: str) -> str:
+    """An SVG attribute's name from a keyword argument's: ``stroke_width`` -> ``stroke-width``,
+    ``class_`` -> ``class``."""
+    return key.rstrip("_").replace("_", "-")
+
+
+def _value(value: Any) -> str:
+    """A number as :func:`num` writes it (whole pixels; one decimal under 3, for widths and
+    opacities), anything else as text."""
+    if type(value) is int:
+        return str(value)
+    if type(value) is float:
+        return num(value, 0 if value.is_integer() or abs(value) >= 3 else 1)
+    return str(value)
+
+
 def _attrs(values: dict[str, Any]) -> dict[str, str]:
-    out = {}
-    for key, value in values.items():
-        if value is None:
-            continue
-        name = key.rstrip("_").replace("_", "-")
-        out[name] = (num(value, 0 if float(value).is_integer() or abs(value) >= 3 else 1)
-                     if isinstance(value, float | int) and not isinstance(value, bool) else str(value))
-    return out
+    return {_name(key): _value(value) for key, value in values.items() if value is not None}
 
 
 class Canvas:
