@@ -2,8 +2,12 @@
 code) are the same: the rule ``check`` uses to match answer rows to students, which ``exam``
 applies to the roster so that every exam it builds can be graded.
 
-ROSTER.csv has a header row with ``id`` (and usually ``name``; other columns are ignored),
-UTF-8 (a byte-order mark is fine), ``,`` or ``;`` or tab between cells, any line ends.
+ROSTER.csv has a header row with ``id`` (and usually ``name``), UTF-8 (a byte-order mark is
+fine), ``,`` or ``;`` or tab between cells, any line ends. Optional columns the gradebook exports
+of ``check`` use (:mod:`generator.grading.gradebooks`), carried into the exam's master key per
+student: ``email`` (Moodle matches a grade row by email address), ``section``, ``sis_user_id``
+and ``sis_login_id`` (Canvas matches by SIS User ID or SIS Login ID). Header names ignore case,
+spaces and dashes (``SIS User ID`` is ``sis_user_id``); other columns are ignored.
 """
 
 from __future__ import annotations
@@ -24,10 +28,31 @@ MAX_NAME = 200
 
 @dataclass(frozen=True)
 class Student:
-    """One roster row."""
+    """One roster row.
+
+    Attributes:
+        id: The student id (how ``check`` names the student).
+        name: The name, or ``""``.
+        email: The email address, or ``""`` (Moodle's grade import can match by it).
+        section: The course section, or ``""`` (Canvas' gradebook ``Section`` column).
+        sis_user_id: Canvas' SIS User ID, or ``""``.
+        sis_login_id: Canvas' SIS Login ID, or ``""``.
+    """
 
     id: str
     name: str
+    email: str = ""
+    section: str = ""
+    sis_user_id: str = ""
+    sis_login_id: str = ""
+
+    def lms_fields(self) -> dict[str, str]:
+        """The optional LMS columns that are set, by name (what a master key records)."""
+        return {f: getattr(self, f) for f in LMS_FIELDS if getattr(self, f)}
+
+
+LMS_FIELDS = ("email", "section", "sis_user_id", "sis_login_id")
+"""The optional roster columns the gradebook exports use, in order."""
 
 
 def id_key(text: str) -> str:
@@ -76,12 +101,12 @@ def read_roster(path: str | Path) -> list[Student]:
     header = [column_name(h) for h in table.header]
     if "id" not in header:
         raise UserError(f"{where}: the header has no 'id' column. Received: {brief(','.join(table.header))}")
-    for column in ("id", "name"):
+    for column in ("id", "name", *LMS_FIELDS):
         if header.count(column) > 1:
             raise UserError(f"{where}: the header has {header.count(column)} '{column}' columns; keep one")
     id_col = header.index("id")
     name_col = header.index("name") if "name" in header else None
-    email_col = header.index("email") if "email" in header else None
+    extra_cols = {f: header.index(f) for f in LMS_FIELDS if f in header}
     students: list[Student] = []
     seen: dict[str, tuple[int, str]] = {}
     for row in table.rows:
@@ -93,12 +118,17 @@ def read_roster(path: str | Path) -> list[Student]:
             raise UserError(f"{where}: row {row.line}: empty id")
         if len(sid) > MAX_ID or "\n" in sid or "\r" in sid:
             raise UserError(f"{where}: row {row.line}: an id is one line of at most {MAX_ID} characters. Received: {brief(sid)}")
-        email = row.cells[email_col].strip() if email_col is not None else ""
+        extra = {f: row.cells[col].strip() for f, col in extra_cols.items()}
+        email = extra.get("email", "")
         if email and "@" not in email:
             raise UserError(
                 f"{where}: row {row.line}: email {brief(email, 40)} is not an address; a name holding a "
                 f"'{table.delimiter}' must be quoted (\"O'Brien{table.delimiter} Siobhán\")"
             )
+        for field, value in extra.items():
+            if len(value) > MAX_NAME or "\n" in value or "\r" in value:
+                raise UserError(f"{where}: row {row.line}: {field} is one line of at most {MAX_NAME} characters. "
+                                f"Received: {brief(value)}")
         if len(name) > MAX_NAME:
             raise UserError(f"{where}: row {row.line}: a name is at most {MAX_NAME} characters. Received: {brief(name)}")
         key = id_key(sid)
@@ -109,7 +139,7 @@ def read_roster(path: str | Path) -> list[Student]:
             same = "already used" if other == sid else f"is the same as {brief(other)} for check (case, spaces, - and _ are ignored)"
             raise UserError(f"{where}: row {row.line}: id {brief(sid)} {same} in row {line}")
         seen[key] = (row.line, sid)
-        students.append(Student(sid, name))
+        students.append(Student(sid, name, **extra))
     if not students:
         raise UserError(f"{where}: no students after the header")
     return students

@@ -137,7 +137,7 @@ def test_garbage_roster_writes_nothing(tmp_path, run_cli):
 def test_roster_with_bom_and_extra_columns(tmp_path):
     path = tmp_path / "r.csv"
     path.write_bytes("\ufeffemail,ID,Name\nx@y,s9,Ana\n".encode())
-    assert read_roster(path) == [Student("s9", "Ana")]
+    assert read_roster(path) == [Student("s9", "Ana", email="x@y")]
 
 
 def _files(folder: Path) -> dict[str, bytes]:

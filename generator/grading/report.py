@@ -27,6 +27,8 @@ class OutputFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
     CSV = "csv"
+    CANVAS_CSV = "canvas-csv"
+    MOODLE_CSV = "moodle-csv"
 
 
 class Status(StrEnum):
@@ -282,6 +284,10 @@ def format_report(report: Report, fmt: OutputFormat | str = OutputFormat.TEXT) -
         return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
     if fmt is OutputFormat.CSV:
         return format_gradebook(report)
+    if fmt in (OutputFormat.CANVAS_CSV, OutputFormat.MOODLE_CSV):
+        from generator.grading.gradebooks import canvas_csv, moodle_csv  # they import this module
+
+        return canvas_csv(report) if fmt is OutputFormat.CANVAS_CSV else moodle_csv(report)
     return format_text(report)
 
 

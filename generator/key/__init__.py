@@ -42,7 +42,7 @@ from generator.key.parts import (
     Wording,
     WorkedStep,
 )
-from generator.roster import Student, first_clash
+from generator.roster import LMS_FIELDS, Student, first_clash
 from generator.spec import spec_from_dict
 from generator.userfiles import load_json, read_text
 
@@ -185,6 +185,7 @@ class Paper:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "name": self.name, "variant": self.variant}
+        out.update(self.student.lms_fields())  # roster email / section / SIS ids, only when given
         if self.folder:
             out["folder"] = self.folder
         out["problems"] = [p.to_dict() for p in self.problems]
@@ -353,7 +354,11 @@ class _Reader:
         for label, value in (("name", name), ("variant", variant), ("folder", folder)):
             if value is not None and not isinstance(value, str):
                 raise self.fail(where, f"has a {label!r} that is not text", value)
-        return Paper(Student(str(sid).strip(), name or ""), (variant or "").strip(), folder or "",
+        extra = {f: data[f] for f in LMS_FIELDS if data.get(f) is not None}
+        for label, value in extra.items():
+            if not isinstance(value, str):
+                raise self.fail(where, f"has a {label!r} that is not text", value)
+        return Paper(Student(str(sid).strip(), name or "", **extra), (variant or "").strip(), folder or "",
                      self.problems(data["problems"], f"{where}.problems"))
 
     def problems(self, data: Any, where: str) -> tuple[Problem, ...]:

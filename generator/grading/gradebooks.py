@@ -1,0 +1,130 @@
+"""Gradebook CSVs that Canvas' and Moodle's grade imports read as they are:
+``check --format canvas-csv`` and ``check --format moodle-csv``.
+
+Both write one row per graded student, with the points they scored on the exam (the sum of
+:attr:`StudentResult.points <generator.grading.report.StudentResult.points>`), in one grade
+column named by the key's title. Who the student is in the LMS comes from the roster columns
+the exam build carried into the master key (:class:`generator.roster.Student`: ``email``,
+``section``, ``sis_user_id``, ``sis_login_id``; see ``docs/key-format.md``); a worksheet key,
+or a roster without them, leaves those cells empty.
+
+**Canvas** (Grades > Import; the layout of Canvas' own gradebook export, read by canvas-lms
+``app/models/gradebook_importer.rb``): the header ``Student,ID,SIS User ID,SIS Login ID,Section``
+then the assignment column, and a second row whose first cell is ``Points Possible``. The
+importer finds the header by ``Student`` / ``ID`` in the first two cells, ``SIS User ID`` and
+``SIS Login ID`` in the third and fourth and ``Section`` last; it matches a row to a student by
+the Canvas user ``ID`` (which we do not know, so it is empty), else by ``SIS User ID``, else by
+``SIS Login ID``, else by the name in ``Student``. An assignment column named ``Title (123)``
+updates assignment 123; a name without ``(id)`` updates the assignment with exactly that title,
+or creates a new one, whose points possible the ``Points Possible`` row sets.
+
+**Moodle** (Grades > Import > CSV file; ``grade/import/csv``): any header, each column mapped in
+the import form. Under "Identify user" map ``ID number`` to the user field ``idnumber`` or
+``Email address`` to ``email`` (the importer's ``useridnumber`` / ``useremail`` mappings in
+``grade/import/csv/classes/load_data.php``), and the title column to the grade item (or to a new
+grade item). ``Name`` is there for reading; map it to nothing. The columns are
+``ID number,Email address,Name,<title>``.
+
+Every cell is written by :mod:`csv`; a text cell a spreadsheet would run as a formula (starting
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading ``'``, the rule of
+:func:`generator.grading.report.format_gradebook`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+
+from generator.grading.report import Report, StudentResult
+from generator.key import Key, number
+from generator.roster import Student, id_key
+
+CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+"""The student columns of Canvas' gradebook CSV, in the order its importer requires."""
+CANVAS_POINTS_ROW = "Points Possible"
+"""The first cell of the row that sets each assignment's points possible."""
+MOODLE_COLUMNS = ("ID number", "Email address", "Name")
+"""The student columns of the Moodle grade CSV (each mapped in Moodle's import form)."""
+
+
+def safe_cell(text: str) -> str:
+    """A text cell a spreadsheet will not run as a formula: ``'`` before a leading ``= + - @``,
+    tab or carriage return.
+
+    >>> safe_cell("=SUM(A1)"), safe_cell("Ann")
+    ("'=SUM(A1)", 'Ann')
+    """
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def key_students(report: Report) -> dict[str, Student]:
+    """The roster record of each student of the report's key, by :func:`id_key` of their id
+    (the key is read again from ``report.key_path``).
+
+    Raises:
+        UserError: the key can no longer be read.
+    """
+    return {id_key(p.id): p.student for p in Key.load(report.key_path).papers if p.id}
+
+
+def _student(result: StudentResult, students: Mapping[str, Student]) -> Student:
+    return students.get(id_key(result.id)) or Student(result.id, result.name)
+
+
+def _points_possible(report: Report) -> float | int:
+    return max((s.max_points for s in report.students), default=0)
+
+
+def _write(rows: list[list[object]]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def canvas_csv(report: Report, students: Mapping[str, Student] | None = None) -> str:
+    """The report as a CSV for Canvas' gradebook import (see the module docstring).
+
+    Args:
+        report: What :func:`~generator.grading.grade.grade` returned.
+        students: The roster record of each student by :func:`id_key` of their id (default:
+            :func:`key_students`).
+
+    Returns:
+        The CSV text: the header, the ``Points Possible`` row, then one row per student.
+
+    >>> from generator.grading.report import ClassSummary
+    >>> from generator.key import KeyKind
+    >>> r = Report("Exam 1", "k.json", KeyKind.MASTER, "a.csv", (), (StudentResult("s1", "Ann", "V", ()),),
+    ...            (), ClassSummary(1, 0, 0, 0, 0, (), ()))
+    >>> print(canvas_csv(r, {"S1": Student("s1", "Ann", section="A", sis_user_id="900")}), end="")
+    Student,ID,SIS User ID,SIS Login ID,Section,Exam 1
+    Points Possible,,,,,0
+    Ann,,900,,A,0
+    """
+    students = key_students(report) if students is None else students
+    rows: list[list[object]] = [[*CANVAS_COLUMNS, safe_cell(report.title)],
+                                [CANVAS_POINTS_ROW, "", "", "", "", _points_possible(report)]]
+    for result in report.students:
+        s = _student(result, students)
+        rows.append([safe_cell(s.name or s.id), "", safe_cell(s.sis_user_id), safe_cell(s.sis_login_id),
+                     safe_cell(s.section), number(result.points)])
+    return _write(rows)
+
+
+def moodle_csv(report: Report, students: Mapping[str, Student] | None = None) -> str:
+    """The report as a CSV for Moodle's grade import (see the module docstring).
+
+    Args:
+        report: What :func:`~generator.grading.grade.grade` returned.
+        students: As for :func:`canvas_csv`.
+
+    Returns:
+        The CSV text: ``ID number,Email address,Name,<title>`` and one row per student.
+    """
+    students = key_students(report) if students is None else students
+    rows: list[list[object]] = [[*MOODLE_COLUMNS, safe_cell(report.title)]]
+    for result in report.students:
+        s = _student(result, students)
+        rows.append([safe_cell(s.id), safe_cell(s.email), safe_cell(s.name), number(result.points)])
+    return _write(rows)
