@@ -221,18 +221,24 @@ def print_pdfs(folder: Path, master: Key, title: str, paper: PaperSize, progress
 
 def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str | Path | None = None,
                templates: str | Path | None = None, verify: bool = True, workers: int | None = 1,
-               pdf: bool = False, paper: str | PaperSize = PaperSize.A4) -> Path:
+               pdf: bool = False, paper: str | PaperSize = PaperSize.A4, lms: str = "per-student") -> Path:
     """Builds the whole exam folder atomically. Returns ``out``.
 
     With ``pdf`` every student's exam and key, and the two printable bundles, are also printed
-    to PDF on ``paper`` (:func:`print_pdfs`).
+    to PDF on ``paper`` (:func:`print_pdfs`). ``lms`` chooses the LMS files in ``lms/``:
+    ``per-student`` quizzes (the default), Moodle ``pools`` (one category per slot), or ``both``
+    (:class:`generator.exports.LmsMode`).
 
     ``workers`` processes render the students' documents: None for one per core when the class
     is large (see :mod:`generator.parallel`), 1 (the default) for none. The files are the same
     either way. Worker processes are spawned, so a script calling this with ``workers`` other
     than 1 needs the usual ``if __name__ == "__main__":`` guard."""
-    from generator.exports import write_exports
+    from generator.exports import LmsMode, write_exports
 
+    try:
+        lms_mode = LmsMode(lms)
+    except ValueError:
+        raise UserError(f"unknown LMS mode {str(lms)[:40]!r}; expected one of {', '.join(LmsMode)}") from None
     size = paper_size(paper)
     if pdf:
         require_engine()  # before any work: a missing engine writes nothing
@@ -250,7 +256,7 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
     with atomic_dir(out, "exam") as tmp, ordered_map(
         functools.partial(paper_documents, PaperSetting(template_dir, config, seed, verified)), master.papers, workers,
     ) as documents:
-        lms = write_exports(master, tmp / "lms")  # while the workers render
+        lms_files = write_exports(master, tmp / "lms", lms=lms_mode)  # while the workers render
         bundle, key_bundle = [], []
         for exam_paper, docs in zip(master.papers, documents, strict=True):
             for name, text in docs.items():
@@ -290,7 +296,7 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
                 *({"href": f"all-{name}.pdf", "text": f"all {name}, PDF", "note": "a page break per student"}
                   for name in ("exams", "keys") if pdf),
                 {"href": "key.json", "text": "master key", "note": "for python -m generator check"},
-                *({"href": f"lms/{p.name}", "text": p.name, "note": "LMS import"} for p in lms),
+                *({"href": f"lms/{p.name}", "text": p.name, "note": "LMS import"} for p in lms_files),
             ],
         }))
     progress.close()

@@ -69,6 +69,22 @@ def moodle_text(question: ET.Element, path: str) -> str:
     return node.text or ""
 
 
+def moodle_categories(data: bytes) -> dict[str, list[ET.Element]]:
+    """Category path -> the questions that follow it, as Moodle's importer files them (every
+    question goes into the category of the last ``<question type="category">`` before it)."""
+    out: dict[str, list[ET.Element]] = {}
+    current = None
+    for question in moodle_questions(data):
+        if question.get("type") == "category":
+            current = moodle_text(question, "category/text")
+            assert current not in out, f"category {current} twice"
+            out[current] = []
+        else:
+            assert current is not None, "a question before any category"
+            out[current].append(question)
+    return out
+
+
 # ---------------------------------------------------------------- GIFT
 
 _GIFT_ESCAPES = {"\\:": ":", "\\#": "#", "\\=": "=", "\\{": "{", "\\}": "}", "\\~": "~", "\\n": "\n"}

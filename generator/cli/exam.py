@@ -21,6 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", type=bounded_int(0, 256), default=0,
                    help="processes rendering the students' documents (default 0: one per core for a "
                         "class of 48 or more; 1: none); the files are the same either way")
+    p.add_argument("--lms", choices=("per-student", "pools", "both"), default="per-student",
+                   help="LMS files in lms/: a quiz per student (default), Moodle question pools with one "
+                        "category per slot (moodle_pools.xml, for 'random question from category'), or both")
     p.set_defaults(func=run)
 
 
@@ -36,6 +39,6 @@ def run(args: argparse.Namespace) -> int:
     from generator.exam import build_exam
 
     out = build_exam(args.roster, args.seed, args.out, args.config, args.templates, verify=not args.no_verify,
-                     workers=args.jobs or None, **pdf_options(args))
+                     workers=args.jobs or None, lms=args.lms, **pdf_options(args))
     print(f"exam written to {out}/ (open {out}/index.html; master key {out}/key.json)", file=sys.stderr)
     return 0

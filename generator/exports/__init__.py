@@ -10,6 +10,12 @@ the batch axis (a cloze question with three NUMERICAL fields in Moodle XML; thre
 questions in GIFT and in Canvas QTI), because short-answer matching compares strings literally.
 Every blank with distractors also has a multiple-choice version (a subcategory or a second quiz
 per student).
+
+Pool mode (:class:`LmsMode`): instead of one quiz per student, ``moodle_pools.xml`` puts every
+student's question of a slot into one Moodle category per slot, for a quiz that draws a random
+question from each (:func:`~generator.exports.moodle.moodle_pool_xml`). Canvas and GIFT pools
+are not written: Canvas' question groups draw single items, and a shape or a summary table is
+several Canvas items (one per number box).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from pathlib import Path
 
 from generator.exports.content import PaperQuestions, by_paper
 from generator.exports.gift_format import gift
-from generator.exports.moodle import moodle_xml
+from generator.exports.moodle import moodle_pool_xml, moodle_xml
 from generator.exports.qti import qti_zip
 from generator.key import Key
 
@@ -32,6 +38,22 @@ class ExportFormat(StrEnum):
     GIFT = "gift"
     QTI = "qti"
 
+
+class LmsMode(StrEnum):
+    """What ``exam`` writes to ``lms/``: per-student quizzes (the default), pools, or both."""
+
+    PER_STUDENT = "per-student"
+    POOLS = "pools"
+    BOTH = "both"
+
+
+POOL_FILENAMES: dict[ExportFormat, str] = {ExportFormat.MOODLE: "moodle_pools.xml"}
+"""The pool file of each format that has one."""
+
+POOL_EXPORTERS: dict[ExportFormat, Callable[[Key, Sequence[PaperQuestions]], bytes]] = {
+    ExportFormat.MOODLE: moodle_pool_xml,
+}
+"""(master key, walked papers) -> pool file bytes, per format that has pools."""
 
 FILENAMES: dict[ExportFormat, str] = {
     ExportFormat.MOODLE: "moodle.xml",
@@ -49,7 +71,8 @@ EXPORTERS: dict[ExportFormat, Callable[[Key, Sequence[PaperQuestions]], bytes]] 
 
 
 def write_exports(key: Key, out_dir: Path,
-                  formats: Iterable[ExportFormat | str] | None = None) -> list[Path]:
+                  formats: Iterable[ExportFormat | str] | None = None,
+                  lms: LmsMode | str = LmsMode.PER_STUDENT) -> list[Path]:
     """Writes the LMS files of an exam into ``out_dir`` (created if missing).
 
     Every file is built before the first is written, so a key that is not an exam master key
@@ -60,25 +83,33 @@ def write_exports(key: Key, out_dir: Path,
             <generator.key.Key.load>`).
         out_dir: The folder to write ``moodle.xml``, ``quiz.gift.txt`` and ``canvas_qti.zip`` to.
         formats: Which formats (default: all of them, in the order of :class:`ExportFormat`).
+        lms: Per-student quizzes (:data:`FILENAMES`), pools (:data:`POOL_FILENAMES`, for the
+            chosen formats that have one) or both.
 
     Returns:
         The paths written, in the order of ``formats``.
 
     Raises:
         UserError: when ``key`` is not an exam master key.
-        ValueError: for an unknown format name.
+        ValueError: for an unknown format name or mode.
     """
     chosen = list(ExportFormat) if formats is None else [ExportFormat(f) for f in formats]
     papers = tuple(by_paper(key))  # walked once for every format
-    contents = {fmt: EXPORTERS[fmt](key, papers) for fmt in chosen}
+    mode = LmsMode(lms)
+    contents: dict[str, bytes] = {}
+    if mode is not LmsMode.POOLS:
+        contents.update((FILENAMES[fmt], EXPORTERS[fmt](key, papers)) for fmt in chosen)
+    if mode is not LmsMode.PER_STUDENT:
+        contents.update((POOL_FILENAMES[fmt], POOL_EXPORTERS[fmt](key, papers)) for fmt in chosen if fmt in POOL_EXPORTERS)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for fmt, data in contents.items():
-        path = out_dir / FILENAMES[fmt]
+    for name, data in contents.items():
+        path = out_dir / name
         path.write_bytes(data)
         paths.append(path)
     return paths
 
 
-__all__ = ["EXPORTERS", "FILENAMES", "ExportFormat", "gift", "moodle_xml", "qti_zip", "write_exports"]
+__all__ = ["EXPORTERS", "FILENAMES", "POOL_EXPORTERS", "POOL_FILENAMES", "ExportFormat", "LmsMode", "gift",
+           "moodle_pool_xml", "moodle_xml", "qti_zip", "write_exports"]

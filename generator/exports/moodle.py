@@ -240,19 +240,20 @@ def cloze_html(question: Question) -> str:
     return "\n".join(parts)
 
 
-def _typed_question(label: str, question: Question) -> list[str]:
+def _typed_question(label: str, question: Question, idnumber: str | None = None) -> list[str]:
     problem = question.problem
+    idnumber = problem.id if idnumber is None else idnumber
     name = f"{label} {problem.id}: {problem.title}"
     statement, files = question.statement + question.figures_html(PLUGINFILE), question.figures
     if len(question.blanks) == 1 and question.blanks[0].blank.kind != "shape":
         asked = question.blanks[0]
         (box,) = asked.boxes
         if box.kind == "int":
-            return _numerical(name, statement, question.solution, problem.id, box.accepted, problem.worth, files)
+            return _numerical(name, statement, question.solution, idnumber, box.accepted, problem.worth, files)
         if asked.choice is not None:
             return _multichoice(name, statement + "\n" + choice_html(asked.choice, asked.mark), question.solution,
-                                problem.id, asked.choice, problem.worth, files)
-    return _cloze(name, cloze_html(question), question.solution, problem.id, problem.worth, files)
+                                idnumber, asked.choice, problem.worth, files)
+    return _cloze(name, cloze_html(question), question.solution, idnumber, problem.worth, files)
 
 
 def _choice_questions(label: str, question: Question) -> list[str]:
@@ -291,5 +292,49 @@ def moodle_xml(key: Key, papers: Iterable[PaperQuestions] | None = None) -> byte
                            info + "\n<p>The same questions as multiple choice.</p>")
         for question in asked:
             lines += _choice_questions(label, question)
+    lines.append("</quiz>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+POOL_CATEGORY = "pools"
+"""The category under the exam's title that holds one subcategory per slot in pool mode."""
+
+
+def slot_name(number: int, question: Question) -> str:
+    """A slot's category name: ``slot 3 (q3)``, after its position and its problem id."""
+    return f"slot {number} ({question.problem.id})"
+
+
+def moodle_pool_xml(key: Key, papers: Iterable[PaperQuestions] | None = None) -> bytes:
+    """The exam as Moodle question pools, UTF-8: one category per slot
+    (``$course$/top/<title>/pools/slot 1 (q1)``) holding every student's typed question of that
+    slot, so a Moodle quiz can draw each slot with "Add > a random question" from its category.
+
+    Each question is the one :func:`moodle_xml` writes for the student (same name, text,
+    answers and ``<defaultgrade>``: the slot's points, equal for every variant of a slot), but
+    its ``<idnumber>`` is ``{problem id} {variant}`` (``q1 K7Q-2MX``), because Moodle keeps an
+    idnumber unique within a category. The multiple-choice versions are not pooled.
+
+    Args:
+        key: The exam's master key.
+        papers: ``by_paper(key)``, when the caller has walked it already.
+
+    Returns:
+        The file's bytes; the same key always gives the same bytes.
+
+    Raises:
+        UserError: when ``key`` is not an exam master key.
+    """
+    walked = list(by_paper(key) if papers is None else papers)
+    slots = max((len(asked) for _, asked in walked), default=0)
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
+    for index in range(slots):
+        present = [(paper, asked[index]) for paper, asked in walked if index < len(asked)]
+        name = slot_name(index + 1, present[0][1])
+        lines += _category(category_path(key.title, POOL_CATEGORY, name),
+                           f"<p>{html.escape(key.title)}: {html.escape(name)}, one question per student variant "
+                           f"({len(present)}). Add it to a quiz as a random question from this category.</p>")
+        for paper, question in present:
+            lines += _typed_question(paper_label(paper), question, f"{question.problem.id} {paper.variant or paper.id}")
     lines.append("</quiz>")
     return ("\n".join(lines) + "\n").encode("utf-8")

@@ -34,9 +34,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
-from generator.grading.report import Report, StudentResult
 from generator.key import Key, number
 from generator.roster import Student, id_key
 
@@ -46,6 +46,31 @@ CANVAS_POINTS_ROW = "Points Possible"
 """The first cell of the row that sets each assignment's points possible."""
 MOODLE_COLUMNS = ("ID number", "Email address", "Name")
 """The student columns of the Moodle grade CSV (each mapped in Moodle's import form)."""
+
+
+class StudentResult(Protocol):
+    """What a gradebook reads of :class:`generator.grading.report.StudentResult` (typed
+    structurally: :mod:`generator.grading.report` imports this module)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def points(self) -> float | int: ...
+    @property
+    def max_points(self) -> float | int: ...
+
+
+class Report(Protocol):
+    """What a gradebook reads of :class:`generator.grading.report.Report`."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def key_path(self) -> str: ...
+    @property
+    def students(self) -> Sequence[StudentResult]: ...
 
 
 def safe_cell(text: str) -> str:
@@ -93,7 +118,7 @@ def canvas_csv(report: Report, students: Mapping[str, Student] | None = None) ->
     Returns:
         The CSV text: the header, the ``Points Possible`` row, then one row per student.
 
-    >>> from generator.grading.report import ClassSummary
+    >>> from generator.grading.report import ClassSummary, Report, StudentResult
     >>> from generator.key import KeyKind
     >>> r = Report("Exam 1", "k.json", KeyKind.MASTER, "a.csv", (), (StudentResult("s1", "Ann", "V", ()),),
     ...            (), ClassSummary(1, 0, 0, 0, 0, (), ()))

@@ -15,6 +15,7 @@ from typing import Any
 
 from generator.answers import display
 from generator.errors import UserError, brief
+from generator.grading.gradebooks import canvas_csv, moodle_csv
 from generator.key import KeyKind, WorkedStep, number
 from generator.output import write_file
 
@@ -285,8 +286,6 @@ def format_report(report: Report, fmt: OutputFormat | str = OutputFormat.TEXT) -
     if fmt is OutputFormat.CSV:
         return format_gradebook(report)
     if fmt in (OutputFormat.CANVAS_CSV, OutputFormat.MOODLE_CSV):
-        from generator.grading.gradebooks import canvas_csv, moodle_csv  # they import this module
-
         return canvas_csv(report) if fmt is OutputFormat.CANVAS_CSV else moodle_csv(report)
     return format_text(report)
 
