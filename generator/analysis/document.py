@@ -31,7 +31,7 @@ def _svg(fig: Any) -> str:
 
 def plots(analysis: Analysis) -> dict[str, str]:
     """The page's plots as data URLs: ``scores`` (the histogram with mean and median) and
-    ``items`` (each question's difficulty against its point-biserial, flagged ones in red).
+    ``questions`` (each question's difficulty against its point-biserial, flagged ones in red).
     No text from the key or the answers goes into a plot."""
     import matplotlib
 
@@ -71,7 +71,7 @@ def plots(analysis: Analysis) -> dict[str, str]:
         ax.set_xlabel("difficulty (% right)")
         ax.set_ylabel("point-biserial (rest score)")
         ax.legend(frameon=False, loc="lower left", fontsize=9)
-        out["items"] = _svg(fig)
+        out["questions"] = _svg(fig)
     return out
 
 
