@@ -12,7 +12,7 @@ PDF    ?= $(shell command -v chromium >/dev/null 2>&1 && echo --pdf)
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[verify,lab,test,pdf]'
+	$(PY) -m pip install --quiet -e '.[verify,lab,test,pdf,analysis]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -54,6 +54,7 @@ test-quick: install
 docs-images: install
 	$(PY) -m generator explain examples/seed_mnist.yaml --format svg > docs/images/seed-mnist-strip.svg
 	$(PY) -m generator explain examples/window.yaml --format window > docs/images/conv-window.svg
+	$(PY) -m generator.analysis.demo build/analysis-demo docs/images/analysis.png
 
 bench: install
 	$(PY) -m generator bench

@@ -70,7 +70,8 @@ def run_bench(models: int = 200, keras_models: int = 20, seed: int = 0, rounds: 
         ``exam_students``, ``exam_build_s_no_verify`` and the difficulty spread of the class's
         exams (``exam_difficulty_spread``: max/min of the totals; ``exam_slot_spread_max``: the
         widest slot); unless ``check_students`` is 0,
-        ``check_students``, ``check_answers`` and ``check_s``.
+        ``check_students``, ``check_answers`` and ``check_s``, and with the ``analysis``
+        extra, ``analyze_s`` (the same class through ``analyze``).
 
     Raises:
         UserError: a count out of range.
@@ -122,4 +123,13 @@ def run_bench(models: int = 200, keras_models: int = 20, seed: int = 0, rounds: 
         results["check_students"] = check_students
         results["check_answers"] = answers
         results["check_s"] = seconds
+        if _has_analysis():
+            results["analyze_s"] = check_seconds(check_students, seed, analyze=True)[1]
     return results
+
+
+def _has_analysis() -> bool:
+    """Whether the ``analysis`` extra is installed (``analyze_s`` is left out otherwise)."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) for name in ("numpy", "scipy", "matplotlib"))

@@ -22,10 +22,12 @@ def exam_build_seconds(students: int, seed: int) -> float:
         return time.perf_counter() - start
 
 
-def check_seconds(students: int, seed: int) -> tuple[int, float]:
+def check_seconds(students: int, seed: int, analyze: bool = False) -> tuple[int, float]:
     """Grading a class with ``check``: a master key for ``students`` students of the shipped exam
     config (built without documents) and an answer file with a row per blank, about a fifth of
-    them wrong; returns (answer rows, seconds to load, grade and format the text report)."""
+    them wrong; returns (answer rows, seconds to load, grade and format the text report). With
+    ``analyze``, the seconds of ``analyze`` instead (grading, the item analysis, its page and
+    table written to a folder)."""
     import csv
     import random
 
@@ -52,7 +54,12 @@ def check_seconds(students: int, seed: int) -> tuple[int, float]:
                     writer.writerow([paper.id, qid, answer])
                     rows += 1
         start = time.perf_counter()
-        format_report(check(key, answers), "text")
+        if analyze:
+            from generator.analysis import analyze_files
+
+            analyze_files(key, answers, Path(tmp) / "analysis")
+        else:
+            format_report(check(key, answers), "text")
         return rows, time.perf_counter() - start
 
 

@@ -25,7 +25,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from generator.cli import bench, catalog, check, exam, explain, lab, practice, worksheet
+from generator.cli import analyze, bench, catalog, check, exam, explain, lab, practice, worksheet
 from generator.cli.options import bounded_int
 from generator.errors import Terminated, UserError, VerificationError, cut
 
@@ -33,7 +33,7 @@ __all__ = ["COMMANDS", "Handler", "Parser", "bounded_int", "build_parser", "main
 
 Handler = Callable[[argparse.Namespace], int]
 
-COMMANDS = (explain, bench, worksheet, exam, check, lab, catalog, practice)
+COMMANDS = (explain, bench, worksheet, exam, check, analyze, lab, catalog, practice)
 """The subcommand modules, in the order ``--help`` lists their subcommands."""
 
 

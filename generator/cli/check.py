@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "questions and summary; csv: gradebook, one row per student")
     p.add_argument("--out", metavar="FILE",
                    help="write to FILE (replaced atomically; nothing is written on error) instead of stdout")
+    p.add_argument("--analysis", metavar="DIR",
+                   help="also write the item analysis (analysis.html, analysis.csv) into DIR; "
+                        "needs the 'analysis' extra (see the analyze command)")
     p.set_defaults(func=run)
 
 
@@ -50,6 +53,11 @@ def run(args: argparse.Namespace) -> int:
     Returns:
         The exit code (0).
     """
-    report = check(args.key, args.answers)
+    if args.analysis:
+        from generator.analysis import analyze_files
+
+        report, _ = analyze_files(args.key, args.answers, args.analysis, "--analysis")
+    else:
+        report = check(args.key, args.answers)
     write_output(format_report(report, args.format), args.out, inputs=(args.key, args.answers))
     return 0

@@ -1,0 +1,44 @@
+"""Item analysis of a graded class: the library behind ``python -m generator analyze`` and
+``check --analysis DIR``.
+
+Staged like grading: :func:`generator.grading.grade` (a :class:`~generator.grading.Report`) ->
+:func:`~generator.analysis.stats.analyze` (one :class:`~generator.analysis.stats.Analysis`:
+difficulty, discrimination and misconceptions per slot and question, breakdowns by the
+problems' parameters (:mod:`generator.analysis.factors`), the score distribution and
+reliability) -> :func:`~generator.analysis.document.write_analysis` (``analysis.html`` and
+``analysis.csv``, atomically).
+
+numpy, scipy and matplotlib (the ``analysis`` extra) are imported only inside the functions
+that compute or draw; importing this package loads none of them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from generator.analysis.document import write_analysis
+from generator.analysis.stats import Analysis, analyze, require_libraries
+from generator.grading import Report, grade, read_answers
+from generator.key import Key
+from generator.userfiles import paused_gc
+
+__all__ = ["Analysis", "analyze", "analyze_files", "require_libraries", "write_analysis"]
+
+
+def analyze_files(key_path: str | os.PathLike[str], answers_path: str | os.PathLike[str],
+                  out: str | os.PathLike[str], option: str = "--out") -> tuple[Report, Path]:
+    """Grades ``answers_path`` against ``key_path`` and writes the analysis into ``out``.
+
+    Returns:
+        (the graded report, the folder written).
+
+    Raises:
+        UserError: a missing library (named with its extra), a bad key or answer file, or an
+            output folder that may not be replaced; nothing is written then.
+    """
+    require_libraries()
+    with paused_gc():
+        key = Key.load(key_path)
+        report = grade(key, read_answers(answers_path), str(key_path))
+    return report, write_analysis(analyze(report, key), out, option)
