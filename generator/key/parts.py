@@ -12,6 +12,16 @@ from generator.engine import ModelSpec
 from generator.engine.steps import Quantity, Step
 
 
+def number(value: float) -> float | int:
+    """A count of points as JSON and reports show it: a whole number without ``.0``, else
+    rounded to 4 places.
+
+    >>> number(3.0), number(2.5), number(1 / 3)
+    (3, 2.5, 0.3333)
+    """
+    return int(value) if float(value).is_integer() else round(value, 4)
+
+
 class ProblemType(StrEnum):
     """The problem types."""
 
@@ -20,6 +30,26 @@ class ProblemType(StrEnum):
     LAYER_PARAMS = "layer_params"
     INVERSE = "inverse"
     CONCEPT = "concept"
+
+
+class FollowThrough(StrEnum):
+    """How much a wrong answer earns when it is right given the student's own earlier answer."""
+
+    FULL = "full"
+    HALF = "half"
+    OFF = "off"
+
+    @property
+    def fraction(self) -> float:
+        """The share of the blank's points it earns."""
+        return {FollowThrough.FULL: 1.0, FollowThrough.HALF: 0.5, FollowThrough.OFF: 0.0}[self]
+
+
+class Partial(StrEnum):
+    """Partial credit for a wrong shape: per axis right, or none."""
+
+    AXES = "axes"
+    OFF = "off"
 
 
 class KeyKind(StrEnum):
@@ -165,6 +195,9 @@ class Blank:
         field: What it asks for: ``output_shape``, ``params``, ``total_params`` ...
         model: The model the blank is about when it is not the problem's own (the ``same``
             variant of a ``valid`` layer), so verification builds the right one.
+        depends_on: Ids of the blanks (same problem) whose values this blank's answer is
+            computed from (``l1_shape`` from ``l0_shape``; ``total`` from every ``l*_params``):
+            what follow-through credit recomputes from.
     """
 
     id: str
@@ -177,6 +210,7 @@ class Blank:
     layer: int | None = None
     field: str = ""
     model: ModelSpec | None = None
+    depends_on: tuple[str, ...] = ()
 
     @property
     def shown(self) -> str:
@@ -185,13 +219,16 @@ class Blank:
 
     def to_dict(self) -> dict[str, Any]:
         """The key.json blank object."""
-        return {
+        out: dict[str, Any] = {
             "id": self.id, "label": self.label, "kind": self.kind, "answer": self.answer,
             "accepted": list(self.accepted), "steps": [s.to_dict() for s in self.steps],
             "distractors": [{"answer": d.answer, "mistake": d.mistake} for d in self.distractors],
             "layer": self.layer, "field": self.field,
             "spec": None if self.model is None else self.model.to_dict(), "shown": self.shown,
         }
+        if self.depends_on:
+            out["depends_on"] = list(self.depends_on)
+        return out
 
 
 Fact = str | int | bool | tuple[tuple[int, ...], ...]
