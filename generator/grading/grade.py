@@ -355,6 +355,9 @@ def grade_answer(qid: str, b: Blank, row: AnswerRow | None, points: float = 1.0)
     Returns:
         The result, with feedback when it is not right (see the module docstring).
     """
+    if row is not None and row.answer in b.accepted:  # the common case, already canonical
+        return QuestionResult(qid, b.label, b.kind, Status.RIGHT, row.answer, row.answer, b.shown, line=row.line,
+                              points=points)
     base = QuestionResult(
         qid, b.label, b.kind, Status.UNANSWERED, row.answer if row else "", None,
         b.shown, line=row.line if row else None, points=points,

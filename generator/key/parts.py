@@ -74,6 +74,10 @@ class KeyKind(StrEnum):
         return {KeyKind.WORKSHEET: "problems", KeyKind.MASTER: "students", KeyKind.STUDENT: "student"}[self]
 
 
+_QUANTITIES = {q.value: q for q in Quantity}
+_TEXTS = ("formula", "substituted", "label", "formula_latex", "substituted_latex", "remark")
+
+
 @dataclass(frozen=True)
 class WorkedStep:
     """One step of a worked solution: the general rule, the numbers put in, the value, and
@@ -117,23 +121,26 @@ class WorkedStep:
 
     @classmethod
     def from_dict(cls, data: Any) -> WorkedStep:
-        """The step of a key.json step object; a ValueError says what is wrong with it."""
+        """The step of a key.json step object; a ValueError says what is wrong with it. (A
+        class's master key holds hundreds of thousands: the checks are plain type tests.)"""
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
             raise ValueError("that is not an object with a text 'text'")
         try:
-            quantity = Quantity(str(data.get("quantity")))
-        except ValueError:
+            quantity = _QUANTITIES[data["quantity"]]
+        except (KeyError, TypeError):
             raise ValueError("whose 'quantity' is unknown") from None
-        value, option = data.get("value"), data.get("option")
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        get = data.get
+        value, option = get("value"), get("option")
+        if value is not None and type(value) is not int:  # JSON gives int or bool (not a number here)
             raise ValueError("whose 'value' is not a whole number")
         if option is not None and not isinstance(option, str):
             raise ValueError("whose 'option' is not text")
-        texts = [data.get(name, "") for name in ("formula", "substituted", "label", "formula_latex", "substituted_latex", "remark")]
-        if not all(isinstance(t, str) for t in texts):
-            raise ValueError("whose formula, substitution, label or remark is not text")
-        symbols = data.get("symbols", [])
-        if not (isinstance(symbols, list) and all(isinstance(n, str) for n in symbols)):
+        texts = [get(name, "") for name in _TEXTS]
+        for t in texts:
+            if type(t) is not str:
+                raise ValueError("whose formula, substitution, label or remark is not text")
+        symbols = get("symbols", ())
+        if not isinstance(symbols, list | tuple) or not all(isinstance(n, str) for n in symbols):
             raise ValueError("whose 'symbols' are not a list of names")
         formula, substituted, label, formula_latex, substituted_latex, remark = texts
         return cls(quantity, data["text"], formula, substituted, value, option, label, formula_latex, substituted_latex,
