@@ -13,7 +13,7 @@ from typing import Any
 
 from generator.engine import ModelSpec
 from generator.errors import UserError, brief
-from generator.key import MAX_POINTS, ProblemType
+from generator.key import MAX_POINTS, FollowThrough, Partial, ProblemType
 from generator.problems import generate
 from generator.problems.features import COVERS
 from generator.problems.slot import FINDS, LAYER_CHOICES, MODEL_TYPES, TOPICS, Slot
@@ -215,6 +215,8 @@ class ExamConfig:
     difficulty: Difficulty
     problems: tuple[ProblemRequest, ...]
     instructions: str = EXAM_INSTRUCTIONS
+    follow_through: FollowThrough | None = None
+    partial: Partial | None = None
 
 
 DEFAULT_EXAM_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "exam.yaml"
@@ -222,10 +224,19 @@ DEFAULT_EXAM_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "exam
 
 
 def exam_config_from_dict(data: Any, source: str, base: Path | None = None) -> ExamConfig:
-    """Validates an exam config: ``title``, ``difficulty``, ``problems: [{type, count}]``."""
+    """Validates an exam config: ``title``, ``difficulty``, ``problems: [{type, count}]``, and the
+    grading policies ``follow_through`` (``full``, ``half``, ``off``) and ``partial`` (``axes``,
+    ``off``), which the master key carries to ``check``."""
     _expect(isinstance(data, dict), source, "expected a mapping with title, difficulty, problems", type(data).__name__)
-    unknown = set(data) - {"title", "difficulty", "problems", "instructions"}
-    _expect(not unknown, source, "unknown key(s); expected title, difficulty, problems, instructions", sorted(map(str, unknown)))
+    unknown = set(data) - {"title", "difficulty", "problems", "instructions", "follow_through", "partial"}
+    _expect(not unknown, source, "unknown key(s); expected title, difficulty, problems, instructions, "
+            "follow_through, partial", sorted(map(str, unknown)))
+    policies: dict[str, Any] = {}
+    for name, kind in (("follow_through", FollowThrough), ("partial", Partial)):
+        value = data.get(name)
+        choices = [p.value for p in kind]
+        _expect(value is None or value in choices, f"{source}: {name}", f"expected one of {', '.join(choices)}", value)
+        policies[name] = None if value is None else kind(value)
     levels = [d.value for d in Difficulty]
     level = data.get("difficulty", "standard")
     _expect(level in levels, f"{source}: difficulty", f"expected one of {', '.join(levels)}", level)
@@ -233,7 +244,8 @@ def exam_config_from_dict(data: Any, source: str, base: Path | None = None) -> E
     _expect(isinstance(title, str), f"{source}: title", "expected text", title)
     instructions = data.get("instructions", EXAM_INSTRUCTIONS)
     _expect(isinstance(instructions, str), f"{source}: instructions", "expected text", instructions)
-    return ExamConfig(title, Difficulty(level), _problem_list(data.get("problems"), f"{source}: problems", base), instructions)
+    return ExamConfig(title, Difficulty(level), _problem_list(data.get("problems"), f"{source}: problems", base), instructions,
+                      policies["follow_through"], policies["partial"])
 
 
 def load_exam_config(path: str | Path | None) -> ExamConfig:

@@ -166,7 +166,8 @@ def build_master(config: ExamConfig, seed: int, students: list[Student],
         if progress is not None:
             progress.advance(1, f"variant {code}")
     return Key(KeyKind.MASTER, config.title, tuple(papers), seed, config.difficulty.value,
-               question_types=tuple(ref.slot.type.value for ref in slots))
+               question_types=tuple(ref.slot.type.value for ref in slots),
+               follow_through=config.follow_through, partial=config.partial)
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,8 @@ def paper_documents(setting: PaperSetting, paper: Paper) -> dict[str, str]:
     )
     docs = render_documents(_environment(setting.templates), context, "", f"{config.title} — {paper.variant}",
                             selfcheck=False)
-    key = Key(KeyKind.STUDENT, config.title, (paper,), setting.seed, verified_with=setting.verified)
+    key = Key(KeyKind.STUDENT, config.title, (paper,), setting.seed, verified_with=setting.verified,
+              follow_through=config.follow_through, partial=config.partial)
     return {
         **{name: text for name, text in docs.items() if name.startswith(f"{FIGURES}/")},
         "exam.md": docs["worksheet.md"], "exam.html": docs["worksheet.html"],

@@ -20,15 +20,19 @@ from pathlib import Path
 from generator.analysis.document import write_analysis
 from generator.analysis.stats import Analysis, analyze, require_libraries
 from generator.grading import Report, grade, read_answers
-from generator.key import Key
+from generator.grading.grade import Policy
+from generator.key import FollowThrough, Key, Partial
 from generator.userfiles import paused_gc
 
 __all__ = ["Analysis", "analyze", "analyze_files", "require_libraries", "write_analysis"]
 
 
 def analyze_files(key_path: str | os.PathLike[str], answers_path: str | os.PathLike[str],
-                  out: str | os.PathLike[str], option: str = "--out") -> tuple[Report, Path]:
-    """Grades ``answers_path`` against ``key_path`` and writes the analysis into ``out``.
+                  out: str | os.PathLike[str], option: str = "--out",
+                  follow_through: FollowThrough | str | None = None,
+                  partial: Partial | str | None = None) -> tuple[Report, Path]:
+    """Grades ``answers_path`` against ``key_path`` (``follow_through`` and ``partial`` override
+    the key's credit policy, as in ``check``) and writes the analysis into ``out``.
 
     Returns:
         (the graded report, the folder written).
@@ -40,5 +44,5 @@ def analyze_files(key_path: str | os.PathLike[str], answers_path: str | os.PathL
     require_libraries()
     with paused_gc():
         key = Key.load(key_path)
-        report = grade(key, read_answers(answers_path), str(key_path))
+        report = grade(key, read_answers(answers_path), str(key_path), Policy.of(key, follow_through, partial))
     return report, write_analysis(analyze(report, key), out, option)

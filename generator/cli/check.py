@@ -1,6 +1,7 @@
 """The ``check`` subcommand: grade an answer CSV against a worksheet or exam key.
 
-``python -m generator check --key KEY.json ANSWERS.csv [--format text|csv|json] [--out FILE]``
+``python -m generator check --key KEY.json ANSWERS.csv [--format text|csv|json] [--out FILE]
+[--follow-through full|half|off] [--partial axes|off]``
 
 Thin by design: it parses options and calls :mod:`generator.grading`, where the key and
 answer formats, the normalization rules and the feedback rules are documented.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 
 from generator.grading import OutputFormat, check, format_report, write_output
+from generator.key import FollowThrough, Partial
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,6 +40,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "questions and summary; csv: gradebook, one row per student")
     p.add_argument("--out", metavar="FILE",
                    help="write to FILE (replaced atomically; nothing is written on error) instead of stdout")
+    p.add_argument("--follow-through", choices=[f.value for f in FollowThrough], default=None,
+                   help="credit for an answer that is right given the student's own earlier answer "
+                        "(a summary table's later layers and totals): full, half or off; overrides "
+                        "the key's (an exam config's) policy; default full for a worksheet key, off for an exam key")
+    p.add_argument("--partial", choices=[p.value for p in Partial], default=None,
+                   help="axes: a wrong shape of the right rank earns the share of its axes that are right; "
+                        "off (default unless the exam config sets it)")
     p.add_argument("--analysis", metavar="DIR",
                    help="also write the item analysis (analysis.html, analysis.csv) into DIR; "
                         "needs the 'analysis' extra (see the analyze command)")
@@ -56,8 +65,9 @@ def run(args: argparse.Namespace) -> int:
     if args.analysis:
         from generator.analysis import analyze_files
 
-        report, _ = analyze_files(args.key, args.answers, args.analysis, "--analysis")
+        report, _ = analyze_files(args.key, args.answers, args.analysis, "--analysis", args.follow_through,
+                                  args.partial)
     else:
-        report = check(args.key, args.answers)
+        report = check(args.key, args.answers, args.follow_through, args.partial)
     write_output(format_report(report, args.format), args.out, inputs=(args.key, args.answers))
     return 0

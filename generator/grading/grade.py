@@ -11,11 +11,16 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from generator.answers import MAX_DIGITS, display, normalize
-from generator.errors import UserError, brief
+from generator.answers import MAX_DIGITS, canonical, display, normalize
+from generator.engine import ModelSpec, analyze
+from generator.engine.layers import Layer
+from generator.engine.model import LayerRecord
+from generator.errors import SpecError, UserError, brief
 from generator.grading.answers import AnswerRow, AnswerSheet, read_answers
 from generator.grading.report import (
     ClassSummary,
+    Credit,
+    CreditReason,
     QuestionResult,
     QuestionStats,
     Report,
@@ -23,7 +28,7 @@ from generator.grading.report import (
     StudentResult,
     WrongAnswer,
 )
-from generator.key import Blank, Key, KeyKind, Paper, WorkedStep
+from generator.key import Blank, FollowThrough, Key, KeyKind, Paper, Partial, Problem, WorkedStep
 from generator.roster import Student, id_key
 from generator.userfiles import paused_gc
 
@@ -84,13 +89,44 @@ class KeyIndex:
         return index
 
 
-def grade(key: Key, sheet: AnswerSheet, key_path: str = "key") -> Report:
+@dataclass(frozen=True)
+class Policy:
+    """How wrong answers earn part of their points.
+
+    Attributes:
+        follow_through: Credit for an answer that is right given the student's own earlier
+            answer (``full``: all its points, ``half``, ``off``).
+        partial: ``axes``: a wrong shape of the right rank earns the share of its axes that are
+            right; ``off``.
+    """
+
+    follow_through: FollowThrough = FollowThrough.OFF
+    partial: Partial = Partial.OFF
+
+    @classmethod
+    def of(cls, key: Key, follow_through: FollowThrough | str | None = None,
+           partial: Partial | str | None = None) -> Policy:
+        """The policy for ``key``: the given values (the command line), else the key's own (an
+        exam config's), else the defaults: follow-through ``full`` for a worksheet key and
+        ``off`` for an exam key; partial credit ``off``."""
+        default = FollowThrough.FULL if key.kind is KeyKind.WORKSHEET else FollowThrough.OFF
+        return cls(FollowThrough(follow_through or key.follow_through or default),
+                   Partial(partial or key.partial or Partial.OFF))
+
+    @property
+    def active(self) -> bool:
+        """Whether a wrong answer can earn anything."""
+        return self.follow_through is not FollowThrough.OFF or self.partial is not Partial.OFF
+
+
+def grade(key: Key, sheet: AnswerSheet, key_path: str = "key", policy: Policy | None = None) -> Report:
     """Grades every student of an answer sheet against a key.
 
     Args:
         key: The validated key.
         sheet: The validated answers.
         key_path: The key's file, for messages and the report.
+        policy: Follow-through and partial credit (default: :meth:`Policy.of` the key).
 
     Returns:
         The report.
@@ -100,6 +136,7 @@ def grade(key: Key, sheet: AnswerSheet, key_path: str = "key") -> Report:
             file is in it), a row names an unknown student or question (its line and value are
             given), or a student answers a question twice.
     """
+    policy = policy or Policy.of(key)
     index = KeyIndex(key, key_path)
     answers = _match(index, sheet)
     by_id = {p.id: p for p in key.papers}
@@ -107,7 +144,7 @@ def grade(key: Key, sheet: AnswerSheet, key_path: str = "key") -> Report:
         [index.find(ref) for ref in answers] if key.kind is KeyKind.WORKSHEET
         else [by_id[sid] for sid in by_id if sid in answers]
     )
-    students = tuple(_grade_paper(p, answers[p.id]) for p in papers if p is not None)
+    students = tuple(_grade_paper(p, answers[p.id], policy) for p in papers if p is not None)
     absent = () if key.kind is KeyKind.WORKSHEET else tuple(p.id for p in key.papers if p.id not in answers)
     shared_numbers = len(key.papers) == 1
     by_question: dict[str, list[QuestionResult]] = {qid: [] for qid in index.question_ids}
@@ -124,10 +161,13 @@ def grade(key: Key, sheet: AnswerSheet, key_path: str = "key") -> Report:
     return Report(key.title, key_path, key.kind, sheet.path, index.question_ids, students, questions, summary)
 
 
-def check(key_path: str | os.PathLike[str], answers_path: str | os.PathLike[str]) -> Report:
-    """Loads a key and an answer file and grades them: the whole ``check`` pipeline."""
+def check(key_path: str | os.PathLike[str], answers_path: str | os.PathLike[str],
+          follow_through: FollowThrough | str | None = None, partial: Partial | str | None = None) -> Report:
+    """Loads a key and an answer file and grades them: the whole ``check`` pipeline
+    (``follow_through`` and ``partial`` override the key's policy, see :meth:`Policy.of`)."""
     with paused_gc():
-        return grade(Key.load(key_path), read_answers(answers_path), str(key_path))
+        key = Key.load(key_path)
+        return grade(key, read_answers(answers_path), str(key_path), Policy.of(key, follow_through, partial))
 
 
 def _sample(items: Iterable[str]) -> str:
@@ -181,11 +221,126 @@ def _match(index: KeyIndex, sheet: AnswerSheet) -> dict[str, dict[str, AnswerRow
     return answers
 
 
-def _grade_paper(paper: Paper, rows: dict[str, AnswerRow]) -> StudentResult:
-    return StudentResult(
-        paper.id, paper.name, paper.variant,
-        tuple(grade_answer(qid, blank, rows.get(qid), problem.blank_points) for qid, problem, blank in paper.questions()),
-    )
+def _grade_paper(paper: Paper, rows: dict[str, AnswerRow], policy: Policy) -> StudentResult:
+    results: list[QuestionResult] = []
+    for problem in paper.problems:
+        points = problem.blank_points
+        graded = [grade_answer(qid, b, rows.get(qid), points)
+                  for b in problem.blanks for qid in (f"{problem.id}.{b.id}",)]
+        if policy.active and not all(q.status is Status.RIGHT for q in graded):  # all right: nothing to credit
+            graded = _credit(problem, graded, policy)
+        results.extend(graded)
+    return StudentResult(paper.id, paper.name, paper.variant, tuple(results))
+
+
+# ---------------------------------------------------------------- follow-through and partial credit
+
+
+@functools.lru_cache(maxsize=8192)
+def _given(layer: Layer, shape: tuple[int, ...]) -> LayerRecord | None:
+    """The engine's record of ``layer`` on an input of ``shape`` (a student's own upstream
+    answer), or None when the layer cannot take it."""
+    try:
+        return analyze(ModelSpec(shape, (layer,))).records[0]
+    except (SpecError, ValueError, ArithmeticError):
+        return None
+
+
+_TOTALS = {"total_params": "params", "trainable_params": "trainable", "non_trainable_params": "non_trainable"}
+
+
+def _axes(got: str, wants: Iterable[str]) -> tuple[int, int]:
+    """(axes right, axes) of a shape against the closest right answer of its rank; (0, 0) when
+    no right answer has its rank."""
+    values = got.split("x")
+    scores = [(sum(a == b for a, b in zip(values, want.split("x"), strict=True)), len(values))
+              for want in wants if want.count("x") == len(values) - 1]
+    return max(scores, default=(0, 0))
+
+
+def _credit(problem: Problem, graded: list[QuestionResult], policy: Policy) -> list[QuestionResult]:
+    """The results of one problem with follow-through and axes credit added to wrong answers.
+
+    Follow-through (summary tables: blanks whose ``depends_on`` name the previous layer's
+    shape, or every layer's Param #): a shape or Param # is also judged against the engine's
+    value for its layer given the student's most recent own output shape when that differs from
+    the key's (readable, of the key's rank); a total against the sum of the student's own
+    Param # answers (trainable and non-trainable where each layer's split follows from them).
+    Axes: a wrong shape of the right rank earns the share of its axes that match the key's
+    answer, or (times the follow-through share) the follow-through value; the larger counts.
+    """
+    follow = policy.follow_through is not FollowThrough.OFF
+    axes = policy.partial is Partial.AXES
+    layer_of = {row[c]: row["layer"] for row in problem.table for c in ("shape", "params") if row.get(c)}
+    own: dict[str, tuple[int, ...] | None] = {}  # shape blank -> the student's shape, when not the key's
+    record: dict[str, LayerRecord | None] = {}  # Param # blank -> the record it was judged against
+    qid_of = {b.id: q.question_id for b, q in zip(problem.blanks, graded, strict=True)}
+    by_id = dict(zip((b.id for b in problem.blanks), graded, strict=True))
+    out = []
+    for b, q in zip(problem.blanks, graded, strict=True):
+        target, upstream = (_follow(problem, b, by_id, own, record) if follow else (None, ()))
+        if b.kind == "shape" and q.status is not Status.RIGHT:
+            values = q.normalized.split("x") if q.normalized is not None else []
+            rank_ok = bool(values) and any(a.count("x") == len(values) - 1 for a in b.accepted)
+            own[b.id] = tuple(int(v) for v in values) if rank_ok and all(v.isdigit() for v in values) else None
+        if q.status is not Status.WRONG or q.normalized is None:
+            out.append(q)
+            continue
+        options: list[Credit] = []
+        if target is not None and q.normalized == target and follow:
+            options.append(Credit(policy.follow_through.fraction, CreditReason.FOLLOW_THROUGH,
+                                  tuple(qid_of[u] for u in upstream), tuple(layer_of.get(u, u) for u in upstream)))
+        if axes and b.kind == "shape":
+            right, n = _axes(q.normalized, b.accepted)
+            if right:
+                options.append(Credit(right / n, CreditReason.AXES, axes_right=right, axes=n))
+            if target is not None and follow:
+                right, n = _axes(q.normalized, (target,))
+                if right and right < n:
+                    options.append(Credit(policy.follow_through.fraction * right / n, CreditReason.AXES,
+                                          tuple(qid_of[u] for u in upstream), tuple(layer_of.get(u, u) for u in upstream),
+                                          right, n))
+        best = max(options, key=lambda c: c.fraction, default=None)
+        out.append(q if best is None or best.fraction <= 0 else replace(q, credit=best))
+    return out
+
+
+def _follow(problem: Problem, b: Blank, by_id: dict[str, QuestionResult], own: dict[str, tuple[int, ...] | None],
+            record: dict[str, LayerRecord | None]) -> tuple[str | None, tuple[str, ...]]:
+    """The canonical answer of ``b`` given the student's own upstream answers, when it differs
+    from the key's, and the blank ids it follows from; (None, ()) when there is none."""
+    deps = b.depends_on
+    if b.field in ("output_shape", "params") and len(deps) == 1 and b.layer is not None and b.layer < len(problem.model.layers):
+        if deps[0] not in own:  # the student's upstream shape is the key's (or not a shape blank)
+            return None, ()
+        shape = own[deps[0]]
+        given = None if shape is None else _given(problem.model.layers[b.layer], shape)
+        record[b.id] = given
+        if given is None:
+            return None, ()
+        if b.field == "output_shape":
+            return canonical(given.output_shape, "shape"), deps
+        return str(given.params), deps
+    if b.field in _TOTALS and deps and all(d in by_id for d in deps):
+        wrong = tuple(d for d in deps if by_id[d].status is not Status.RIGHT)
+        if not wrong or any(by_id[d].status is not Status.WRONG for d in wrong):
+            return None, ()
+        keyed = {r.index: r for r in problem.summary.records}
+        total = 0
+        for d in deps:
+            q, dep = by_id[d], next(x for x in problem.blanks if x.id == d)
+            value = int(q.normalized or 0)
+            rec = record.get(d) if d in record else keyed.get(dep.layer) if dep.layer is not None else None
+            if b.field == "total_params":
+                total += value
+            elif rec is not None and value == rec.params:
+                total += getattr(rec, _TOTALS[b.field])
+            elif rec is not None and rec.non_trainable == 0:  # every parameter of the layer is trainable
+                total += value if b.field == "trainable_params" else 0
+            else:
+                return None, ()
+        return str(total), wrong
+    return None, ()
 
 
 def grade_answer(qid: str, b: Blank, row: AnswerRow | None, points: float = 1.0) -> QuestionResult:
@@ -200,6 +355,9 @@ def grade_answer(qid: str, b: Blank, row: AnswerRow | None, points: float = 1.0)
     Returns:
         The result, with feedback when it is not right (see the module docstring).
     """
+    if row is not None and row.answer in b.accepted:  # the common case, already canonical
+        return QuestionResult(qid, b.label, b.kind, Status.RIGHT, row.answer, row.answer, b.shown, line=row.line,
+                              points=points)
     base = QuestionResult(
         qid, b.label, b.kind, Status.UNANSWERED, row.answer if row else "", None,
         b.shown, line=row.line if row else None, points=points,

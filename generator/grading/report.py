@@ -41,6 +41,54 @@ class Status(StrEnum):
     UNANSWERED = "unanswered"
 
 
+class CreditReason(StrEnum):
+    """Why a wrong answer earns part of its points."""
+
+    FOLLOW_THROUGH = "follow_through"  # right given the student's own earlier answer(s)
+    AXES = "axes"  # some axes of a shape right
+
+
+@dataclass(frozen=True)
+class Credit:
+    """Points a wrong answer earns, and why (see :func:`generator.grading.grade.grade`).
+
+    Attributes:
+        fraction: The share of the question's points earned (0 < fraction < 1, or 1 for full
+            follow-through credit).
+        reason: Follow-through or axes.
+        upstream: The question ids of the student's own earlier answers it follows from.
+        layers: How the key labels the layers of those answers (``conv2d (Conv2D)``).
+        axes_right: For axes credit, the axes right (after the batch axis).
+        axes: For axes credit, the axes of the shape.
+    """
+
+    fraction: float
+    reason: CreditReason
+    upstream: tuple[str, ...] = ()
+    layers: tuple[str, ...] = ()
+    axes_right: int = 0
+    axes: int = 0
+
+    @property
+    def why(self) -> str:
+        """The reason in words, rendered from the fields."""
+        parts = []
+        if self.upstream:
+            answers = "answer" if len(self.upstream) == 1 else "answers"
+            parts.append(f"right given your {answers} to {', '.join(self.layers or self.upstream)}")
+        if self.axes:
+            parts.append(f"{self.axes_right} of {self.axes} axes right")
+        return "; ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for the JSON report."""
+        out: dict[str, Any] = {"fraction": number(self.fraction), "reason": self.reason.value,
+                               "upstream": list(self.upstream)}
+        if self.axes:
+            out.update(axes_right=self.axes_right, axes=self.axes)
+        return out
+
+
 @dataclass(frozen=True)
 class QuestionResult:
     """How one student answered one question.
@@ -58,6 +106,7 @@ class QuestionResult:
         steps: The key's worked step(s) to look at; empty for a right answer.
         line: The answer file's line, or None when the student has no row for the question.
         points: What the question is worth (its problem's points shared by its blanks).
+        credit: Part of the points a wrong answer earns (follow-through or axes), or None.
     """
 
     question_id: str
@@ -72,6 +121,7 @@ class QuestionResult:
     steps: tuple[WorkedStep, ...] = ()
     line: int | None = None
     points: float = 1.0
+    credit: Credit | None = None
 
     @property
     def right(self) -> bool:
@@ -80,8 +130,11 @@ class QuestionResult:
 
     @property
     def earned(self) -> float:
-        """The points the answer scores: all of them when right, else none."""
-        return self.points if self.right else 0.0
+        """The points the answer scores: all of them when right, its credit's share when it
+        has credit, else none."""
+        if self.right:
+            return self.points
+        return self.points * self.credit.fraction if self.credit is not None else 0.0
 
     @property
     def answer_shown(self) -> str:
@@ -98,6 +151,7 @@ class QuestionResult:
             "normalized": self.normalized, "correct": self.correct, "mistake": self.mistake,
             "note": self.note, "steps": [s.text for s in self.steps], "line": self.line,
             "points": number(self.points),
+            **({} if self.credit is None else {"earned": number(self.earned), "credit": self.credit.to_dict()}),
         }
 
 
@@ -366,6 +420,8 @@ def _text_result(q: QuestionResult, width: int) -> list[str]:
         out.append(f"{pad}mistake: {q.mistake}")
     if q.note and q.status is not Status.UNANSWERED:
         out.append(f"{pad}note: {q.note}")
+    if q.credit is not None:
+        out.append(f"{pad}credit: {number(q.earned)} of {number(q.points)} points: {q.credit.why}")
     out.extend(f"{pad}step: {step.text}" for step in q.steps)
     return out
 

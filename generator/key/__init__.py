@@ -36,11 +36,14 @@ from generator.errors import SpecError, UserError, brief, cut
 from generator.key.parts import (
     Blank,
     Distractor,
+    FollowThrough,
     KeyKind,
+    Partial,
     ProblemType,
     SolutionPart,
     Wording,
     WorkedStep,
+    number,
 )
 from generator.roster import LMS_FIELDS, Student, first_clash
 from generator.spec import spec_from_dict
@@ -52,8 +55,8 @@ keys, whose steps are plain text); version 2 keys (solutions as lines of text) a
 
 READABLE = (FORMAT, "cnn-worksheets-key/2")
 
-__all__ = ["FORMAT", "Blank", "Distractor", "Key", "KeyKind", "Paper", "Problem", "ProblemType", "SolutionPart",
-           "WorkedStep", "Wording"]
+__all__ = ["FORMAT", "Blank", "Distractor", "FollowThrough", "Key", "KeyKind", "Paper", "Partial", "Problem",
+           "ProblemType", "SolutionPart", "WorkedStep", "Wording", "number"]
 
 MAX_POINTS = 1000
 """The most one problem may be worth."""
@@ -133,16 +136,6 @@ class Problem:
         }
 
 
-def number(value: float) -> float | int:
-    """A count of points as JSON and reports show it: a whole number without ``.0``, else
-    rounded to 4 places.
-
-    >>> number(3.0), number(2.5), number(1 / 3)
-    (3, 2.5, 0.3333)
-    """
-    return int(value) if float(value).is_integer() else round(value, 4)
-
-
 @dataclass(frozen=True)
 class Paper:
     """The problems one student answers.
@@ -205,6 +198,8 @@ class Key:
         verified_with: The Keras version every answer was checked against, ``""`` when not
             verified, None when not recorded.
         question_types: For an exam, the problem type of each slot.
+        follow_through, partial: The exam config's grading policies, when it set them (None:
+            the defaults of :meth:`generator.grading.grade.Policy.of`).
     """
 
     kind: KeyKind
@@ -214,6 +209,8 @@ class Key:
     difficulty: str | None = None
     verified_with: str | None = None
     question_types: tuple[str, ...] | None = field(default=None)
+    follow_through: FollowThrough | None = None
+    partial: Partial | None = None
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -223,7 +220,7 @@ class Key:
     def to_dict(self, content: bool = True) -> dict[str, Any]:
         """The key as plain data; without ``content``, only the top-level fields."""
         out: dict[str, Any] = {"format": FORMAT, "title": self.title}
-        for name in ("seed", "difficulty", "verified_with"):
+        for name in ("seed", "difficulty", "verified_with", "follow_through", "partial"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
         if self.question_types is not None:
@@ -326,8 +323,13 @@ class _Reader:
         if types is not None and not (isinstance(types, list) and all(isinstance(t, str) for t in types)):
             raise self.fail("", "'question_types' must be a list of text", types)
         stem = os.path.splitext(os.path.basename(self.name))[0]
+        policies: list[Any] = [data.get("follow_through"), data.get("partial")]  # absent in older keys
+        for name, value, choices in zip(("follow_through", "partial"), policies, (FollowThrough, Partial), strict=True):
+            if value is not None and value not in [p.value for p in choices]:
+                raise self.fail("", f"{name!r} must be one of {', '.join(choices)}", value)
         return Key(kind, title if title is not None else stem, papers, seed, texts["difficulty"],
-                   texts["verified_with"], None if types is None else tuple(types))
+                   texts["verified_with"], None if types is None else tuple(types),
+                   policies[0] and FollowThrough(policies[0]), policies[1] and Partial(policies[1]))
 
     def unique_codes(self, papers: tuple[Paper, ...]) -> None:
         """Ids and variant codes must each name one student, or an answer row would be ambiguous."""
@@ -393,13 +395,17 @@ class _Reader:
         if not isinstance(raw_blanks, list) or not raw_blanks:
             raise self.fail(at, "has no 'blanks' list", raw_blanks)
         blanks = tuple(self.blank(b, f"{where}.blanks[{j}]") for j, b in enumerate(raw_blanks))
+        ids = {b.id for b in blanks}
+        for b in blanks:
+            for d in b.depends_on:
+                if d not in ids - {b.id}:
+                    raise self.fail(f"{at} blank {cut(b.id, 40)}", "has a 'depends_on' naming no other blank", d)
         try:
             kind = ProblemType(str(data.get("type")))
         except ValueError:
             raise self.fail(at, f"has a 'type' that is not one of {', '.join(ProblemType)}", data.get("type")) from None
         solution = self.solution(data.get("solution", []), at)
         table = data.get("table", [])
-        ids = {b.id for b in blanks}
         if not isinstance(table, list):
             raise self.fail(at, "has a 'table' that is not a list", table)
         for row in table:
@@ -471,10 +477,12 @@ class _Reader:
         if layer is not None and (not isinstance(layer, int) or isinstance(layer, bool) or layer < 0):
             raise self.fail(at, "has a 'layer' that is not a layer index", layer)
         spec = data.get("spec")
+        if not (isinstance(depends_on := data.get("depends_on") or [], list) and all(isinstance(d, str) for d in depends_on)):
+            raise self.fail(at, "has a 'depends_on' that is not a list of blank ids", depends_on)
         return Blank(
             bid, self.text(data, "label", at, bid), kind, first, canonical,
             tuple(self.step(s, at) for s in steps), tuple(wrong), layer, self.text(data, "field", at, ""),
-            None if spec is None else self.model(spec, f"{at}.spec"),
+            None if spec is None else self.model(spec, f"{at}.spec"), tuple(depends_on),
         )
 
     def answer(self, value: Any, kind: str, where: str) -> str:

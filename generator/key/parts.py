@@ -12,6 +12,16 @@ from generator.engine import ModelSpec
 from generator.engine.steps import Quantity, Step
 
 
+def number(value: float) -> float | int:
+    """A count of points as JSON and reports show it: a whole number without ``.0``, else
+    rounded to 4 places.
+
+    >>> number(3.0), number(2.5), number(1 / 3)
+    (3, 2.5, 0.3333)
+    """
+    return int(value) if float(value).is_integer() else round(value, 4)
+
+
 class ProblemType(StrEnum):
     """The problem types."""
 
@@ -20,6 +30,26 @@ class ProblemType(StrEnum):
     LAYER_PARAMS = "layer_params"
     INVERSE = "inverse"
     CONCEPT = "concept"
+
+
+class FollowThrough(StrEnum):
+    """How much a wrong answer earns when it is right given the student's own earlier answer."""
+
+    FULL = "full"
+    HALF = "half"
+    OFF = "off"
+
+    @property
+    def fraction(self) -> float:
+        """The share of the blank's points it earns."""
+        return {FollowThrough.FULL: 1.0, FollowThrough.HALF: 0.5, FollowThrough.OFF: 0.0}[self]
+
+
+class Partial(StrEnum):
+    """Partial credit for a wrong shape: per axis right, or none."""
+
+    AXES = "axes"
+    OFF = "off"
 
 
 class KeyKind(StrEnum):
@@ -42,6 +72,10 @@ class KeyKind(StrEnum):
     def field(self) -> str:
         """The top-level JSON field holding the papers."""
         return {KeyKind.WORKSHEET: "problems", KeyKind.MASTER: "students", KeyKind.STUDENT: "student"}[self]
+
+
+_QUANTITIES = {q.value: q for q in Quantity}
+_TEXTS = ("formula", "substituted", "label", "formula_latex", "substituted_latex", "remark")
 
 
 @dataclass(frozen=True)
@@ -87,23 +121,26 @@ class WorkedStep:
 
     @classmethod
     def from_dict(cls, data: Any) -> WorkedStep:
-        """The step of a key.json step object; a ValueError says what is wrong with it."""
+        """The step of a key.json step object; a ValueError says what is wrong with it. (A
+        class's master key holds hundreds of thousands: the checks are plain type tests.)"""
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
             raise ValueError("that is not an object with a text 'text'")
         try:
-            quantity = Quantity(str(data.get("quantity")))
-        except ValueError:
+            quantity = _QUANTITIES[data["quantity"]]
+        except (KeyError, TypeError):
             raise ValueError("whose 'quantity' is unknown") from None
-        value, option = data.get("value"), data.get("option")
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        get = data.get
+        value, option = get("value"), get("option")
+        if value is not None and type(value) is not int:  # JSON gives int or bool (not a number here)
             raise ValueError("whose 'value' is not a whole number")
         if option is not None and not isinstance(option, str):
             raise ValueError("whose 'option' is not text")
-        texts = [data.get(name, "") for name in ("formula", "substituted", "label", "formula_latex", "substituted_latex", "remark")]
-        if not all(isinstance(t, str) for t in texts):
-            raise ValueError("whose formula, substitution, label or remark is not text")
-        symbols = data.get("symbols", [])
-        if not (isinstance(symbols, list) and all(isinstance(n, str) for n in symbols)):
+        texts = [get(name, "") for name in _TEXTS]
+        for t in texts:
+            if type(t) is not str:
+                raise ValueError("whose formula, substitution, label or remark is not text")
+        symbols = get("symbols", ())
+        if not isinstance(symbols, list | tuple) or not all(isinstance(n, str) for n in symbols):
             raise ValueError("whose 'symbols' are not a list of names")
         formula, substituted, label, formula_latex, substituted_latex, remark = texts
         return cls(quantity, data["text"], formula, substituted, value, option, label, formula_latex, substituted_latex,
@@ -165,6 +202,9 @@ class Blank:
         field: What it asks for: ``output_shape``, ``params``, ``total_params`` ...
         model: The model the blank is about when it is not the problem's own (the ``same``
             variant of a ``valid`` layer), so verification builds the right one.
+        depends_on: Ids of the blanks (same problem) whose values this blank's answer is
+            computed from (``l1_shape`` from ``l0_shape``; ``total`` from every ``l*_params``):
+            what follow-through credit recomputes from.
     """
 
     id: str
@@ -177,6 +217,7 @@ class Blank:
     layer: int | None = None
     field: str = ""
     model: ModelSpec | None = None
+    depends_on: tuple[str, ...] = ()
 
     @property
     def shown(self) -> str:
@@ -185,13 +226,16 @@ class Blank:
 
     def to_dict(self) -> dict[str, Any]:
         """The key.json blank object."""
-        return {
+        out: dict[str, Any] = {
             "id": self.id, "label": self.label, "kind": self.kind, "answer": self.answer,
             "accepted": list(self.accepted), "steps": [s.to_dict() for s in self.steps],
             "distractors": [{"answer": d.answer, "mistake": d.mistake} for d in self.distractors],
             "layer": self.layer, "field": self.field,
             "spec": None if self.model is None else self.model.to_dict(), "shown": self.shown,
         }
+        if self.depends_on:
+            out["depends_on"] = list(self.depends_on)
+        return out
 
 
 Fact = str | int | bool | tuple[tuple[int, ...], ...]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Collection
+from dataclasses import replace
 
 from generator.engine import ModelSpec, analyze
 from generator.engine.formatting import keras_source, layer_call
@@ -82,8 +83,9 @@ def summary_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str =
     rows = []
     for r in summary.records:
         label = f"{r.name} ({r.type_name})"
-        blanks.append(shape_blank(f"l{r.index}_shape", r, f"Output shape of {label}"))
-        blanks.append(params_blank(f"l{r.index}_params", r, f"Param # of {label}"))
+        upstream = (f"l{r.index - 1}_shape",) if r.index else ()  # the layer's input is the previous output
+        blanks.append(replace(shape_blank(f"l{r.index}_shape", r, f"Output shape of {label}"), depends_on=upstream))
+        blanks.append(replace(params_blank(f"l{r.index}_params", r, f"Param # of {label}"), depends_on=upstream))
         rows.append({"layer": label, "shape": f"l{r.index}_shape", "params": f"l{r.index}_params"})
     note = "" if summary.non_trainable_params else "no layer here has non-trainable weights"
     totals = [
@@ -103,7 +105,8 @@ def summary_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str =
                          [r.non_trainable for r in summary.records if r.non_trainable], summary.non_trainable_params, note)],
               field="non_trainable_params"),
     ]
-    blanks += totals
+    counts = tuple(f"l{r.index}_params" for r in summary.records)  # every total sums the Param # column
+    blanks += [replace(b, depends_on=counts) for b in totals]
     solution = [
         part(f"{r.name} ({r.type_name}): {shape_str(r.input_shape)} → {shape_str(r.output_shape)}",
              [WorkedStep.of(st) for st in r.steps])
