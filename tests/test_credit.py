@@ -106,6 +106,23 @@ def test_chain_credit_through_every_layer(tmp_path: Path, table: Problem) -> Non
     assert report.students[0].points == report.students[0].max_points - got["l0_shape"].points
 
 
+def test_a_follow_through_answer_is_no_misconception(tmp_path: Path) -> None:
+    """Two valid 3x3 convolutions: a student who uses 'same' for the first (a distractor) and
+    then works the second right from it types the second's 'same' distractor too; it is right
+    given their own answer, and not reported as a mistake."""
+    problem = summary_problem(ModelSpec((28, 28, 1), (Conv2D(4, (3, 3)), Conv2D(4, (3, 3)))), Difficulty.STANDARD, "q1")
+    records = analyze(problem.model).records
+    same0 = (28, 28, 4)
+    mine = analyze(ModelSpec(same0, (records[1].layer,))).records[0].output_shape
+    typed = {**problem.answers, "l0_shape": canonical(same0, "shape"), "l1_shape": canonical(mine, "shape")}
+    l1 = next(b for b in problem.blanks if b.id == "l1_shape")
+    assert any(d.answer == typed["l1_shape"] for d in l1.distractors)  # the case this test is about
+    report = check(_key(tmp_path, problem), _answers(tmp_path, "ana", typed))
+    got = {q.question_id.split(".")[1]: q for q in report.students[0].questions}
+    assert got["l0_shape"].mistake is not None  # the real mistake is named where it was made
+    assert got["l1_shape"].credit is not None and got["l1_shape"].mistake is None
+
+
 @pytest.mark.parametrize(("policy", "share"), [("full", 1.0), ("half", 0.5), ("off", 0.0)])
 def test_policy_shares(tmp_path: Path, table: Problem, policy: str, share: float) -> None:
     typed, credited = _consistent(table)

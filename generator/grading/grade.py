@@ -301,7 +301,14 @@ def _credit(problem: Problem, graded: list[QuestionResult], policy: Policy) -> l
                                           tuple(qid_of[u] for u in upstream), tuple(layer_of.get(u, u) for u in upstream),
                                           right, n))
         best = max(options, key=lambda c: c.fraction, default=None)
-        out.append(q if best is None or best.fraction <= 0 else replace(q, credit=best))
+        if best is None or best.fraction <= 0:
+            out.append(q)
+        elif best.reason is CreditReason.FOLLOW_THROUGH:
+            # Right given the student's own earlier answer: not a misconception, even when the
+            # value happens to equal one of the key's distractors.
+            out.append(replace(q, credit=best, mistake=None))
+        else:
+            out.append(replace(q, credit=best))
     return out
 
 
