@@ -24,7 +24,7 @@ from generator.exports import (
 )
 from generator.exports.content import category_path
 from generator.key import Key
-from helpers import exam_key
+from helpers import covering_key, exam_key
 from lms_readers import (
     QTI,
     expected_boxes,
@@ -174,3 +174,23 @@ def test_canvas_pools_are_byte_identical_and_written_by_the_modes(master, tmp_pa
     assert [p.name for p in pools] == ["canvas_pools_qti.zip"] and pools[0].read_bytes() == data
     with pytest.raises(UserError, match="master key"):
         canvas_pool_zip(_worksheet())
+
+
+def test_canvas_pools_cover_every_kind_of_blank_and_hostile_names():
+    """A choice blank (typed as text, its options listed), an int blank with several right
+    answers (each a label), shapes and tables, under hostile names and title."""
+    key = covering_key()
+    groups = qti_pool_groups(canvas_pool_zip(key))
+    assert len(groups) == len(key.papers[0].problems)
+    kinds = set()
+    for index, group in enumerate(groups):
+        assert group.pick == 1 and group.points == key.papers[0].problems[index].worth
+        for paper, item in zip(key.papers, group.items, strict=True):
+            problem = paper.problems[index]
+            kinds |= {b.kind for b in problem.blanks}
+            assert item.get("title") == f"{label(paper)} {problem.id}: {problem.title}"
+            blanks = fimb_blanks(item)
+            assert [accepted for accepted, _ in blanks.values()] == list(expected_boxes(problem).values())
+            assert round(sum(share for _, share in blanks.values()), 6) == 100
+    assert kinds == {"shape", "int", "choice"}
+    assert any(len(accepted) > 1 for g in groups for item in g.items for accepted, _ in fimb_blanks(item).values())
