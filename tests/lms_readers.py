@@ -186,3 +186,66 @@ def choice_qids(key: Key, paper: Paper) -> list[str]:
 
     salt = variant_salt(key.seed, paper.id)
     return [qid for qid, problem, blank in paper.questions() if multiple_choice(problem, blank, salt) is not None]
+
+
+@dataclass
+class PoolGroup:
+    """A Canvas question group as ``assessment_test_converter.rb`` reads it: title, how many
+    items it draws, the points of each, and its items."""
+
+    title: str
+    pick: int
+    points: float
+    items: list[ET.Element]
+
+
+def qti_pool_groups(data: bytes) -> list[PoolGroup]:
+    """The question groups of a pool package (one assessment, its root section holding only
+    groups), the package checked as :func:`qti_assessments` checks it."""
+    (assessment,) = qti_assessments(data).values()
+    (root,) = assessment.findall(f"{QTI}assessment/{QTI}section")
+    groups = []
+    for section in root:
+        assert section.tag == f"{QTI}section"
+        selection = section.find(f"{QTI}selection_ordering/{QTI}selection")
+        assert selection is not None
+        groups.append(PoolGroup(section.get("title") or "", int(selection.findtext(f"{QTI}selection_number") or 0),
+                                float(selection.findtext(f"{QTI}selection_extension/{QTI}points_per_item") or 0),
+                                section.findall(f"{QTI}item")))
+    return groups
+
+
+def qti_field(item: ET.Element, label: str) -> str:
+    """An item's ``qtimetadatafield`` entry."""
+    for field in item.iter(f"{QTI}qtimetadatafield"):
+        if field.findtext(f"{QTI}fieldlabel") == label:
+            return field.findtext(f"{QTI}fieldentry") or ""
+    raise AssertionError(f"no {label}")
+
+
+def fimb_blanks(item: ET.Element) -> dict[str, tuple[set[str], float]]:
+    """Blank name -> (accepted texts, share of SCORE its right answer adds) of a
+    ``fill_in_multiple_blanks_question``, as Canvas' importer reads it (every choice of
+    ``response_<blank>`` is right), each blank checked to be named ``[<blank>]`` in the text
+    and scored on one of its own labels."""
+    assert qti_field(item, "question_type") == "fill_in_multiple_blanks_question"
+    body = item.findtext(f"{QTI}presentation/{QTI}material/{QTI}mattext") or ""
+    out: dict[str, tuple[set[str], float]] = {}
+    labels: dict[str, str] = {}
+    for lid in item.findall(f"{QTI}presentation/{QTI}response_lid"):
+        name = (lid.get("ident") or "").removeprefix("response_")
+        assert lid.findtext(f"{QTI}material/{QTI}mattext") == name and f"[{name}]" in body
+        choices = lid.findall(f"{QTI}render_choice/{QTI}response_label")
+        out[name] = ({c.findtext(f"{QTI}material/{QTI}mattext") or "" for c in choices}, 0.0)
+        labels.update((c.get("ident") or "", name) for c in choices)
+    assert len(labels) == sum(len(v[0]) for v in out.values()), "label idents unique in the item"
+    for condition in item.findall(f"{QTI}resprocessing/{QTI}respcondition"):
+        setvar = condition.find(f"{QTI}setvar")
+        if setvar is None:
+            continue
+        varequal = condition.find(f"{QTI}conditionvar/{QTI}varequal")
+        assert setvar.get("action") == "Add" and varequal is not None
+        name = (varequal.get("respident") or "").removeprefix("response_")
+        assert labels[varequal.text or ""] == name and out[name][1] == 0.0
+        out[name] = (out[name][0], float(setvar.text or 0))
+    return out

@@ -22,8 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="processes rendering the students' documents (default 0: one per core for a "
                         "class of 48 or more; 1: none); the files are the same either way")
     p.add_argument("--lms", choices=("per-student", "pools", "both"), default="per-student",
-                   help="LMS files in lms/: a quiz per student (default), Moodle question pools with one "
-                        "category per slot (moodle_pools.xml, for 'random question from category'), or both")
+                   help="LMS files in lms/: a quiz per student (default), question pools with one "
+                        "Moodle category per slot (moodle_pools.xml, for 'random question from category') and one "
+                        "Canvas question group per slot (canvas_pools_qti.zip), or both")
     p.set_defaults(func=run)
 
 

@@ -13,9 +13,10 @@ per student).
 
 Pool mode (:class:`LmsMode`): instead of one quiz per student, ``moodle_pools.xml`` puts every
 student's question of a slot into one Moodle category per slot, for a quiz that draws a random
-question from each (:func:`~generator.exports.moodle.moodle_pool_xml`). Canvas and GIFT pools
-are not written: Canvas' question groups draw single items, and a shape or a summary table is
-several Canvas items (one per number box).
+question from each (:func:`~generator.exports.moodle.moodle_pool_xml`), and
+``canvas_pools_qti.zip`` one Canvas question group per slot that draws one whole variant (a
+``fill_in_multiple_blanks_question`` per variant: :func:`~generator.exports.qti_pools.canvas_pool_zip`).
+GIFT pools are not written.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from generator.exports.content import PaperQuestions, by_paper
 from generator.exports.gift_format import gift
 from generator.exports.moodle import moodle_pool_xml, moodle_xml
 from generator.exports.qti import qti_zip
+from generator.exports.qti_pools import canvas_pool_zip
 from generator.key import Key
 
 
@@ -47,11 +49,12 @@ class LmsMode(StrEnum):
     BOTH = "both"
 
 
-POOL_FILENAMES: dict[ExportFormat, str] = {ExportFormat.MOODLE: "moodle_pools.xml"}
+POOL_FILENAMES: dict[ExportFormat, str] = {ExportFormat.MOODLE: "moodle_pools.xml", ExportFormat.QTI: "canvas_pools_qti.zip"}
 """The pool file of each format that has one."""
 
 POOL_EXPORTERS: dict[ExportFormat, Callable[[Key, Sequence[PaperQuestions]], bytes]] = {
     ExportFormat.MOODLE: moodle_pool_xml,
+    ExportFormat.QTI: canvas_pool_zip,
 }
 """(master key, walked papers) -> pool file bytes, per format that has pools."""
 
@@ -111,5 +114,5 @@ def write_exports(key: Key, out_dir: Path,
     return paths
 
 
-__all__ = ["EXPORTERS", "FILENAMES", "POOL_EXPORTERS", "POOL_FILENAMES", "ExportFormat", "LmsMode", "gift",
+__all__ = ["EXPORTERS", "FILENAMES", "POOL_EXPORTERS", "POOL_FILENAMES", "ExportFormat", "LmsMode", "canvas_pool_zip", "gift",
            "moodle_pool_xml", "moodle_xml", "qti_zip", "write_exports"]
