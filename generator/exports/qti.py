@@ -49,11 +49,11 @@ from generator.key import Key
 
 QTI_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 CP_NS = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
-_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _UNSAFE_IDENT = re.compile(r"[^A-Za-z0-9_.-]+")
 _ATTRIBUTE_ENTITIES = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
-_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>"
+DECLARATION = "<?xml version='1.0' encoding='utf-8'?>"
 
 
 def ident(*parts: str) -> str:
@@ -65,7 +65,7 @@ def ident(*parts: str) -> str:
     return "_".join(_UNSAFE_IDENT.sub("_", part) for part in parts)
 
 
-def _unique(candidate: str, used: set[str]) -> str:
+def unique_ident(candidate: str, used: set[str]) -> str:
     name, n = candidate, 2
     while name in used:
         name, n = f"{candidate}-{n}", n + 1
@@ -197,8 +197,8 @@ def _document(assessment_ident: str, title: str, items: list[str]) -> bytes:
     section = ('    <section ident="root_section">\n' + "".join(items) + "    </section>\n" if items
                else '    <section ident="root_section" />\n')
     return (
-        f"{_DECLARATION}\n"
-        f'<questestinterop xmlns="{QTI_NS}" xmlns:xsi="{_XSI}" '
+        f"{DECLARATION}\n"
+        f'<questestinterop xmlns="{QTI_NS}" xmlns:xsi="{XSI}" '
         f'xsi:schemaLocation="{QTI_NS} http://www.imsglobal.org/xsd/ims_qtiasiv1p2p1.xsd">\n'
         f'  <assessment ident="{assessment_ident}" title="{attribute(title)}">\n'
         "    <qtimetadata>\n      <qtimetadatafield>\n        <fieldlabel>cc_maxattempts</fieldlabel>\n"
@@ -231,7 +231,7 @@ def _typed_items(prefix: str, asked: tuple[Question, ...]) -> list[str]:
             points = question.problem.blank_points / len(blank.boxes)  # a shape's axes share its points
             for box in blank.boxes:
                 axis = () if box.axis is None else (str(box.axis),)
-                item_ident = _unique(ident(prefix, question.problem.id, blank.blank.id, *axis), used)
+                item_ident = unique_ident(ident(prefix, question.problem.id, blank.blank.id, *axis), used)
                 if box.kind == "choice" and mc is not None:
                     items.append(choice_item(item_ident, mc, statement + text(choice_html(mc, blank.mark)) + "&lt;/div&gt;",
                                              solution, points))
@@ -249,7 +249,7 @@ def _choice_items(prefix: str, asked: tuple[Question, ...]) -> list[str]:
         for blank in question.blanks:
             mc = blank.choice
             if mc is not None:
-                item_ident = _unique(ident(prefix, question.problem.id, blank.blank.id), used)
+                item_ident = unique_ident(ident(prefix, question.problem.id, blank.blank.id), used)
                 items.append(choice_item(item_ident, mc, statement + text(choice_html(mc, blank.mark)) + "&lt;/div&gt;",
                                          text(blank.feedback_mathml), question.problem.blank_points))
     return items
@@ -261,7 +261,7 @@ def _figure_files(prefix: str, asked: tuple[Question, ...]) -> dict[str, bytes]:
     return {f"{folder}{f.name}.svg": f.document.encode() for question in asked for f in question.figures}
 
 
-def _manifest(seed: int, hrefs: list[tuple[str, str]], web: list[str]) -> bytes:
+def manifest(seed: int, hrefs: list[tuple[str, str]], web: list[str]) -> bytes:
     resources = "".join(
         f'    <resource identifier="{resource_ident}" type="imsqti_xmlv1p2" href="{href}">\n'
         f'      <file href="{href}" />\n    </resource>\n'
@@ -272,8 +272,8 @@ def _manifest(seed: int, hrefs: list[tuple[str, str]], web: list[str]) -> bytes:
         for href in web
     )
     return (
-        f"{_DECLARATION}\n"
-        f'<manifest identifier="{ident("cnn_worksheets", str(seed))}" xmlns="{CP_NS}" xmlns:xsi="{_XSI}" '
+        f"{DECLARATION}\n"
+        f'<manifest identifier="{ident("cnn_worksheets", str(seed))}" xmlns="{CP_NS}" xmlns:xsi="{XSI}" '
         f'xsi:schemaLocation="{CP_NS} http://www.imsglobal.org/xsd/imscp_v1p1.xsd">\n'
         "  <metadata>\n    <schema>IMS Content</schema>\n    <schemaversion>1.1.3</schemaversion>\n"
         f"  </metadata>\n  <organizations />\n  <resources>\n{resources}  </resources>\n</manifest>\n"
@@ -327,5 +327,5 @@ def qti_zip(key: Key, papers: Iterable[PaperQuestions] | None = None) -> bytes:
             figures = _figure_files(assessment_ident, shown)
             files.update(figures)
             web.extend(figures)
-    files["imsmanifest.xml"] = _manifest(exam_seed(key), hrefs, web)
+    files["imsmanifest.xml"] = manifest(exam_seed(key), hrefs, web)
     return zip_bytes(files)

@@ -55,16 +55,16 @@ from generator.exports.content import (
     solution_pair,
 )
 from generator.exports.qti import (
-    _DECLARATION,
-    _XSI,
+    DECLARATION,
     FILEBASE,
     QTI_NS,
-    _manifest,
-    _unique,
+    XSI,
     attribute,
     ident,
+    manifest,
     points_text,
     text,
+    unique_ident,
     zip_bytes,
 )
 from generator.key import Key
@@ -209,15 +209,15 @@ def canvas_pool_zip(key: Key, papers: Iterable[PaperQuestions] | None = None) ->
         for number, paper, question in present:
             variant = ident(f"v{number:03d}", paper.id)
             folder = f"figures/pools/{variant}/"
-            item_ident = _unique(ident("pool", variant, question.problem.id), used)
+            item_ident = unique_ident(ident("pool", variant, question.problem.id), used)
             items.append(pool_item(item_ident, question, FILEBASE + folder))
             files.update((f"web_resources/{folder}{f.name}.svg", f.document.encode()) for f in question.figures)
         groups.append(_group(index + 1, slot_title(index + 1, present[0][2]), present[0][2].problem.worth, items))
     section = ('    <section ident="root_section">\n' + "".join(groups) + "    </section>\n" if groups
                else '    <section ident="root_section" />\n')
     files[POOL_HREF] = (
-        f"{_DECLARATION}\n"
-        f'<questestinterop xmlns="{QTI_NS}" xmlns:xsi="{_XSI}" '
+        f"{DECLARATION}\n"
+        f'<questestinterop xmlns="{QTI_NS}" xmlns:xsi="{XSI}" '
         f'xsi:schemaLocation="{QTI_NS} http://www.imsglobal.org/xsd/ims_qtiasiv1p2p1.xsd">\n'
         f'  <assessment ident="pools" title="{attribute(key.title + " — pools")}">\n'
         "    <qtimetadata>\n      <qtimetadatafield>\n        <fieldlabel>cc_maxattempts</fieldlabel>\n"
@@ -225,5 +225,5 @@ def canvas_pool_zip(key: Key, papers: Iterable[PaperQuestions] | None = None) ->
         f"{section}  </assessment>\n</questestinterop>\n"
     ).encode()
     web = sorted(name for name in files if name.startswith("web_resources/"))
-    files["imsmanifest.xml"] = _manifest(exam_seed(key), [("pools", POOL_HREF)], web)
+    files["imsmanifest.xml"] = manifest(exam_seed(key), [("pools", POOL_HREF)], web)
     return zip_bytes(files)
