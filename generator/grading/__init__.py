@@ -27,6 +27,40 @@ line (an unquoted ``26,26,32`` would otherwise lose its last axes); quote such a
 :func:`generator.roster.id_key`: case, spaces, dashes and underscores ignored); both name the
 same student. Files are read by :mod:`generator.userfiles` (size limits, UTF-8, bounded JSON).
 
+LMS response exports (quizzes built from ``exam --lms pools``): ``check`` reads only the long
+CSV above; it does not read an LMS report directly. To grade one, turn it into one row per
+student and blank. The export must carry, for every student and question:
+
+* **who**: the roster ``id`` or the variant code, which is what ``student_id`` accepts. An
+  export that has only the roster ``email`` or ``sis_user_id`` must be mapped to the id first
+  (the roster has both). A Canvas user id or a name does not identify a paper;
+* **which question and variant**: the grading id (``q3``) or the pooled question's name or
+  ``<idnumber>`` (``q3 K7Q-2MX``; Canvas title ``{variant} {id} q3: {title}``). A slot number
+  alone is not enough, because an LMS quiz's slot order need not follow the key's, and neither
+  is question text alone, because variants of a slot can share their wording;
+* **each blank's answer, separately and in the key's order**: the blanks of ``q3`` are
+  ``q3.<blank id>``, and a shape's axes form one answer (``26,26,32``, quoted).
+
+What the two LMS reports carry (from their source; neither is read by ``check``):
+
+* Canvas classic quizzes, "Student Analysis" CSV (``instructure/canvas-lms``
+  ``app/models/quizzes/quiz_statistics/student_analysis.rb`` ``to_csv``): columns ``name``,
+  ``id`` (Canvas user id), ``sis_id`` (when SIS ids are shown), ``root_account`` (trust
+  accounts only), ``section``, ``section_id``, ``section_sis_id`` (with SIS ids), ``submitted``,
+  ``attempt`` (all attempts only); then per question a column headed ``<quiz question id>:
+  <question text without tags>`` followed by one headed by its points possible; then ``n
+  correct``, ``n incorrect``, ``score``. A fill-in-multiple-blanks answer is its blanks' answers
+  joined by ``,`` with a comma inside an answer written ``\\,``, in the order of the
+  question's answers' blank ids; a student who was not given a question has empty cells. The
+  question *name* (which carries variant and grading id) is not in the file, so a reader would
+  have to match question text against each student's paper.
+* Moodle, quiz "Responses" report download (``moodle/moodle``
+  ``mod/quiz/report/responses/report.php``): the user columns, then per quiz slot ``Question
+  N`` (the question text, when "Question text" is shown), ``Response N`` and ``Right answer N``
+  (when shown). Like Canvas, it names neither the question nor its ``<idnumber>``. The exact
+  columns and how a cloze response is summarised change between Moodle versions and are not
+  confirmed here.
+
 Normalization (the one rule set of :mod:`generator.answers`, shared with the HTML self-check):
 an answer is right when ``normalize(answer, blank.kind)`` is one of the blank's ``accepted``
 canonical answers.
