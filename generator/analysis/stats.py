@@ -366,9 +366,10 @@ def _breakdowns(qids: Sequence[str], papers: Sequence[Paper], right: Any, presen
     out = []
     for qid in qids:
         j = col[qid]
-        rows = np.flatnonzero(present[:, j])
+        rows = np.flatnonzero(present[:, j]).tolist()  # Python ints: numpy's are slow in loops
+        factors = [by_paper[i].get(qid, {}) for i in rows]
         for factor in FACTORS:
-            values = [by_paper[i].get(qid, {}).get(factor) for i in rows]
+            values = [f.get(factor) for f in factors]
             kept = [(i, v) for i, v in zip(rows, values, strict=True) if v is not None]
             if not kept:
                 continue

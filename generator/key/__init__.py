@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.answers import KINDS, normalize
-from generator.engine import ModelSpec
+from generator.engine import Layer, ModelSpec
 from generator.engine.steps import Quantity
 from generator.errors import SpecError, UserError, brief, cut
 from generator.key.parts import (
@@ -156,6 +156,14 @@ class _Reader:
 
     def __init__(self, name: str) -> None:
         self.name = name
+        # Steps and specs read so far, for reuse when one comes again: a problem's solution
+        # repeats the steps of its blanks, and students share models. A step is keyed by its
+        # quantity, text and value (with the value's type, since 1 == True == 1.0) and reused
+        # only when its whole dict equals the one read; a spec by its repr (which tells
+        # 1, 1.0 and True apart). Only what passed validation is kept.
+        self.steps: dict[tuple[Any, ...], tuple[dict[str, Any], WorkedStep]] = {}
+        self.specs: dict[str, ModelSpec] = {}
+        self.layers: dict[str, Layer] = {}
 
     def fail(self, where: str, what: str, value: Any = ...) -> UserError:
         got = "" if value is ... else f"; got {brief(value, 60)}"
@@ -318,10 +326,16 @@ class _Reader:
         return tuple(parts)
 
     def model(self, data: Any, where: str) -> ModelSpec:
+        form = repr(data) if isinstance(data, dict) else None
+        if form is not None and (known := self.specs.get(form)) is not None:
+            return known
         try:
-            return spec_from_dict(data, f"{self.name}: {where}")
+            spec = spec_from_dict(data, f"{self.name}: {where}", self.layers)
         except SpecError as exc:
             raise UserError(str(exc)) from None
+        if form is not None:
+            self.specs[form] = spec
+        return spec
 
     def blank(self, data: Any, where: str) -> Blank:
         if not isinstance(data, dict):
@@ -372,10 +386,23 @@ class _Reader:
     def step(self, data: Any, where: str) -> WorkedStep:
         if isinstance(data, str):  # a 0.1 key: text only
             return WorkedStep(Quantity.NOTE, data)
+        cache_key = None
+        if type(data) is dict:
+            value = data.get("value")
+            cache_key = (data.get("quantity"), data.get("text"), value, type(value))
+            try:
+                seen = self.steps.get(cache_key)
+            except TypeError:  # an unhashable quantity or text: from_dict says what is wrong
+                seen = cache_key = None
+            if seen is not None and seen[0] == data:
+                return seen[1]
         try:
-            return WorkedStep.from_dict(data)
+            step = WorkedStep.from_dict(data)
         except ValueError as exc:
             raise self.fail(where, f"has a step {exc}", data) from None
+        if cache_key is not None:
+            self.steps[cache_key] = (data, step)
+        return step
 
 
 def _json_type(value: Any) -> str:

@@ -15,6 +15,12 @@ from generator.key.parts import Blank, ProblemType, SolutionPart, Wording, numbe
 from generator.roster import Student
 
 
+@functools.lru_cache(maxsize=4096)
+def _summary(model: ModelSpec) -> Summary:
+    """:func:`~generator.engine.analyze` of a model; a class's key repeats its models."""
+    return analyze(model)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One question: its statement, its blanks, its worked solution and the model it is about.
@@ -66,8 +72,9 @@ class Problem:
 
     @functools.cached_property
     def summary(self) -> Summary:
-        """The engine's analysis of :attr:`model` (computed on first use)."""
-        return analyze(self.model)
+        """The engine's analysis of :attr:`model` (computed on first use, and once for a model
+        that many students' problems share)."""
+        return _summary(self.model)
 
     @property
     def answers(self) -> dict[str, str]:

@@ -117,8 +117,13 @@ def input_shape(value: Any, where: str) -> tuple[int, ...]:
         raise SpecError(f"{where}: input_shape: {exc}. Received: input_shape={brief(value)}") from None
 
 
-def spec_from_dict(data: Any, source: str = "spec") -> ModelSpec:
-    """Validates the YAML/JSON form (already loaded) into a :class:`ModelSpec`."""
+def spec_from_dict(data: Any, source: str = "spec", known: dict[str, Layer] | None = None) -> ModelSpec:
+    """Validates the YAML/JSON form (already loaded) into a :class:`ModelSpec`.
+
+    ``known`` keeps the layers built so far by the repr of their entry (which tells 1, 1.0
+    and True apart), for a reader of many specs that share layers (a class's master key): an
+    entry seen before is not validated again.
+    """
     if not isinstance(data, dict):
         raise SpecError(f"{source}: expected a mapping with 'input_shape' and 'layers'. Received: {type(data).__name__}")
     unknown = set(data) - {"name", "input_shape", "layers"}
@@ -137,8 +142,14 @@ def spec_from_dict(data: Any, source: str = "spec") -> ModelSpec:
             entry = {entry: {}}
         if not isinstance(entry, dict) or len(entry) != 1:
             raise SpecError(f"{where}: expected a one-key mapping like {{Conv2D: {{filters: 32, kernel_size: 3}}}}. Received: {brief(entry)}")
-        ((type_name, args),) = entry.items()
-        layers.append(build_layer(type_name, args, where))
+        form = repr(entry) if known is not None else ""
+        layer = known.get(form) if known is not None else None
+        if layer is None:
+            ((type_name, args),) = entry.items()
+            layer = build_layer(type_name, args, where)
+            if known is not None:
+                known[form] = layer
+        layers.append(layer)
     check_unique_names(tuple(layers), source)
     name = data.get("name", "model")
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
