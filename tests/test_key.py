@@ -78,3 +78,27 @@ def test_bad_keys_are_one_line_errors_naming_the_place(change, message):
     import re
 
     assert re.search(message, text), text
+
+
+def test_the_readers_caches_never_let_a_bad_repeat_through():
+    """The reader reuses a step or a layer it has already validated when an equal one comes
+    again (a class's key repeats them thousands of times); an entry that only looks equal (a
+    value true where the first had 1, a kernel size 3.5 beside 3) is still validated, and
+    refused."""
+    data = json.loads(exam_key(2).to_json())
+    papers = data["students"]
+    step = papers[0]["problems"][0]["blanks"][0]["steps"][0]
+    assert isinstance(step.get("value"), int)
+    Key.from_data(json.loads(json.dumps(data)), "k.json")  # the key as written loads
+    bad = json.loads(json.dumps(data))
+    first = bad["students"][0]["problems"][0]["blanks"][0]["steps"][0]
+    twin = bad["students"][1]["problems"][0]["blanks"][0]["steps"]
+    twin.append({**first, "value": True})
+    with pytest.raises(UserError, match="whole number"):
+        Key.from_data(bad, "k.json")
+    bad = json.loads(json.dumps(data))
+    args = next(a for p in bad["students"][1]["problems"] for layer in p["spec"]["layers"]
+                for a in layer.values() if "kernel_size" in a)
+    args["kernel_size"] = [args["kernel_size"][0] + 0.5, args["kernel_size"][1]]
+    with pytest.raises(UserError, match="kernel_size"):
+        Key.from_data(bad, "k.json")
