@@ -44,6 +44,7 @@ from generator.exports.content import (
     PaperQuestions,
     Question,
     by_paper,
+    by_slot,
     category_path,
     choice_html,
     paper_label,
@@ -325,16 +326,13 @@ def moodle_pool_xml(key: Key, papers: Iterable[PaperQuestions] | None = None) ->
     Raises:
         UserError: when ``key`` is not an exam master key.
     """
-    walked = list(by_paper(key) if papers is None else papers)
-    slots = max((len(asked) for _, asked in walked), default=0)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
-    for index in range(slots):
-        present = [(paper, asked[index]) for paper, asked in walked if index < len(asked)]
-        name = slot_name(index + 1, present[0][1])
+    for index, present in enumerate(by_slot(key, papers)):
+        name = slot_name(index + 1, present[0][2])
         lines += _category(category_path(key.title, POOL_CATEGORY, name),
                            f"<p>{html.escape(key.title)}: {html.escape(name)}, one question per student variant "
                            f"({len(present)}). Add it to a quiz as a random question from this category.</p>")
-        for paper, question in present:
+        for _, paper, question in present:
             lines += _typed_question(paper_label(paper), question, f"{question.problem.id} {paper.variant or paper.id}")
     lines.append("</quiz>")
     return ("\n".join(lines) + "\n").encode("utf-8")

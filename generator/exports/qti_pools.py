@@ -49,7 +49,7 @@ from collections.abc import Iterable
 from generator.exports.content import (
     PaperQuestions,
     Question,
-    by_paper,
+    by_slot,
     exam_seed,
     paper_label,
     solution_pair,
@@ -198,13 +198,10 @@ def canvas_pool_zip(key: Key, papers: Iterable[PaperQuestions] | None = None) ->
     Raises:
         UserError: when ``key`` is not an exam master key.
     """
-    walked = list(by_paper(key) if papers is None else papers)
-    slots = max((len(asked) for _, asked in walked), default=0)
     files: dict[str, bytes] = {}
     groups: list[str] = []
     used: set[str] = set()
-    for index in range(slots):
-        present = [(number, paper, asked[index]) for number, (paper, asked) in enumerate(walked, 1) if index < len(asked)]
+    for index, present in enumerate(by_slot(key, papers)):
         items = []
         for number, paper, question in present:
             variant = ident(f"v{number:03d}", paper.id)
