@@ -230,7 +230,7 @@ def _grade_paper(paper: Paper, rows: dict[str, AnswerRow], policy: Policy) -> St
         if policy.active and not all(q.status is Status.RIGHT for q in graded):  # all right: nothing to credit
             graded = _credit(problem, graded, policy)
         results.extend(graded)
-    return StudentResult(paper.id, paper.name, paper.variant, tuple(results))
+    return StudentResult(paper.id, paper.name, paper.variant, tuple(results), paper.student)
 
 
 # ---------------------------------------------------------------- follow-through and partial credit

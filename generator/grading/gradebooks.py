@@ -4,7 +4,7 @@
 Both write one row per graded student, with the points they scored on the exam (the sum of
 :attr:`StudentResult.points <generator.grading.report.StudentResult.points>`), in one grade
 column named by the key's title. Who the student is in the LMS comes from the roster columns
-the exam build carried into the master key (:class:`generator.roster.Student`: ``email``,
+the exam build carried into the master key, which grading puts on each student's result (:class:`generator.roster.Student`: ``email``,
 ``section``, ``sis_user_id``, ``sis_login_id``; see ``docs/key-format.md``); a worksheet key,
 or a roster without them, leaves those cells empty.
 
@@ -34,11 +34,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
-from generator.key import Key, number
-from generator.roster import Student, id_key
+from generator.key import number
+from generator.roster import Student
 
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 """The student columns of Canvas' gradebook CSV, in the order its importer requires."""
@@ -60,6 +60,8 @@ class StudentResult(Protocol):
     def points(self) -> float | int: ...
     @property
     def max_points(self) -> float | int: ...
+    @property
+    def student(self) -> Student | None: ...
 
 
 class Report(Protocol):
@@ -67,8 +69,6 @@ class Report(Protocol):
 
     @property
     def title(self) -> str: ...
-    @property
-    def key_path(self) -> str: ...
     @property
     def students(self) -> Sequence[StudentResult]: ...
 
@@ -83,18 +83,9 @@ def safe_cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def key_students(report: Report) -> dict[str, Student]:
-    """The roster record of each student of the report's key, by :func:`id_key` of their id
-    (the key is read again from ``report.key_path``).
-
-    Raises:
-        UserError: the key can no longer be read.
-    """
-    return {id_key(p.id): p.student for p in Key.load(report.key_path).papers if p.id}
-
-
-def _student(result: StudentResult, students: Mapping[str, Student]) -> Student:
-    return students.get(id_key(result.id)) or Student(result.id, result.name)
+def _student(result: StudentResult) -> Student:
+    """The roster record the key gave the student, or one made of the result's id and name."""
+    return result.student or Student(result.id, result.name)
 
 
 def _points_possible(report: Report) -> float | int:
@@ -107,49 +98,45 @@ def _write(rows: list[list[object]]) -> str:
     return out.getvalue()
 
 
-def canvas_csv(report: Report, students: Mapping[str, Student] | None = None) -> str:
+def canvas_csv(report: Report) -> str:
     """The report as a CSV for Canvas' gradebook import (see the module docstring).
 
     Args:
-        report: What :func:`~generator.grading.grade.grade` returned.
-        students: The roster record of each student by :func:`id_key` of their id (default:
-            :func:`key_students`).
+        report: What :func:`~generator.grading.grade.grade` returned (each student's roster
+            record rides on their result).
 
     Returns:
         The CSV text: the header, the ``Points Possible`` row, then one row per student.
 
     >>> from generator.grading.report import ClassSummary, Report, StudentResult
     >>> from generator.key import KeyKind
-    >>> r = Report("Exam 1", "k.json", KeyKind.MASTER, "a.csv", (), (StudentResult("s1", "Ann", "V", ()),),
+    >>> r = Report("Exam 1", "k.json", KeyKind.MASTER, "a.csv", (), (StudentResult("s1", "Ann", "V", (), Student("s1", "Ann", section="A", sis_user_id="900")),),
     ...            (), ClassSummary(1, 0, 0, 0, 0, (), ()))
-    >>> print(canvas_csv(r, {"S1": Student("s1", "Ann", section="A", sis_user_id="900")}), end="")
+    >>> print(canvas_csv(r), end="")
     Student,ID,SIS User ID,SIS Login ID,Section,Exam 1
     Points Possible,,,,,0
     Ann,,900,,A,0
     """
-    students = key_students(report) if students is None else students
     rows: list[list[object]] = [[*CANVAS_COLUMNS, safe_cell(report.title)],
                                 [CANVAS_POINTS_ROW, "", "", "", "", _points_possible(report)]]
     for result in report.students:
-        s = _student(result, students)
+        s = _student(result)
         rows.append([safe_cell(s.name or s.id), "", safe_cell(s.sis_user_id), safe_cell(s.sis_login_id),
                      safe_cell(s.section), number(result.points)])
     return _write(rows)
 
 
-def moodle_csv(report: Report, students: Mapping[str, Student] | None = None) -> str:
+def moodle_csv(report: Report) -> str:
     """The report as a CSV for Moodle's grade import (see the module docstring).
 
     Args:
         report: What :func:`~generator.grading.grade.grade` returned.
-        students: As for :func:`canvas_csv`.
 
     Returns:
         The CSV text: ``ID number,Email address,Name,<title>`` and one row per student.
     """
-    students = key_students(report) if students is None else students
     rows: list[list[object]] = [[*MOODLE_COLUMNS, safe_cell(report.title)]]
     for result in report.students:
-        s = _student(result, students)
+        s = _student(result)
         rows.append([safe_cell(s.id), safe_cell(s.email), safe_cell(s.name), number(result.points)])
     return _write(rows)

@@ -15,9 +15,10 @@ from typing import Any
 
 from generator.answers import display
 from generator.errors import UserError, brief
-from generator.grading.gradebooks import canvas_csv, moodle_csv
+from generator.grading.gradebooks import canvas_csv, moodle_csv, safe_cell
 from generator.key import KeyKind, WorkedStep, number
 from generator.output import write_file
+from generator.roster import Student
 
 GRADEBOOK_COLUMNS = ("student_id", "name", "variant", "score", "points", "max_points")
 
@@ -164,12 +165,15 @@ class StudentResult:
         name: The student's name from the key, or ``""``.
         variant: The variant code of the paper, or ``""``.
         questions: One result per question on the paper, in key order.
+        student: The key's roster record (email, section, SIS ids: what the Canvas and Moodle
+            gradebooks identify the student by), or None.
     """
 
     id: str
     name: str
     variant: str
     questions: tuple[QuestionResult, ...]
+    student: Student | None = None
 
     @property
     def points(self) -> float | int:
@@ -360,14 +364,10 @@ def format_gradebook(report: Report) -> str:
     for s in report.students:
         cells = {q.question_id: number(q.earned) for q in s.questions}
         writer.writerow([
-            _cell(s.id), _cell(s.name), _cell(s.variant), f"{s.score:.2f}", s.points, s.max_points,
+            safe_cell(s.id), safe_cell(s.name), safe_cell(s.variant), f"{s.score:.2f}", s.points, s.max_points,
             *(cells.get(qid, "") for qid in report.question_ids),
         ])
     return out.getvalue()
-
-
-def _cell(text: str) -> str:
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def format_text(report: Report) -> str:
