@@ -192,8 +192,9 @@ def choice_item(item_ident: str, mc: MultipleChoice, body: str, solution: str, p
     return "".join(parts)
 
 
-def _document(assessment_ident: str, title: str, items: list[str]) -> bytes:
-    """An assessment file holding ``items`` (each from :func:`numerical_item` or :func:`choice_item`)."""
+def document(assessment_ident: str, title: str, items: list[str]) -> bytes:
+    """An assessment file holding ``items`` (each from :func:`numerical_item` or :func:`choice_item`,
+    or whole question groups) in its root section."""
     section = ('    <section ident="root_section">\n' + "".join(items) + "    </section>\n" if items
                else '    <section ident="root_section" />\n')
     return (
@@ -322,7 +323,7 @@ def qti_zip(key: Key, papers: Iterable[PaperQuestions] | None = None) -> bytes:
             (f"{base}_mc", f"{key.title} — {label} (multiple choice)", _choice_items(f"{base}_mc", asked), with_choice),
         ):
             href = f"{assessment_ident}/{assessment_ident}.xml"
-            files[href] = _document(assessment_ident, title, items)
+            files[href] = document(assessment_ident, title, items)
             hrefs.append((assessment_ident, href))
             figures = _figure_files(assessment_ident, shown)
             files.update(figures)

@@ -55,11 +55,9 @@ from generator.exports.content import (
     solution_pair,
 )
 from generator.exports.qti import (
-    DECLARATION,
     FILEBASE,
-    QTI_NS,
-    XSI,
     attribute,
+    document,
     ident,
     manifest,
     points_text,
@@ -210,17 +208,7 @@ def canvas_pool_zip(key: Key, papers: Iterable[PaperQuestions] | None = None) ->
             items.append(pool_item(item_ident, question, FILEBASE + folder))
             files.update((f"web_resources/{folder}{f.name}.svg", f.document.encode()) for f in question.figures)
         groups.append(_group(index + 1, slot_title(index + 1, present[0][2]), present[0][2].problem.worth, items))
-    section = ('    <section ident="root_section">\n' + "".join(groups) + "    </section>\n" if groups
-               else '    <section ident="root_section" />\n')
-    files[POOL_HREF] = (
-        f"{DECLARATION}\n"
-        f'<questestinterop xmlns="{QTI_NS}" xmlns:xsi="{XSI}" '
-        f'xsi:schemaLocation="{QTI_NS} http://www.imsglobal.org/xsd/ims_qtiasiv1p2p1.xsd">\n'
-        f'  <assessment ident="pools" title="{attribute(key.title + " — pools")}">\n'
-        "    <qtimetadata>\n      <qtimetadatafield>\n        <fieldlabel>cc_maxattempts</fieldlabel>\n"
-        "        <fieldentry>1</fieldentry>\n      </qtimetadatafield>\n    </qtimetadata>\n"
-        f"{section}  </assessment>\n</questestinterop>\n"
-    ).encode()
+    files[POOL_HREF] = document("pools", key.title + " — pools", groups)
     web = sorted(name for name in files if name.startswith("web_resources/"))
     files["imsmanifest.xml"] = manifest(exam_seed(key), [("pools", POOL_HREF)], web)
     return zip_bytes(files)
