@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from generator.pdf import CHROMIUM_ARGS
+
 if TYPE_CHECKING:
     from generator.key import Key
 
@@ -20,8 +22,8 @@ SEED_DIR = SHARED / "seed"
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 """Debian's Chromium, which the browser tests drive through Playwright."""
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = list(CHROMIUM_ARGS)
+"""The launch flags the PDF printer uses (offline: no background networking)."""
 
 
 def need(condition: bool, reason: str) -> None:

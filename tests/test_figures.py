@@ -247,18 +247,12 @@ def test_moodle_questions_embed_the_student_figures_they_link():
 
 
 @pytest.mark.browser
-def test_figures_render_in_a_browser(tmp_path):
+def test_figures_render_in_a_browser(tmp_path, chromium):
     """A worksheet page with figures in headless Chromium: every figure is drawn with a size,
     and a screenshot is kept (build/screenshots/figures-*.png) to look at."""
-    import shutil
-    from pathlib import Path
-
-    from conftest import REPO, need
+    from conftest import ARGS, CHROMIUM, REPO
     from generator.worksheet import build_worksheets
 
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    need(Path(chromium).exists(), "Debian's chromium package (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
     config = tmp_path / "ws.yaml"
     config.write_text(
         "title: Figures\nworksheets:\n  - name: f\n    title: Figures\n    difficulty: standard\n    problems:\n"
@@ -267,8 +261,8 @@ def test_figures_render_in_a_browser(tmp_path):
     out = build_worksheets(config, 3, tmp_path / "out", verify=False)
     shots = REPO / "build" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+    browser = chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    try:
         page = browser.new_page(viewport={"width": 900, "height": 1200})
         for name in ("f-worksheet.html", "f-key.html"):
             page.goto((out / name).as_uri())
@@ -278,6 +272,7 @@ def test_figures_render_in_a_browser(tmp_path):
                 " e.getAttribute('aria-labelledby').split(' ').every(id => document.getElementById(id))])")
             assert len(sizes) >= 4 and all(w > 100 and h > 60 and named for w, h, named in sizes), sizes
             page.screenshot(path=str(shots / f"figures-{name.removesuffix('.html')}.png"), full_page=True)
+    finally:
         browser.close()
 
 

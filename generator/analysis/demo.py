@@ -9,7 +9,6 @@ with one planted weak item and one harder parameter, so the page shows flags.
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -48,9 +47,10 @@ def screenshot(page_path: Path, png: Path, width: int = 1100, height: int = 1500
     """The top of the page as a PNG, by the system's Chromium through Playwright."""
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+    from generator.pdf import CHROMIUM_ARGS, find_chromium
+
+    with sync_playwright() as p:  # the PDF printer's Chromium and launch flags (they keep it offline)
+        browser = p.chromium.launch(executable_path=find_chromium(), args=list(CHROMIUM_ARGS))
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(page_path.resolve().as_uri())
