@@ -151,6 +151,22 @@ class Key:
 # ---------------------------------------------------------------- reading
 
 
+class _Place:
+    """A place in the key for a message (``problems[0].blanks[2] (blank l0_shape)``), made into
+    text only when a message needs it: a class's key has tens of thousands of blanks."""
+
+    __slots__ = ("prefix", "label", "name")
+
+    def __init__(self, prefix: str, label: str, name: str) -> None:
+        self.prefix, self.label, self.name = prefix, label, name
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.label}{cut(self.name, 40)})"
+
+
+_Where = str | _Place
+
+
 class _Reader:
     """Validation of one key file; every error names the file and the place."""
 
@@ -165,7 +181,7 @@ class _Reader:
         self.specs: dict[str, ModelSpec] = {}
         self.layers: dict[str, Layer] = {}
 
-    def fail(self, where: str, what: str, value: Any = ...) -> UserError:
+    def fail(self, where: _Where, what: str, value: Any = ...) -> UserError:
         got = "" if value is ... else f"; got {brief(value, 60)}"
         return UserError(f"{self.name}: {where}{' ' if where else ''}{what}{got}")
 
@@ -264,7 +280,7 @@ class _Reader:
             out.append(problem)
         return tuple(out)
 
-    def text(self, data: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
+    def text(self, data: dict[str, Any], key: str, where: _Where, default: str | None = None) -> str:
         value = data.get(key, default)
         if not isinstance(value, str) or (default is None and not value):
             raise self.fail(where, f"needs a text {key!r}", value)
@@ -276,7 +292,7 @@ class _Reader:
         pid = data.get("id")
         if not isinstance(pid, str) or not pid:
             raise self.fail(where, "has no problem 'id'", pid)
-        at = f"{where} (problem {cut(pid, 40)})"
+        at = _Place(where, " (problem ", pid)
         raw_blanks = data.get("blanks")
         if not isinstance(raw_blanks, list) or not raw_blanks:
             raise self.fail(at, "has no 'blanks' list", raw_blanks)
@@ -308,7 +324,7 @@ class _Reader:
             raise self.fail(at, f"has 'points' that are not a number from 0 to {MAX_POINTS:,}", points)
         return Problem(
             pid, kind, self.text(data, "difficulty", at, ""), self.text(data, "title", at, pid),
-            self.text(data, "prompt", at, ""), blanks, solution, self.model(data.get("spec"), f"{at}.spec"),
+            self.text(data, "prompt", at, ""), blanks, solution, self.model(data.get("spec"), at),
             self.text(data, "code", at, ""), tuple(table), self.text(data, "variant", at, ""),
             points=None if points is None else float(points), grid=tuple(tuple(row) for row in grid),
         )
@@ -325,12 +341,12 @@ class _Reader:
             parts.append(SolutionPart(part["heading"], tuple(self.step(s, where) for s in part["steps"])))
         return tuple(parts)
 
-    def model(self, data: Any, where: str) -> ModelSpec:
+    def model(self, data: Any, where: _Where) -> ModelSpec:
         form = repr(data) if isinstance(data, dict) else None
         if form is not None and (known := self.specs.get(form)) is not None:
             return known
         try:
-            spec = spec_from_dict(data, f"{self.name}: {where}", self.layers)
+            spec = spec_from_dict(data, f"{self.name}: {where}.spec", self.layers)
         except SpecError as exc:
             raise UserError(str(exc)) from None
         if form is not None:
@@ -343,7 +359,7 @@ class _Reader:
         bid, kind = data.get("id"), data.get("kind")
         if not isinstance(bid, str) or not bid:
             raise self.fail(where, "has no blank 'id'", bid)
-        at = f"{where} (blank {cut(bid, 40)})"
+        at = _Place(where, " (blank ", bid)  # made into text only for a message
         if kind not in KINDS:
             raise self.fail(at, f"has kind {brief(kind)}; expected one of {', '.join(KINDS)}")
         answer = data.get("answer")
@@ -374,16 +390,16 @@ class _Reader:
         return Blank(
             bid, self.text(data, "label", at, bid), kind, first, canonical,
             tuple(self.step(s, at) for s in steps), tuple(wrong), layer, self.text(data, "field", at, ""),
-            None if spec is None else self.model(spec, f"{at}.spec"), tuple(depends_on),
+            None if spec is None else self.model(spec, at), tuple(depends_on),
         )
 
-    def answer(self, value: Any, kind: str, where: str) -> str:
+    def answer(self, value: Any, kind: str, where: _Where) -> str:
         result = normalize(value, kind) if isinstance(value, str) else None
         if result is None:
             raise self.fail(where, f"has an answer that is not a {kind}", value)
         return result
 
-    def step(self, data: Any, where: str) -> WorkedStep:
+    def step(self, data: Any, where: _Where) -> WorkedStep:
         if isinstance(data, str):  # a 0.1 key: text only
             return WorkedStep(Quantity.NOTE, data)
         cache_key = None
