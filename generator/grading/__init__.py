@@ -54,12 +54,26 @@ What the two LMS reports carry (from their source; neither is read by ``check``)
   question's answers' blank ids; a student who was not given a question has empty cells. The
   question *name* (which carries variant and grading id) is not in the file, so a reader would
   have to match question text against each student's paper.
+* A question drawn from a Canvas question group gets a column of its own (one per quiz
+  question any student saw, after the quiz's loose questions, in the order first met), so a
+  pooled slot spreads over as many columns as variants were drawn. Its header text comes from
+  the student's copy, whose blanks are already ``<input>`` elements that ``strip_tags`` removes;
+  named entities (``&nbsp;``) are deleted, numeric ones decoded. A cell whose blanks are all
+  empty is ``""``; a partly answered one keeps its empty blanks in place.
 * Moodle, quiz "Responses" report download (``moodle/moodle``
-  ``mod/quiz/report/responses/report.php``): the user columns, then per quiz slot ``Question
-  N`` (the question text, when "Question text" is shown), ``Response N`` and ``Right answer N``
-  (when shown). Like Canvas, it names neither the question nor its ``<idnumber>``. The exact
-  columns and how a cloze response is summarised change between Moodle versions and are not
-  confirmed here.
+  ``mod/quiz/classes/local/reports/attempts_report.php``, ``mod/quiz/report/responses/``):
+  the user columns (last name, first name, the site's identity fields such as ``Email
+  address``), the state, started, completed and time taken, ``Grade/<max>``, then per quiz
+  slot ``Question N`` (the question summary, only when "Question text" is ticked: the text as
+  plain text, a cloze field written ``_____``), ``Response N`` (a cloze response is ``part 1:
+  26; part 2: 26; part 3: 32``) and ``Right answer N`` (when ticked); ``-`` where there is
+  none. It names neither the question nor its ``<idnumber>``. The CSV is written by Spout
+  (comma, UTF-8 with a byte-order mark). Header wording differs between Moodle versions
+  (``Surname`` / ``Last name``, ``State`` / ``Status``).
+
+A reader of either file therefore needs a marker in the question text itself that names the
+grading id and variant (it survives ``strip_tags`` and Moodle's plain-text summary); the
+exports do not write one yet.
 
 Normalization (the one rule set of :mod:`generator.answers`, shared with the HTML self-check):
 an answer is right when ``normalize(answer, blank.kind)`` is one of the blank's ``accepted``
