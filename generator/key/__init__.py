@@ -329,7 +329,7 @@ class _Reader:
             points=None if points is None else float(points), grid=tuple(tuple(row) for row in grid),
         )
 
-    def solution(self, data: Any, where: str) -> tuple[SolutionPart, ...]:
+    def solution(self, data: Any, where: _Where) -> tuple[SolutionPart, ...]:
         if not isinstance(data, list):
             raise self.fail(where, "has a 'solution' that is not a list", data)
         if all(isinstance(line, str) for line in data):  # a version 2 key: lines of text
