@@ -82,12 +82,15 @@ def test_pooled_answers_are_right(master):
 
 
 def test_pooled_question_is_the_per_student_question(master):
-    """Apart from its idnumber, each pooled question is the one of the per-student file."""
+    """Apart from its idnumber and the reference its text ends with (which names its grading id
+    and variant for a response export), each pooled question is the one of the per-student file."""
     per_student = {moodle_text(q, "name/text"): q for qs in moodle_categories(moodle_xml(master)).values() for q in qs}
     for questions in moodle_categories(moodle_pool_xml(master)).values():
         for q in questions:
             twin = per_student[moodle_text(q, "name/text")]
-            assert moodle_text(q, "questiontext/text") == moodle_text(twin, "questiontext/text")
+            slot, variant = moodle_text(q, "idnumber").split()
+            assert moodle_text(q, "questiontext/text") == (
+                moodle_text(twin, "questiontext/text") + f"\n<p><small>Question reference: {slot} {variant}</small></p>")
             assert moodle_text(q, "defaultgrade") == moodle_text(twin, "defaultgrade")
 
 

@@ -19,8 +19,9 @@ from pathlib import Path
 
 from generator.analysis.document import write_analysis
 from generator.analysis.stats import Analysis, analyze, require_libraries
-from generator.grading import Report, grade, read_answers
+from generator.grading import Report, grade
 from generator.grading.grade import Policy
+from generator.grading.lms import read_sheet
 from generator.key import FollowThrough, Key, Partial
 from generator.userfiles import paused_gc
 
@@ -44,7 +45,10 @@ def analyze_files(key_path: str | os.PathLike[str], answers_path: str | os.PathL
     require_libraries()
     with paused_gc():
         key = Key.load(key_path)
-        report = grade(key, read_answers(answers_path), str(key_path), Policy.of(key, follow_through, partial))
+        graded, sheet = read_sheet(answers_path, key)  # an LMS export: the papers its students drew
+        policy = Policy.of(key, follow_through, partial)
+        key = graded
+        report = grade(key, sheet, str(key_path), policy)
         analysis = analyze(report, key)
         # The collector stays paused while the page is drawn too: the key's millions of objects
         # are still alive, and each of matplotlib's collections would walk them all (2 s of 3).

@@ -124,6 +124,24 @@ def paper_label(paper: Paper) -> str:
     return one_line(f"{paper.variant} {paper.id}")
 
 
+REFERENCE = "Question reference"
+"""The words before a pooled question's grading id and variant in its text (:func:`reference`)."""
+
+
+def reference(problem: Problem, paper: Paper) -> str:
+    """The line a pooled question's text ends with, naming its grading id and variant:
+    ``Question reference: q3 K7Q-2MX``. An LMS's response export keeps the question text (Canvas
+    in each question column's header, Moodle in ``Question N``) but not the question's name, so
+    this is how :mod:`generator.grading.lms` knows which variant a student drew.
+
+    >>> from types import SimpleNamespace
+    >>> from generator.roster import Student
+    >>> reference(SimpleNamespace(id="q3"), Paper(Student("s001", "Ann"), "K7Q-2MX", "", ()))
+    'Question reference: q3 K7Q-2MX'
+    """
+    return one_line(f"{REFERENCE}: {problem.id} {paper.variant or paper.id}")
+
+
 def student_html(paper: Paper, title: str) -> str:
     """Who a variant is for, every piece of user text escaped."""
     who = html.escape(one_line(paper.name)) or "(no name on the roster)"

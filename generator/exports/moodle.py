@@ -48,11 +48,12 @@ from generator.exports.content import (
     category_path,
     choice_html,
     paper_label,
+    reference,
     student_html,
     xml_text,
 )
 from generator.figures import Figure
-from generator.key import Key
+from generator.key import Key, Problem
 
 PLUGINFILE = "@@PLUGINFILE@@/"
 """How a Moodle text links a file embedded in it."""
@@ -241,11 +242,23 @@ def cloze_html(question: Question) -> str:
     return "\n".join(parts)
 
 
-def _typed_question(label: str, question: Question, idnumber: str | None = None) -> list[str]:
+def cloze_order(problem: Problem) -> tuple[str, ...]:
+    """The blank ids of a cloze question in the order :func:`cloze_html` places their fields
+    (which is how Moodle numbers its parts in a response: ``part 1: 26; part 2: ...``): the
+    summary table row by row (shape, then Param #), the by-hand grid row by row, then the other
+    blanks in key order."""
+    placed = [row[c] for row in problem.table for c in ("shape", "params") if row.get(c)]
+    placed += [bid for row in problem.grid for bid in row]
+    return (*placed, *(b.id for b in problem.blanks if b.id not in set(placed)))
+
+
+def _typed_question(label: str, question: Question, idnumber: str | None = None, tail: str = "") -> list[str]:
+    """The typed question of one problem; ``tail`` (HTML) ends its text (a pooled question's
+    :func:`reference`)."""
     problem = question.problem
     idnumber = problem.id if idnumber is None else idnumber
     name = f"{label} {problem.id}: {problem.title}"
-    statement, files = question.statement + question.figures_html(PLUGINFILE), question.figures
+    statement, files = question.statement + question.figures_html(PLUGINFILE) + tail, question.figures
     if len(question.blanks) == 1 and question.blanks[0].blank.kind != "shape":
         asked = question.blanks[0]
         (box,) = asked.boxes
@@ -254,7 +267,7 @@ def _typed_question(label: str, question: Question, idnumber: str | None = None)
         if asked.choice is not None:
             return _multichoice(name, statement + "\n" + choice_html(asked.choice, asked.mark), question.solution,
                                 idnumber, asked.choice, problem.worth, files)
-    return _cloze(name, cloze_html(question), question.solution, idnumber, problem.worth, files)
+    return _cloze(name, cloze_html(question) + cloze_prose(tail), question.solution, idnumber, problem.worth, files)
 
 
 def _choice_questions(label: str, question: Question) -> list[str]:
@@ -333,6 +346,7 @@ def moodle_pool_xml(key: Key, papers: Iterable[PaperQuestions] | None = None) ->
                            f"<p>{html.escape(key.title)}: {html.escape(name)}, one question per student variant "
                            f"({len(present)}). Add it to a quiz as a random question from this category.</p>")
         for _, paper, question in present:
-            lines += _typed_question(paper_label(paper), question, f"{question.problem.id} {paper.variant or paper.id}")
+            tail = f"\n<p><small>{html.escape(reference(question.problem, paper), quote=False)}</small></p>"
+            lines += _typed_question(paper_label(paper), question, f"{question.problem.id} {paper.variant or paper.id}", tail)
     lines.append("</quiz>")
     return ("\n".join(lines) + "\n").encode("utf-8")

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from generator.errors import UserError, brief, cut
-from generator.userfiles import column_name, read_csv, read_text
+from generator.userfiles import CsvTable, column_name, read_csv, read_text
 
 COLUMNS = ("student_id", "question_id", "answer")
 
@@ -57,7 +57,21 @@ def read_answers(path: str | os.PathLike[str]) -> AnswerSheet:
             a row with an empty id, or has no answer rows.
     """
     name = str(path)
-    table = read_csv(read_text(path, "answer file"), name, max_field=MAX_ANSWER)
+    return sheet_from_table(read_table(path), name)
+
+
+def read_table(path: str | os.PathLike[str]) -> CsvTable:
+    """An answer file split into cells (its size, encoding and cells bounded)."""
+    return read_csv(read_text(path, "answer file"), str(path), max_field=MAX_ANSWER)
+
+
+def has_answer_columns(header: Sequence[str]) -> bool:
+    """Whether a header names the long format's columns (``student_id,question_id,answer``)."""
+    return set(COLUMNS) <= {column_name(c) for c in header}
+
+
+def sheet_from_table(table: CsvTable, name: str) -> AnswerSheet:
+    """The rows of a split answer file in the long format (see :func:`read_answers`)."""
     columns = _header(name, table.header, table.header_line)
     rows: list[AnswerRow] = []
     for row in table.rows:

@@ -16,7 +16,8 @@ from generator.engine import ModelSpec, analyze
 from generator.engine.layers import Layer
 from generator.engine.model import LayerRecord
 from generator.errors import SpecError, UserError, brief
-from generator.grading.answers import AnswerRow, AnswerSheet, read_answers
+from generator.grading.answers import AnswerRow, AnswerSheet
+from generator.grading.lms import read_sheet
 from generator.grading.report import (
     ClassSummary,
     Credit,
@@ -167,7 +168,8 @@ def check(key_path: str | os.PathLike[str], answers_path: str | os.PathLike[str]
     (``follow_through`` and ``partial`` override the key's policy, see :meth:`Policy.of`)."""
     with paused_gc():
         key = Key.load(key_path)
-        return grade(key, read_answers(answers_path), str(key_path), Policy.of(key, follow_through, partial))
+        graded, sheet = read_sheet(answers_path, key)
+        return grade(graded, sheet, str(key_path), Policy.of(key, follow_through, partial))
 
 
 def _sample(items: Iterable[str]) -> str:
