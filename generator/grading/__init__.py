@@ -27,21 +27,23 @@ line (an unquoted ``26,26,32`` would otherwise lose its last axes); quote such a
 :func:`generator.roster.id_key`: case, spaces, dashes and underscores ignored); both name the
 same student. Files are read by :mod:`generator.userfiles` (size limits, UTF-8, bounded JSON).
 
-LMS response exports (quizzes built from ``exam --lms pools``): ``check`` reads only the long
-CSV above; it does not read an LMS report directly. To grade one, turn it into one row per
-student and blank. The export must carry, for every student and question:
+LMS response exports (quizzes built from ``exam --lms pools``) are read as they are
+(:mod:`generator.grading.lms`): Canvas' "Student Analysis" CSV and Moodle's quiz "Responses"
+download (with "Question text" and "Response" ticked). Every pooled question's text ends with
+``Question reference: q3 K7Q-2MX`` (its grading id and variant), which both files keep; each LMS
+student is graded against a paper of the variants they drew and matched to the roster by the SIS
+id (Canvas ``sis_id`` -> ``sis_user_id``), the ``ID number`` (-> ``id``) or the email address
+(Moodle), else named by the LMS id or name. Otherwise an export must be turned into the long
+CSV, which must carry, for every student and question:
 
 * **who**: the roster ``id`` or the variant code, which is what ``student_id`` accepts. An
   export that has only the roster ``email`` or ``sis_user_id`` must be mapped to the id first
   (the roster has both). A Canvas user id or a name does not identify a paper;
-* **which question and variant**: the grading id (``q3``) or the pooled question's name or
-  ``<idnumber>`` (``q3 K7Q-2MX``; Canvas title ``{variant} {id} q3: {title}``). A slot number
-  alone is not enough, because an LMS quiz's slot order need not follow the key's, and neither
-  is question text alone, because variants of a slot can share their wording;
+* **which question and variant**: the grading id (``q3``) of the student's own paper;
 * **each blank's answer, separately and in the key's order**: the blanks of ``q3`` are
   ``q3.<blank id>``, and a shape's axes form one answer (``26,26,32``, quoted).
 
-What the two LMS reports carry (from their source; neither is read by ``check``):
+What the two LMS reports carry (from their source):
 
 * Canvas classic quizzes, "Student Analysis" CSV (``instructure/canvas-lms``
   ``app/models/quizzes/quiz_statistics/student_analysis.rb`` ``to_csv``): columns ``name``,
@@ -52,8 +54,8 @@ What the two LMS reports carry (from their source; neither is read by ``check``)
   correct``, ``n incorrect``, ``score``. A fill-in-multiple-blanks answer is its blanks' answers
   joined by ``,`` with a comma inside an answer written ``\\,``, in the order of the
   question's answers' blank ids; a student who was not given a question has empty cells. The
-  question *name* (which carries variant and grading id) is not in the file, so a reader would
-  have to match question text against each student's paper.
+  question *name* (which carries variant and grading id) is not in the file: the reference in
+  its text is what names it.
 * A question drawn from a Canvas question group gets a column of its own (one per quiz
   question any student saw, after the quiz's loose questions, in the order first met), so a
   pooled slot spreads over as many columns as variants were drawn. Its header text comes from
@@ -70,10 +72,6 @@ What the two LMS reports carry (from their source; neither is read by ``check``)
   none. It names neither the question nor its ``<idnumber>``. The CSV is written by Spout
   (comma, UTF-8 with a byte-order mark). Header wording differs between Moodle versions
   (``Surname`` / ``Last name``, ``State`` / ``Status``).
-
-A reader of either file therefore needs a marker in the question text itself that names the
-grading id and variant (it survives ``strip_tags`` and Moodle's plain-text summary); the
-exports do not write one yet.
 
 Normalization (the one rule set of :mod:`generator.answers`, shared with the HTML self-check):
 an answer is right when ``normalize(answer, blank.kind)`` is one of the blank's ``accepted``

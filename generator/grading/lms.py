@@ -130,7 +130,7 @@ class _Export:
         by_id = {b.id: b for b in problem.blanks}
         counts = [len(boxes(problem, by_id[bid])) for bid in order]
         if len(values) != sum(counts):
-            raise UserError(f"{self.name} {where}: {len(values)} answers for the {sum(counts)} boxes of {problem.id}: "
+            raise UserError(f"{self.name} {where}: {len(values)} answer{'s' * (len(values) != 1)} for the {sum(counts)} boxes of {problem.id}: "
                             "was the quiz built from another exam?")
         out, at = [], 0
         for bid, count in zip(order, counts, strict=True):
