@@ -233,3 +233,38 @@ def test_reports_without_credit_are_unchanged(tmp_path: Path, table: Problem) ->
     report = check(_key(tmp_path, table), _answers(tmp_path, "ana", typed))
     assert all("credit" not in q for q in _results(format_report(report, "json")).values())
     assert "credit:" not in format_report(report, "text")
+
+
+def _batchnorm_problem() -> Problem:
+    """A layer_params problem about a BatchNormalization layer (total, trainable, non-trainable)."""
+    import random
+
+    from generator.problems.types import layer_params
+
+    for i in range(200):
+        problem = layer_params(random.Random(i), Difficulty.ADVANCED, "q1", "BatchNormalization")
+        if len(problem.blanks) == 3:
+            return problem
+    raise AssertionError("no BatchNormalization problem with a split")
+
+
+@pytest.mark.parametrize(("policy", "fraction"), [("full", 1.0), ("half", 0.5), ("off", 0.0)])
+def test_batchnorm_total_follows_the_students_own_split(tmp_path, policy, fraction):
+    """A student who counts the moving statistics as trainable too, and then adds their own two
+    counts for Param #, gets the total's follow-through credit; another wrong total does not."""
+    problem = _batchnorm_problem()
+    blanks = {b.id: b for b in problem.blanks}
+    assert blanks["params"].depends_on == ("trainable", "non_trainable")
+    trainable, non_trainable = int(blanks["trainable"].answer), int(blanks["non_trainable"].answer)
+    typed = {"trainable": str(trainable + non_trainable), "non_trainable": str(non_trainable)}
+    key = _key(tmp_path, problem)
+    for total, earns in ((trainable + 2 * non_trainable, fraction), (trainable + 2 * non_trainable + 1, 0.0)):
+        answers = _answers(tmp_path, "ann", {"params": str(total), **typed})
+        report = check(key, answers, follow_through=policy)
+        results = {q.question_id: q for q in report.students[0].questions}
+        q = results["q1.params"]
+        assert q.status.value == "wrong" and results["q1.trainable"].status.value == "wrong"
+        assert (q.credit.fraction if q.credit else 0.0) == earns
+        if earns:
+            assert q.credit.upstream == ("q1.trainable",) and q.mistake is None
+            assert "right given your answer to Trainable" in format_report(report, "text")

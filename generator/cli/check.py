@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="write to FILE (replaced atomically; nothing is written on error) instead of stdout")
     p.add_argument("--follow-through", choices=[f.value for f in FollowThrough], default=None,
                    help="credit for an answer that is right given the student's own earlier answer "
-                        "(a summary table's later layers and totals): full, half or off; overrides "
+                        "(a summary table's later layers and totals, a BatchNormalization layer's Param #): full, half or off; overrides "
                         "the key's (an exam config's) policy; default full for a worksheet key, off for an exam key")
     p.add_argument("--partial", choices=[p.value for p in Partial], default=None,
                    help="axes: a wrong shape of the right rank earns the share of its axes that are right; "

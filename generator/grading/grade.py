@@ -249,6 +249,8 @@ def _given(layer: Layer, shape: tuple[int, ...]) -> LayerRecord | None:
 
 
 _TOTALS = {"total_params": "params", "trainable_params": "trainable", "non_trainable_params": "non_trainable"}
+_SPLIT = ("trainable", "non_trainable")
+"""The fields of a layer's parameter split (BatchNormalization's), whose sum is its Param #."""
 
 
 def _axes(got: str, wants: Iterable[str]) -> tuple[int, int]:
@@ -263,11 +265,13 @@ def _axes(got: str, wants: Iterable[str]) -> tuple[int, int]:
 def _credit(problem: Problem, graded: list[QuestionResult], policy: Policy) -> list[QuestionResult]:
     """The results of one problem with follow-through and axes credit added to wrong answers.
 
-    Follow-through (summary tables: blanks whose ``depends_on`` name the previous layer's
-    shape, or every layer's Param #): a shape or Param # is also judged against the engine's
-    value for its layer given the student's most recent own output shape when that differs from
-    the key's (readable, of the key's rank); a total against the sum of the student's own
-    Param # answers (trainable and non-trainable where each layer's split follows from them).
+    Follow-through (blanks whose ``depends_on`` name the previous layer's shape, every layer's
+    Param #, or a layer's trainable and non-trainable counts): a shape or Param # is also judged
+    against the engine's value for its layer given the student's most recent own output shape
+    when that differs from the key's (readable, of the key's rank); a total against the sum of the
+    student's own Param # answers (trainable and non-trainable where each layer's split follows
+    from them); a BatchNormalization layer's Param # against the sum of the student's own
+    trainable and non-trainable counts.
     Axes: a wrong shape of the right rank earns the share of its axes that match the key's
     answer, or (times the follow-through share) the follow-through value; the larger counts.
     """
@@ -277,6 +281,7 @@ def _credit(problem: Problem, graded: list[QuestionResult], policy: Policy) -> l
     own: dict[str, tuple[int, ...] | None] = {}  # shape blank -> the student's shape, when not the key's
     record: dict[str, LayerRecord | None] = {}  # Param # blank -> the record it was judged against
     qid_of = {b.id: q.question_id for b, q in zip(problem.blanks, graded, strict=True)}
+    label_of = {b.id: b.label for b in problem.blanks}
     by_id = dict(zip((b.id for b in problem.blanks), graded, strict=True))
     out = []
     for b, q in zip(problem.blanks, graded, strict=True):
@@ -291,7 +296,7 @@ def _credit(problem: Problem, graded: list[QuestionResult], policy: Policy) -> l
         options: list[Credit] = []
         if target is not None and q.normalized == target and follow:
             options.append(Credit(policy.follow_through.fraction, CreditReason.FOLLOW_THROUGH,
-                                  tuple(qid_of[u] for u in upstream), tuple(layer_of.get(u, u) for u in upstream)))
+                                  tuple(qid_of[u] for u in upstream), tuple(layer_of.get(u) or label_of[u] for u in upstream)))
         if axes and b.kind == "shape":
             right, n = _axes(q.normalized, b.accepted)
             if right:
@@ -300,7 +305,7 @@ def _credit(problem: Problem, graded: list[QuestionResult], policy: Policy) -> l
                 right, n = _axes(q.normalized, (target,))
                 if right and right < n:
                     options.append(Credit(policy.follow_through.fraction * right / n, CreditReason.AXES,
-                                          tuple(qid_of[u] for u in upstream), tuple(layer_of.get(u, u) for u in upstream),
+                                          tuple(qid_of[u] for u in upstream), tuple(layer_of.get(u) or label_of[u] for u in upstream),
                                           right, n))
         best = max(options, key=lambda c: c.fraction, default=None)
         if best is None or best.fraction <= 0:
@@ -330,6 +335,13 @@ def _follow(problem: Problem, b: Blank, by_id: dict[str, QuestionResult], own: d
         if b.field == "output_shape":
             return canonical(given.output_shape, "shape"), deps
         return str(given.params), deps
+    parts = [x for x in problem.blanks if x.id in deps] if b.field == "params" and len(deps) > 1 else []
+    if parts and tuple(x.field for x in parts) == _SPLIT:
+        # A layer's Param # given the student's own trainable and non-trainable counts: their sum.
+        wrong = tuple(x.id for x in parts if by_id[x.id].status is not Status.RIGHT)
+        if not wrong or any(by_id[d].status is not Status.WRONG for d in wrong):
+            return None, ()
+        return str(sum(int(by_id[x.id].normalized or 0) for x in parts)), wrong
     if b.field in _TOTALS and deps and all(d in by_id for d in deps):
         wrong = tuple(d for d in deps if by_id[d].status is not Status.RIGHT)
         if not wrong or any(by_id[d].status is not Status.WRONG for d in wrong):

@@ -218,6 +218,8 @@ def layer_params(rng: random.Random, level: Difficulty, pid: str, variant: str |
                       (0, "thought every parameter is trained"),
                       (record.params, "counted all four vectors as non-trainable")]),
         ]
+        # The total is the two parts added: a follow-through for a student whose parts are wrong.
+        blanks[0] = replace(blanks[0], depends_on=("trainable", "non_trainable"))
     return make_problem(pid, ProblemType.LAYER_PARAMS, level, words, blanks, summary.spec, variant=variant,
                         solution=[part("", param_steps(record))])
 
