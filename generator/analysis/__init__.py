@@ -46,10 +46,8 @@ def analyze_files(key_path: str | os.PathLike[str], answers_path: str | os.PathL
     with paused_gc():
         key = Key.load(key_path)
         graded, sheet = read_sheet(answers_path, key)  # an LMS export: the papers its students drew
-        policy = Policy.of(key, follow_through, partial)
-        key = graded
-        report = grade(key, sheet, str(key_path), policy)
-        analysis = analyze(report, key)
+        report = grade(graded, sheet, str(key_path), Policy.of(key, follow_through, partial))
+        analysis = analyze(report, graded)
         # The collector stays paused while the page is drawn too: the key's millions of objects
         # are still alive, and each of matplotlib's collections would walk them all (2 s of 3).
         return report, write_analysis(analysis, out, option)

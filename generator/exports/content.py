@@ -128,18 +128,24 @@ REFERENCE = "Question reference"
 """The words before a pooled question's grading id and variant in its text (:func:`reference`)."""
 
 
-def reference(problem: Problem, paper: Paper) -> str:
-    """The line a pooled question's text ends with, naming its grading id and variant:
-    ``Question reference: q3 K7Q-2MX``. An LMS's response export keeps the question text (Canvas
-    in each question column's header, Moodle in ``Question N``) but not the question's name, so
-    this is how :mod:`generator.grading.lms` knows which variant a student drew.
+def pool_id(problem: Problem, paper: Paper) -> str:
+    """A pooled question's grading id and variant, ``q3 K7Q-2MX``: its Moodle ``<idnumber>``
+    and what its :func:`reference` names.
 
     >>> from types import SimpleNamespace
     >>> from generator.roster import Student
-    >>> reference(SimpleNamespace(id="q3"), Paper(Student("s001", "Ann"), "K7Q-2MX", "", ()))
-    'Question reference: q3 K7Q-2MX'
+    >>> pool_id(SimpleNamespace(id="q3"), Paper(Student("s001", "Ann"), "K7Q-2MX", "", ()))
+    'q3 K7Q-2MX'
     """
-    return one_line(f"{REFERENCE}: {problem.id} {paper.variant or paper.id}")
+    return f"{problem.id} {paper.variant or paper.id}"
+
+
+def reference(problem: Problem, paper: Paper) -> str:
+    """The line a pooled question's text ends with, as HTML: ``Question reference: q3
+    K7Q-2MX`` (:func:`pool_id`). An LMS's response export keeps the question text (Canvas in each
+    question column's header, Moodle in ``Question N``) but not the question's name, so this is
+    how :mod:`generator.grading.lms` knows which variant a student drew."""
+    return f"<p><small>{html.escape(one_line(f'{REFERENCE}: {pool_id(problem, paper)}'), quote=False)}</small></p>"
 
 
 def student_html(paper: Paper, title: str) -> str:

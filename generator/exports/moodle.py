@@ -48,6 +48,7 @@ from generator.exports.content import (
     category_path,
     choice_html,
     paper_label,
+    pool_id,
     reference,
     student_html,
     xml_text,
@@ -346,7 +347,7 @@ def moodle_pool_xml(key: Key, papers: Iterable[PaperQuestions] | None = None) ->
                            f"<p>{html.escape(key.title)}: {html.escape(name)}, one question per student variant "
                            f"({len(present)}). Add it to a quiz as a random question from this category.</p>")
         for _, paper, question in present:
-            tail = f"\n<p><small>{html.escape(reference(question.problem, paper), quote=False)}</small></p>"
-            lines += _typed_question(paper_label(paper), question, f"{question.problem.id} {paper.variant or paper.id}", tail)
+            lines += _typed_question(paper_label(paper), question, pool_id(question.problem, paper),
+                                     "\n" + reference(question.problem, paper))
     lines.append("</quiz>")
     return ("\n".join(lines) + "\n").encode("utf-8")

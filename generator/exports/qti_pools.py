@@ -124,8 +124,8 @@ def pool_item(item_ident: str, question: Question, figure_base: str) -> str:
     problem's points, at depth 4 (inside a group section)."""
     problem = question.problem
     lines, blanks = _blanks(question)
-    tail = f"<p><small>{_html(reference(problem, question.paper))}</small></p>"
-    body = text("<div>" + question.statement + question.figures_html(figure_base) + "\n" + lines + DIGITS_NOTE + tail + "</div>")
+    body = text("<div>" + question.statement + question.figures_html(figure_base) + "\n" + lines + DIGITS_NOTE
+                + reference(problem, question.paper) + "</div>")
     solution = question.blanks[0].feedback_mathml if len(question.blanks) == 1 else solution_pair(problem)[1]
     title = f"{paper_label(question.paper)} {problem.id}: {problem.title}"
     parts = [

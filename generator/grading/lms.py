@@ -39,11 +39,10 @@ _UNANSWERED = ("", "-")
 
 @dataclass(frozen=True)
 class _Column:
-    """A question column of the export: where it is, and the slot and variant it holds."""
+    """A question column of a Canvas export: where it is, and the variant of a slot it holds."""
 
     index: int
-    slot: str
-    problem: Problem | None  # None for a Moodle column, whose variant is named row by row
+    problem: Problem
 
 
 def read_sheet(path: str | os.PathLike[str], key: Key) -> tuple[Key, AnswerSheet]:
@@ -94,6 +93,7 @@ class _Export:
         self.slots = [p.id for p in key.papers[0].problems]
         self.papers = {id_key(code): paper for paper in key.papers for code in (paper.variant, paper.id) if code}
         self.names = [column_name(c) for c in table.header]
+        self.roster: dict[str, dict[str, Student]] = {}  # roster field -> id_key(value) -> student
 
     def column(self, *names: str) -> int | None:
         return next((self.names.index(n) for n in names if n in self.names), None)
@@ -119,7 +119,13 @@ class _Export:
             value = row[index].strip() if index is not None and index < len(row) else ""
             if not value:
                 continue
-            match = next((p.student for p in self.key.papers if id_key(getattr(p.student, field, "") or "") == id_key(value)), None)
+            if field not in self.roster:
+                found: dict[str, Student] = {}
+                for paper in self.key.papers:
+                    found.setdefault(id_key(getattr(paper.student, field)), paper.student)
+                found.pop("", None)
+                self.roster[field] = found
+            match = self.roster[field].get(id_key(value))
             if match is not None:
                 return match
         return Student("", "")
@@ -169,14 +175,15 @@ class _Canvas(_Export):
             if _CANVAS_QUESTION.match(head):
                 problem = self.problem(head, f"column {index + 1}")
                 if problem is not None:
-                    columns.append(_Column(index, problem.id, problem))
+                    columns.append(_Column(index, problem))
         if not columns:
             raise UserError(f"{self.name}: no question column carries a '{REFERENCE}': grade a quiz imported "
                             "from canvas_pools_qti.zip of this version")
         graded = []
         for row in self.table.rows:
             cells = row.cells
-            canvas_id = cells[self.names.index("id")].strip() if "id" in self.names and self.names.index("id") < len(cells) else ""
+            at = self.column("id")
+            canvas_id = cells[at].strip() if at is not None and at < len(cells) else ""
             student = self.student(cells, {"sis_user_id": ("sis_id",)})
             if not student.id:
                 label = cells[self.names.index("name")].strip() if "name" in self.names else ""
@@ -189,15 +196,15 @@ class _Canvas(_Export):
                 points = cells[col.index + 1] if col.index + 1 < len(cells) else ""
                 if not cell.strip() and not points.strip():
                     continue  # not given this variant
-                assert col.problem is not None
-                if col.slot in drawn:
-                    raise UserError(f"{self.name} line {row.line}: two variants of {col.slot} answered "
-                                    f"(columns {where_drawn[col.slot] + 1} and {col.index + 1})")
-                drawn[col.slot], where_drawn[col.slot] = col.problem, col.index
+                slot = col.problem.id
+                if slot in drawn:
+                    raise UserError(f"{self.name} line {row.line}: two variants of {slot} answered "
+                                    f"(columns {where_drawn[slot] + 1} and {col.index + 1})")
+                drawn[slot], where_drawn[slot] = col.problem, col.index
                 values = [v.replace("\\,", ",") for v in re.split(r"(?<!\\),", cell)] if cell.strip() else []
                 order = [b.id for b in col.problem.blanks]
                 if not values:
-                    answers += [(f"{col.slot}.{bid}", "") for bid in order]
+                    answers += [(f"{slot}.{bid}", "") for bid in order]
                 else:
                     answers += self.answers(col.problem, values, order, f"line {row.line} column {col.index + 1}")
             if drawn:
