@@ -52,6 +52,8 @@ class WorksheetConfig:
     problems: tuple[ProblemRequest, ...]
     subtitle: str = ""
     covers: tuple[str, ...] = ()
+    follow_through: FollowThrough | None = None
+    partial: Partial | None = None
 
     @property
     def slots(self) -> tuple[Slot, ...]:
@@ -153,12 +155,30 @@ def _check_model_slot(slot: Slot, where: str) -> None:
         raise UserError(f"{where}: {slot.model_ref}: {exc}") from None
 
 
+POLICIES = ("follow_through", "partial")
+"""The grading policies a config may set; its key carries them to ``check`` (None: unset)."""
+
+
+def _policies(data: dict[str, Any], where: str, inherited: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``follow_through`` (``full``, ``half``, ``off``) and ``partial`` (``axes``, ``off``) of a
+    config mapping, each None when unset there (or the ``inherited`` value)."""
+    out: dict[str, Any] = {}
+    for name, kind in zip(POLICIES, (FollowThrough, Partial), strict=True):
+        value = data.get(name)
+        choices = [p.value for p in kind]
+        _expect(value is None or value in choices, f"{where}: {name}", f"expected one of {', '.join(choices)}", value)
+        out[name] = kind(value) if value is not None else (inherited or {}).get(name)
+    return out
+
+
 def config_from_dict(data: Any, source: str, base: Path | None = None) -> Config:
     """Validates a worksheet config (already loaded from YAML/JSON); spec files it names are
     read relative to ``base`` (the config's folder)."""
     _expect(isinstance(data, dict), source, "expected a mapping with 'title' and 'worksheets'", type(data).__name__)
-    unknown = set(data) - {"title", "worksheets", "instructions"}
-    _expect(not unknown, source, "unknown key(s); expected title, worksheets, instructions", sorted(map(str, unknown)))
+    unknown = set(data) - {"title", "worksheets", "instructions", *POLICIES}
+    _expect(not unknown, source, "unknown key(s); expected title, worksheets, instructions, follow_through, partial",
+            sorted(map(str, unknown)))
+    defaults = _policies(data, source)  # every worksheet's, unless it sets its own
     title = data.get("title", "CNN worksheets")
     _expect(isinstance(title, str), f"{source}: title", "expected text", title)
     raw = data.get("worksheets")
@@ -167,9 +187,10 @@ def config_from_dict(data: Any, source: str, base: Path | None = None) -> Config
     for i, ws in enumerate(raw):
         where = f"{source}: worksheets[{i}]"
         _expect(isinstance(ws, dict), where, "expected a mapping", ws)
-        unknown = set(ws) - {"name", "title", "subtitle", "difficulty", "problems", "covers"}
-        _expect(not unknown, where, "unknown key(s); expected name, title, subtitle, difficulty, problems, covers",
-                sorted(map(str, unknown)))
+        unknown = set(ws) - {"name", "title", "subtitle", "difficulty", "problems", "covers", *POLICIES}
+        _expect(not unknown, where, "unknown key(s); expected name, title, subtitle, difficulty, problems, covers, "
+                "follow_through, partial", sorted(map(str, unknown)))
+        policies = _policies(ws, where, defaults)
         covers = ws.get("covers", [])
         _expect(isinstance(covers, list) and all(isinstance(t, str) for t in covers), f"{where}.covers",
                 "expected a list of topics", covers)
@@ -186,7 +207,7 @@ def config_from_dict(data: Any, source: str, base: Path | None = None) -> Config
         sheets.append(WorksheetConfig(
             name, ws.get("title") or name, Difficulty(level),
             _problem_list(ws.get("problems"), f"{where}.problems", base), ws.get("subtitle", ""),
-            tuple(dict.fromkeys(covers)),
+            tuple(dict.fromkeys(covers)), policies["follow_through"], policies["partial"],
         ))
     names = [s.name for s in sheets]
     _expect(len(set(names)) == len(names), f"{source}: worksheets", "names must be unique", names)
@@ -231,12 +252,7 @@ def exam_config_from_dict(data: Any, source: str, base: Path | None = None) -> E
     unknown = set(data) - {"title", "difficulty", "problems", "instructions", "follow_through", "partial"}
     _expect(not unknown, source, "unknown key(s); expected title, difficulty, problems, instructions, "
             "follow_through, partial", sorted(map(str, unknown)))
-    policies: dict[str, Any] = {}
-    for name, kind in (("follow_through", FollowThrough), ("partial", Partial)):
-        value = data.get(name)
-        choices = [p.value for p in kind]
-        _expect(value is None or value in choices, f"{source}: {name}", f"expected one of {', '.join(choices)}", value)
-        policies[name] = None if value is None else kind(value)
+    policies = _policies(data, source)
     levels = [d.value for d in Difficulty]
     level = data.get("difficulty", "standard")
     _expect(level in levels, f"{source}: difficulty", f"expected one of {', '.join(levels)}", level)

@@ -192,7 +192,8 @@ def _check_depth(data: Any, source: str, problem: str) -> None:
 
 
 def _yaml_loader() -> type:
-    """PyYAML's SafeLoader without YAML 1.1's surprising integers and with bounded numbers."""
+    """PyYAML's SafeLoader without YAML 1.1's surprising integers and booleans (``off``,
+    ``yes``, ``NO`` stay text), and with bounded numbers."""
     import yaml
 
     class Loader(yaml.SafeLoader):
@@ -226,6 +227,12 @@ def _yaml_loader() -> type:
                     None, None, f"a number {len(node.value):,} characters long", node.start_mark)
             return super().construct_yaml_float(node)
 
+        def construct_yaml_bool(self, node: yaml.ScalarNode) -> bool | str:  # type: ignore[override]
+            # YAML 1.2's booleans only: YAML 1.1 also reads yes/no/on/off as booleans, and
+            # `follow_through: off` (or a country code NO) must stay the text written.
+            text = str(node.value)
+            return text.lower() == "true" if text.lower() in ("true", "false") else text
+
         def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
             if isinstance(node, yaml.MappingNode):
                 self.flatten_mapping(node)
@@ -244,6 +251,7 @@ def _yaml_loader() -> type:
 
     Loader.add_constructor("tag:yaml.org,2002:int", Loader.construct_yaml_int)
     Loader.add_constructor("tag:yaml.org,2002:float", Loader.construct_yaml_float)
+    Loader.add_constructor("tag:yaml.org,2002:bool", Loader.construct_yaml_bool)
     return Loader
 
 
@@ -253,6 +261,8 @@ def load_yaml(text: str, source: str) -> Any:
 
     >>> load_yaml("units: 10", "c.yaml")
     {'units': 10}
+    >>> load_yaml("[off, NO, yes, true, False]", "c.yaml")
+    ['off', 'NO', 'yes', True, False]
     >>> load_yaml("units: 010", "c.yaml")
     Traceback (most recent call last):
     ...

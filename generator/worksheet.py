@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from generator.configs import Config, WorksheetConfig, load_config
+from generator.configs import POLICIES, Config, WorksheetConfig, load_config
 from generator.documents import FIGURES, document_context, render_documents
 from generator.errors import UserError
 from generator.key import Key, KeyKind, Paper, Problem
@@ -38,11 +38,17 @@ def worksheet_keys(config: Config, seed: int) -> tuple[Key, list[tuple[Worksheet
     seen = Seen()
     sheets = [
         (sheet, Key(KeyKind.WORKSHEET, sheet.title,
-                    (Paper.shared(tuple(generate_problems(sheet, seed, f"w{i + 1}", seen))),), seed, sheet.difficulty.value))
+                    (Paper.shared(tuple(generate_problems(sheet, seed, f"w{i + 1}", seen))),), seed, sheet.difficulty.value,
+                    follow_through=sheet.follow_through, partial=sheet.partial))
         for i, sheet in enumerate(config.worksheets)
     ]
+    # The set's key holds one policy for all its problems: it records a policy only where every
+    # worksheet has the same one (a worksheet's own key always records its own).
+    follow_through, partial = ({getattr(sheet, name) for sheet in config.worksheets} for name in POLICIES)
     combined = Key(KeyKind.WORKSHEET, config.title,
-                   (Paper.shared(tuple(p for _, key in sheets for p in key.problems)),), seed)
+                   (Paper.shared(tuple(p for _, key in sheets for p in key.problems)),), seed,
+                   follow_through=follow_through.pop() if len(follow_through) == 1 else None,
+                   partial=partial.pop() if len(partial) == 1 else None)
     return combined, sheets
 
 

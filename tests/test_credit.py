@@ -167,6 +167,32 @@ def test_exam_config_policy_reaches_the_master_key(tmp_path: Path) -> None:
     assert Policy.of(again) == Policy(FollowThrough.HALF, Partial.AXES)
 
 
+def test_worksheet_config_policies_reach_their_keys(tmp_path: Path) -> None:
+    """A worksheet's own policy (or the config's, which every worksheet inherits) is recorded in
+    its key; the set's key.json records one only where every worksheet agrees."""
+    config = tmp_path / "sheets.yaml"
+    problems = "    problems: [{type: layer_shape, count: 1}]\n"
+    config.write_text("title: Set\nfollow_through: half\nworksheets:\n"
+                      f"  - name: one\n{problems}"
+                      f"  - name: two\n    partial: axes\n{problems}", encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = cli("worksheet", "--config", str(config), "--seed", "3", "--out", str(out), "--no-verify")
+    assert code == 0, err
+    one, two, both = (Key.load(out / name) for name in ("one-key.json", "two-key.json", "key.json"))
+    assert Policy.of(one) == Policy(FollowThrough.HALF, Partial.OFF)
+    assert Policy.of(two) == Policy(FollowThrough.HALF, Partial.AXES)
+    assert (both.follow_through, both.partial) == (FollowThrough.HALF, None)  # the sheets differ in partial
+    config.write_text(f"title: Set\nworksheets:\n  - name: one\n    follow_through: off\n{problems}", encoding="utf-8")
+    code, _, err = cli("worksheet", "--config", str(config), "--seed", "3", "--out", str(tmp_path / "o2"), "--no-verify")
+    assert code == 0, err
+    assert Policy.of(Key.load(tmp_path / "o2" / "key.json")) == Policy(FollowThrough.OFF, Partial.OFF)
+    config.write_text(f"title: Set\nworksheets:\n  - name: one\n    partial: most\n{problems}", encoding="utf-8")
+    code, _, err = cli("worksheet", "--config", str(config), "--seed", "3", "--out", str(tmp_path / "o3"), "--no-verify")
+    line = one_line_error(code, err)
+    assert str(config) in line and "worksheets[0]: partial" in line and "most" in line
+    assert not (tmp_path / "o3").exists()
+
+
 @pytest.mark.parametrize(("field", "value"), [("follow_through", "most"), ("partial", "channels")])
 def test_config_errors_are_one_line_naming_file_and_field(tmp_path: Path, field: str, value: str) -> None:
     config = tmp_path / "bad.yaml"
@@ -268,3 +294,74 @@ def test_batchnorm_total_follows_the_students_own_split(tmp_path, policy, fracti
         if earns:
             assert q.credit.upstream == ("q1.trainable",) and q.mistake is None
             assert "right given your answer to Trainable" in format_report(report, "text")
+
+
+def _concept(topic: str, needs: set[str]) -> Problem:
+    """A generated concept problem of ``topic`` that has the blanks ``needs``."""
+    import random
+
+    from generator.key import ProblemType
+    from generator.problems import generate
+    from generator.problems.slot import Slot
+
+    for i in range(50):
+        problem = generate(Slot(ProblemType.CONCEPT, topic=topic), random.Random(i), Difficulty.ADVANCED, "q1")
+        if needs <= {b.id for b in problem.blanks}:
+            return problem
+    raise AssertionError(f"no {topic} problem with {needs}")
+
+
+def _derived_case(topic: str) -> tuple[Problem, dict[str, str], str, int]:
+    """(problem, the student's wrong upstream answers, the derived blank, its value given them)."""
+    if topic in ("layer_cost", "model_cost"):
+        problem = _concept(topic, {"macs", "flops"})
+        macs = int(problem.answers["macs"]) + 7
+        return problem, {"macs": str(macs)}, "flops", 2 * macs
+    if topic == "conv_map":
+        problem = _concept(topic, {"pool_r1c1"})
+        cells = {c: int(problem.answers[c]) for c in ("r1c1", "r1c2", "r2c1", "r2c2")}
+        cells["r2c2"] = max(cells.values()) + 5  # the student's own largest value in the window
+        return problem, {c: str(v) for c, v in cells.items()}, "pool_r1c1", cells["r2c2"]
+    problem = _concept(topic, {"ratio"})
+    first, second = {"separable_savings": ("standard", "separable"), "bottleneck": ("plain", "block"),
+                     "gap_head": ("flatten", "gap")}[topic]
+    a, b = int(problem.answers[first]) * 3, int(problem.answers[second])
+    return problem, {first: str(a), second: str(b)}, "ratio", (2 * a + b) // (2 * b)
+
+
+@pytest.mark.parametrize("topic", ["layer_cost", "model_cost", "conv_map", "separable_savings", "bottleneck", "gap_head"])
+def test_derived_answers_follow_the_students_own_numbers(tmp_path: Path, topic: str) -> None:
+    """FLOPs twice the student's multiply-adds, a pooled value the max of the student's own window,
+    a ratio of the student's own counts: right given those answers earns follow-through credit;
+    the same blank answered as the key has it is simply right, and any other value earns nothing."""
+    problem, upstream, derived, value = _derived_case(topic)
+    blank = next(b for b in problem.blanks if b.id == derived)
+    assert blank.derive is not None and set(upstream) <= set(blank.depends_on)
+    again = Key.load(_key(tmp_path, problem)).papers[0].problems[0]
+    assert next(b for b in again.blanks if b.id == derived) == blank  # the rule round-trips
+    assert str(value) != problem.answers[derived]
+    key = _key(tmp_path, problem)
+    report = check(key, _answers(tmp_path, "ann", {**upstream, derived: problem.answers[derived]}), follow_through="half")
+    assert next(q for q in report.students[0].questions if q.question_id == f"q1.{derived}").status.value == "right"
+    for typed, earns in ((value, 0.5), (value + 1, 0.0)):
+        report = check(key, _answers(tmp_path, "ann", {**upstream, derived: str(typed)}), follow_through="half")
+        q = next(q for q in report.students[0].questions if q.question_id == f"q1.{derived}")
+        assert q.status.value == "wrong" and (q.credit.fraction if q.credit else 0.0) == earns
+        if earns:
+            wrong = tuple(f"q1.{b}" for b in blank.depends_on if upstream.get(b, problem.answers[b]) != problem.answers[b])
+            assert q.credit.upstream == wrong and q.mistake is None
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"derive": "sum"}, "'derive' that is not one of"),
+    ({"derive": "twice", "depends_on": []}, "without 1 'depends_on' blank"),
+    ({"derive": "ratio", "depends_on": ["macs"]}, "without 2 'depends_on' blanks"),
+])
+def test_a_bad_derive_rule_is_one_line(tmp_path: Path, change: dict[str, object], message: str) -> None:
+    problem, _, derived, _ = _derived_case("layer_cost")
+    data = json.loads(Key(KeyKind.WORKSHEET, "t", (Paper.shared((problem,)),), seed=1).to_json())
+    target = next(b for b in data["problems"][0]["blanks"] if b["id"] == derived)
+    target.update(change)
+    with pytest.raises(UserError) as info:
+        Key.from_data(data, "key.json")
+    assert message in str(info.value) and "\n" not in str(info.value) and "key.json" in str(info.value)

@@ -271,7 +271,8 @@ def _credit(problem: Problem, graded: list[QuestionResult], policy: Policy) -> l
     when that differs from the key's (readable, of the key's rank); a total against the sum of the
     student's own Param # answers (trainable and non-trainable where each layer's split follows
     from them); a BatchNormalization layer's Param # against the sum of the student's own
-    trainable and non-trainable counts.
+    trainable and non-trainable counts; a blank with a ``derive`` rule against that rule applied
+    to the student's own answers (FLOPs, a max-pooled value, a ratio).
     Axes: a wrong shape of the right rank earns the share of its axes that match the key's
     answer, or (times the follow-through share) the follow-through value; the larger counts.
     """
@@ -324,6 +325,17 @@ def _follow(problem: Problem, b: Blank, by_id: dict[str, QuestionResult], own: d
     """The canonical answer of ``b`` given the student's own upstream answers, when it differs
     from the key's, and the blank ids it follows from; (None, ()) when there is none."""
     deps = b.depends_on
+    if b.derive is not None:
+        # Arithmetic on the student's own answers (FLOPs twice their multiply-adds, a pooled
+        # value the max of their window): every one answered, at least one of them wrong.
+        wrong = tuple(d for d in deps if by_id[d].status is not Status.RIGHT)
+        if not wrong or any(by_id[d].status is not Status.WRONG for d in wrong):
+            return None, ()
+        try:
+            value = b.derive.apply([int(by_id[d].normalized or "") for d in deps])
+        except ValueError:  # not a whole number
+            return None, ()
+        return (None, ()) if value is None else (str(value), wrong)
     if b.field in ("output_shape", "params") and len(deps) == 1 and b.layer is not None and b.layer < len(problem.model.layers):
         if deps[0] not in own:  # the student's upstream shape is the key's (or not a shape blank)
             return None, ()

@@ -33,6 +33,7 @@ from generator.engine.steps import Quantity
 from generator.errors import SpecError, UserError, brief, cut
 from generator.key.parts import (
     Blank,
+    Derive,
     Distractor,
     FollowThrough,
     KeyKind,
@@ -54,7 +55,7 @@ keys, whose steps are plain text); version 2 keys (solutions as lines of text) a
 
 READABLE = (FORMAT, "cnn-worksheets-key/2")
 
-__all__ = ["FORMAT", "Blank", "Distractor", "FollowThrough", "Key", "KeyKind", "Paper", "Partial", "Problem",
+__all__ = ["FORMAT", "Blank", "Derive", "Distractor", "FollowThrough", "Key", "KeyKind", "Paper", "Partial", "Problem",
            "ProblemType", "SolutionPart", "WorkedStep", "Wording", "number"]
 
 MAX_POINTS = 1000
@@ -387,10 +388,18 @@ class _Reader:
         spec = data.get("spec")
         if not (isinstance(depends_on := data.get("depends_on") or [], list) and all(isinstance(d, str) for d in depends_on)):
             raise self.fail(at, "has a 'depends_on' that is not a list of blank ids", depends_on)
+        derive = data.get("derive")
+        if derive is not None:
+            if derive not in [d.value for d in Derive]:
+                raise self.fail(at, f"has a 'derive' that is not one of {', '.join(Derive)}", derive)
+            arity = Derive(derive).arity
+            if kind != "int" or not depends_on or arity not in (None, len(depends_on)):
+                raise self.fail(at, f"has 'derive': {derive!r} without {arity or 'one or more'} 'depends_on' "
+                                    f"blank{'' if arity == 1 else 's'} of a whole-number answer", depends_on)
         return Blank(
             bid, self.text(data, "label", at, bid), kind, first, canonical,
             tuple(self.step(s, at) for s in steps), tuple(wrong), layer, self.text(data, "field", at, ""),
-            None if spec is None else self.model(spec, at), tuple(depends_on),
+            None if spec is None else self.model(spec, at), tuple(depends_on), derive and Derive(derive),
         )
 
     def answer(self, value: Any, kind: str, where: _Where) -> str:

@@ -45,6 +45,35 @@ class FollowThrough(StrEnum):
         return {FollowThrough.FULL: 1.0, FollowThrough.HALF: 0.5, FollowThrough.OFF: 0.0}[self]
 
 
+class Derive(StrEnum):
+    """How a blank's answer follows from the blanks it ``depends_on`` by plain arithmetic, for
+    follow-through credit where no layer has to be recomputed."""
+
+    TWICE = "twice"
+    """Two times the one blank (FLOPs from multiply-adds)."""
+    MAX = "max"
+    """The largest of the blanks (a max-pooled value from its window's feature-map values)."""
+    RATIO = "ratio"
+    """The first over the second, to the nearest whole number, halves up (``floor(a/b + 1/2)``)."""
+
+    def apply(self, values: list[int]) -> int | None:
+        """The answer from the given values, None where they give none (a ratio over 0).
+
+        >>> Derive.TWICE.apply([21]), Derive.MAX.apply([3, -1, 7]), Derive.RATIO.apply([17, 2]), Derive.RATIO.apply([5, 0])
+        (42, 7, 9, None)
+        """
+        if self is Derive.TWICE:
+            return 2 * values[0]
+        if self is Derive.MAX:
+            return max(values)
+        return None if values[1] <= 0 else (2 * values[0] + values[1]) // (2 * values[1])
+
+    @property
+    def arity(self) -> int | None:
+        """How many blanks it takes (None: one or more)."""
+        return {Derive.TWICE: 1, Derive.RATIO: 2}.get(self)
+
+
 class Partial(StrEnum):
     """Partial credit for a wrong shape: per axis right, or none."""
 
@@ -205,6 +234,9 @@ class Blank:
         depends_on: Ids of the blanks (same problem) whose values this blank's answer is
             computed from (``l1_shape`` from ``l0_shape``; ``total`` from every ``l*_params``):
             what follow-through credit recomputes from.
+        derive: How the answer follows from ``depends_on`` by arithmetic alone (FLOPs twice the
+            multiply-adds, a pooled value the max of its window), None where the engine
+            recomputes it (a summary table) or it is a sum of counts.
     """
 
     id: str
@@ -218,6 +250,7 @@ class Blank:
     field: str = ""
     model: ModelSpec | None = None
     depends_on: tuple[str, ...] = ()
+    derive: Derive | None = None
 
     @property
     def shown(self) -> str:
@@ -235,6 +268,8 @@ class Blank:
         }
         if self.depends_on:
             out["depends_on"] = list(self.depends_on)
+        if self.derive is not None:
+            out["derive"] = self.derive.value
         return out
 
 

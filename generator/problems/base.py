@@ -16,7 +16,7 @@ from generator.engine.formula import Rule
 from generator.engine.layers import shape_str
 from generator.engine.model import LayerRecord, Summary
 from generator.engine.steps import Quantity, worked_text
-from generator.key import Blank, Distractor, Problem, ProblemType, SolutionPart, WorkedStep
+from generator.key import Blank, Derive, Distractor, Problem, ProblemType, SolutionPart, WorkedStep
 from generator.key.parts import Wording
 from generator.problems.distractors import (
     params_distractors,
@@ -39,9 +39,12 @@ def blank(
     distractors: Sequence[tuple[Any, str]] = (),
     layer: int | None = None,
     field: str = "",
+    depends_on: Sequence[str] = (),
+    derive: Derive | None = None,
 ) -> Blank:
     """Builds a :class:`Blank` from computed values, canonicalizing every answer; distractors
-    equal to a right answer (or to each other) are dropped."""
+    equal to a right answer (or to each other) are dropped. ``depends_on`` and ``derive``: the
+    blanks its answer follows from and how (follow-through credit)."""
     answer = canonical(value, kind)
     accepted_c = tuple(dict.fromkeys(canonical(a, kind) for a in (accepted or [value])))
     wrong: dict[str, str] = {}
@@ -54,7 +57,7 @@ def blank(
             wrong[c] = mistake
     return Blank(
         id, label, kind, answer, accepted_c, tuple(steps),
-        tuple(Distractor(a, m) for a, m in wrong.items()), layer, field,
+        tuple(Distractor(a, m) for a, m in wrong.items()), layer, field, depends_on=tuple(depends_on), derive=derive,
     )
 
 

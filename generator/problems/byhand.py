@@ -25,7 +25,7 @@ from generator.engine import formulas as F
 from generator.engine.formula import Rule
 from generator.engine.layers import Conv2D, Layer, MaxPooling2D, Padding
 from generator.engine.steps import Quantity
-from generator.key import Blank, Problem, ProblemType, WorkedStep
+from generator.key import Blank, Derive, Problem, ProblemType, WorkedStep
 from generator.key.parts import Fact
 from generator.problems.base import blank, make_problem, part, rule_step, step
 from generator.problems.fit import fits
@@ -406,8 +406,10 @@ def conv_map(rng: random.Random, level: Difficulty, pid: str) -> Problem:
     for i, row in enumerate(pooled, 1):
         for j, value in enumerate(row, 1):
             steps = pooling_steps(fm, i, j)
+            window = tuple(f"r{r}c{c}" for r in (2 * i - 1, 2 * i) for c in (2 * j - 1, 2 * j))
             blanks.append(blank(f"pool_r{i}c{j}", f"Max pooling, row {i} column {j}", "int", value, steps,
-                                distractors=pooling_distractors(fm, i, j), layer=1, field="output_value"))
+                                distractors=pooling_distractors(fm, i, j), layer=1, field="output_value",
+                                depends_on=window, derive=Derive.MAX))
             pooling_parts += steps
     if pooled:
         layers = (*layers, MaxPooling2D((2, 2)))

@@ -20,7 +20,7 @@ from generator.engine.formula import Rule
 from generator.engine.layers import AveragePooling2D, Pooling2D, shape_str
 from generator.engine.model import LayerRecord, Summary
 from generator.engine.steps import Quantity
-from generator.key import Blank, Problem, ProblemType, WorkedStep
+from generator.key import Blank, Derive, Problem, ProblemType, WorkedStep
 from generator.problems.base import blank, make_problem, part, rule_step, shape_steps, single, step
 from generator.sampler import Difficulty, sample_family_model, sample_layer_of
 from generator.wording import wording
@@ -78,6 +78,7 @@ def layer_cost_problem(spec: ModelSpec, level: Difficulty, pid: str) -> Problem:
             blank("macs", "Multiply-adds (MACs)", "int", macs.value, [*shape, macs], layer=0, field="macs",
                   distractors=_mac_mistakes(record)),
             blank("flops", "FLOPs (2 per multiply-add)", "int", flops.value, [macs, flops], layer=0, field="flops",
+                  depends_on=("macs",), derive=Derive.TWICE,
                   distractors=[(macs.value, "gave the multiply-adds: a multiply-add is 2 floating-point operations"),
                                *([(2 * macs.value + math.prod(record.output_shape),
                                    "added a bias addition per output value (these FLOPs leave biases out)")]
@@ -138,6 +139,7 @@ def model_cost(rng: random.Random, level: Difficulty, pid: str, model: ModelSpec
               distractors=[*([(convs, "left out the Dense layers")] if convs != total else []),
                            (summary.total_params, "counted the parameters instead of the operations")]),
         blank("flops", "FLOPs (2 per multiply-add)", "int", 2 * total, [total_step, flop_step], field="total_flops",
+              depends_on=("macs",), derive=Derive.TWICE,
               distractors=[(total, "gave the multiply-adds: a multiply-add is 2 floating-point operations")]),
     ]
     words = wording("costs", "model_cost", input=shape_str(spec.input_shape), layers=len(spec.layers))

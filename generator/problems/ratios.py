@@ -35,7 +35,7 @@ from generator.engine.layers import (
 )
 from generator.engine.model import LayerRecord
 from generator.engine.steps import Quantity
-from generator.key import Blank, Problem, ProblemType, SolutionPart, WorkedStep
+from generator.key import Blank, Derive, Problem, ProblemType, SolutionPart, WorkedStep
 from generator.key.parts import Wording
 from generator.problems.base import blank, make_problem, param_steps, part, rule_step, step
 from generator.sampler import Difficulty
@@ -257,7 +257,7 @@ def separable_savings(rng: random.Random, level: Difficulty, pid: str) -> Proble
               "are left out; the multiply-adds shrink by the same factor (each weight is used once per output position)")
     blanks.append(blank("ratio", "How many times fewer parameters has the SeparableConv2D (nearest whole number)?", "int",
                         nearest(t.params, s.params), [ratio_step("ratio", _SEP_RATIO, t.params, s.params, remark)],
-                        field="ratio",
+                        field="ratio", depends_on=("standard", "separable"), derive=Derive.RATIO,
                         distractors=_ratio_distractors(t.params, s.params, [
                             (k * k, "compared with the pointwise (1x1) step alone (forgot the depthwise step)"),
                             (f, "compared with the depthwise step alone (forgot the pointwise step)")])))
@@ -303,7 +303,7 @@ def bottleneck(rng: random.Random, level: Difficulty, pid: str) -> Problem:
                                       (p_rec.params + c, "added biases although use_bias=False")]), plain, 0),
         blank("ratio", "How many times more parameters has the plain layer (nearest whole number)?", "int",
               nearest(p_rec.params, total), [ratio_step("ratio", _BOTTLENECK_RATIO, p_rec.params, total, remark)],
-              field="ratio",
+              field="ratio", depends_on=("plain", "block"), derive=Derive.RATIO,
               distractors=_ratio_distractors(p_rec.params, total, [
                   (reduce, "took the reduction factor r as the saving"),
                   (reduce * reduce, "took the 3x3 layer's own saving r² (forgot the two 1x1 layers)")])),
@@ -357,7 +357,7 @@ def gap_head(rng: random.Random, level: Difficulty, pid: str) -> Problem:
             "ratio", "How many times more parameters has the Flatten head (nearest whole number)?", "int",
             nearest(p_flat, p_gap), [ratio_step("ratio", _HEAD_RATIO, p_flat, p_gap,
                                                 f"N_out cancels: (H·W·C + 1)/(C + 1), a little under H·W = {side * side}")],
-            field="ratio",
+            field="ratio", depends_on=("flatten", "gap"), derive=Derive.RATIO,
             distractors=_ratio_distractors(p_flat, p_gap, [
                 (side * side, "compared the weights only (H·W): the biases, N in each head, make it (H·W·C + 1)/(C + 1)")])))
     words = wording("ratios", "gap_head", input=shape_str(shape), side=side, channels=c, units=units,
