@@ -91,17 +91,31 @@ class Topic:
     slot: Slot
 
 
+_RANKS = {"1D": "1-D layers (sequences)", "3D": "3-D layers (volumes)"}
+"""The practice topics that gather a problem type's 1-D and 3-D layer types."""
+
+
 def topics() -> tuple[Topic, ...]:
     """Every topic of the page, grouped by problem type in the catalog's order.
 
+    An image layer type is a topic of its own; the 1-D (sequence) and the 3-D (volume) layer
+    types of a problem type are one topic each, where there are several.
+
     >>> [t.id for t in topics()][:2], len(topics())
-    (['summary_table', 'layer_shape:Conv2D'], 43)
+    (['summary_table', 'layer_shape:Conv2D'], 47)
+    >>> next(t for t in topics() if t.id == "layer_shape:1D").name
+    '1-D layers (sequences)'
     """
     kind = ProblemType.SUMMARY_TABLE
     found = [Topic(kind.value, kind, "", description("type", kind.value), Slot(kind))]
     for kind, layers in LAYER_CHOICES.items():
-        found += [Topic(f"{kind.value}:{layer}", kind, layer, description("type", kind.value), Slot(kind, layers=(layer,)))
-                  for layer in layers]
+        groups: dict[str, list[str]] = {}
+        for layer in layers:
+            groups.setdefault(layer[-2:] if layer[-2:] in _RANKS else layer, []).append(layer)
+        for key, members in groups.items():
+            name = _RANKS[key] if len(members) > 1 else members[0]
+            found.append(Topic(f"{kind.value}:{key if len(members) > 1 else members[0]}", kind, name,
+                               description("type", kind.value), Slot(kind, layers=tuple(members))))
     kind = ProblemType.INVERSE
     found += [Topic(f"{kind.value}:{f}", kind, f, description("find", f), Slot(kind, find=f)) for f in FINDS]
     kind = ProblemType.CONCEPT

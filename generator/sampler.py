@@ -21,24 +21,38 @@ from enum import StrEnum
 from generator.architectures import FAMILIES, Misfit, draw_family
 from generator.engine.layers import (
     Activation,
+    AveragePooling1D,
     AveragePooling2D,
+    AveragePooling3D,
     BatchNormalization,
+    Conv1D,
     Conv2D,
     Conv2DTranspose,
+    Conv3D,
     Dense,
     DepthwiseConv2D,
     Dropout,
     Flatten,
+    GlobalAveragePooling1D,
     GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalMaxPooling1D,
     GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
     Layer,
+    MaxPooling1D,
     MaxPooling2D,
+    MaxPooling3D,
     Padding,
     SeparableConv2D,
     Shape,
     Tracer,
+    UpSampling1D,
     UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
     ZeroPadding2D,
+    ZeroPadding3D,
 )
 from generator.engine.model import ModelSpec
 from generator.errors import GeometryError
@@ -214,13 +228,56 @@ def _layer_maker(rng: random.Random, level: Difficulty, type_name: str, shape: S
         "ZeroPadding2D": lambda: ZeroPadding2D(rng.choice((((1, 1), (1, 1)), ((2, 2), (2, 2)), ((3, 3), (3, 3))))),
         "UpSampling2D": lambda: UpSampling2D(rng.choice(((2, 2), (2, 2), (3, 3)))),
     }
+    if type_name in makers:
+        return makers[type_name]()
+    return _nd_maker(rng, level, type_name, padding)
+
+
+SEQUENCE_INPUTS = ((100, 1), (128, 8), (200, 16), (64, 32), (256, 1), (50, 128), (96, 64))
+"""Sequences teachers use (steps, channels): an ECG or sensor trace, multichannel signals, a
+sentence of word embeddings."""
+
+VOLUME_INPUTS = ((16, 112, 112, 3), (16, 64, 64, 3), (8, 56, 56, 64), (32, 32, 32, 1), (64, 64, 64, 1), (8, 28, 28, 32))
+"""Volumes teachers use (depth, height, width, channels): video clips (C3D's 16 frames of
+112x112), scans (a 64^3 MRI crop), and feature volumes from inside such a network."""
+
+
+def _nd_maker(rng: random.Random, level: Difficulty, type_name: str, padding: Padding) -> Layer:
+    """A 1-D or 3-D layer of ``type_name`` with the arguments such networks use."""
+    if type_name == "Conv1D":
+        k = rng.choice((3, 3, 5, 7))
+        if level is Difficulty.ADVANCED and rng.random() < 0.4:  # WaveNet-style dilation
+            return Conv1D(rng.choice(FILTERS), (k,), (1,), padding, dilation_rate=(rng.choice((2, 4, 8)),))
+        return Conv1D(rng.choice(FILTERS), (k,), (rng.choice((1, 1, 2)),), padding)
+    if type_name == "Conv3D":
+        k3 = rng.choice(((3, 3, 3), (3, 3, 3), (1, 3, 3), (3, 1, 1)))
+        return Conv3D(rng.choice((8, 16, 32, 64)), k3, rng.choice(((1, 1, 1), (1, 1, 1), (2, 2, 2), (1, 2, 2))), padding)
+    pool1 = (rng.choice((2, 2, 3)),)
+    # Overlapping windows (stride 1) with 'valid' only: 'same' with stride 1 keeps the length.
+    stride1 = rng.choice((None, None, (1,))) if padding is Padding.VALID else None
+    pool3 = rng.choice(((2, 2, 2), (2, 2, 2), (1, 2, 2)))
+    makers: dict[str, Callable[[], Layer]] = {
+        "MaxPooling1D": lambda: MaxPooling1D(pool1, stride1, padding),
+        "AveragePooling1D": lambda: AveragePooling1D(pool1, stride1, padding),
+        "MaxPooling3D": lambda: MaxPooling3D(pool3, None, padding),
+        "AveragePooling3D": lambda: AveragePooling3D(pool3, None, padding),
+        "GlobalMaxPooling1D": GlobalMaxPooling1D,
+        "GlobalAveragePooling1D": GlobalAveragePooling1D,
+        "GlobalMaxPooling3D": GlobalMaxPooling3D,
+        "GlobalAveragePooling3D": GlobalAveragePooling3D,
+        "ZeroPadding1D": lambda: ZeroPadding1D((rng.choice(((1, 1), (2, 2), (2, 0))),)),
+        "ZeroPadding3D": lambda: ZeroPadding3D(rng.choice((((1, 1),) * 3, ((0, 0), (1, 1), (1, 1))))),
+        "UpSampling1D": lambda: UpSampling1D((rng.choice((2, 2, 4)),)),
+        "UpSampling3D": lambda: UpSampling3D(rng.choice(((2, 2, 2), (1, 2, 2)))),
+    }
     return makers[type_name]()
 
 
 def sample_layer_of(rng: random.Random, difficulty: Difficulty | str, type_name: str) -> tuple[Shape, Layer]:
     """(input shape, layer): one layer of ``type_name`` on an input it fits (a flat vector for
-    Dense, an image or feature map otherwise) that leaves at least a 2x2 output; for the
-    single-layer questions a config pins with ``layers:``.
+    Dense, a sequence for a 1-D layer, a volume for a 3-D one, an image or feature map otherwise)
+    that leaves at least 2 along every spatial axis; for the single-layer questions a config
+    pins with ``layers:``.
 
     >>> shape, layer = sample_layer_of(random.Random(1), "intro", "AveragePooling2D")
     >>> layer.type_name, len(shape)
@@ -230,13 +287,17 @@ def sample_layer_of(rng: random.Random, difficulty: Difficulty | str, type_name:
     while True:
         if type_name == "Dense":
             shape: Shape = (rng.choice((128, 256, 576, 784, 1024, 1600, 2048)),)
+        elif type_name.endswith("1D"):
+            shape = rng.choice(SEQUENCE_INPUTS)
+        elif type_name.endswith("3D"):
+            shape = rng.choice(VOLUME_INPUTS)
         elif type_name in FEATURE_MAP_LAYERS:
             shape = feature_map(rng)
         else:
             shape = sample_input(rng, level)
         layer = _layer_maker(rng, level, type_name, shape)
         out = _try(layer, shape)
-        if out is not None and (len(out) != 3 or min(out[:2]) >= MIN_SIDE) and max(out) <= 4096:
+        if out is not None and (len(out) < 2 or min(out[:-1]) >= MIN_SIDE) and max(out) <= 4096:
             return shape, layer
 
 

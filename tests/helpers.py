@@ -76,18 +76,48 @@ LAYER_ARGS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         st.just((-1,)), st.tuples(small, small, st.just(-1)), st.tuples(small, small, small),
         st.tuples(st.integers(1, 400)))}),
 }
+
+triple = st.one_of(small, st.tuples(small, small, small))
+side = st.integers(0, 2)
+for _rank, _axes in ((1, small), (3, triple)):
+    LAYER_ARGS |= {
+        f"Conv{_rank}D": st.fixed_dictionaries(
+            {"filters": small, "kernel_size": _axes},
+            optional={"strides": _axes, "padding": padding, "dilation_rate": _axes, "use_bias": st.booleans(),
+                      "groups": st.sampled_from([1, 2])},
+        ),
+        **{f"{kind}Pooling{_rank}D": st.fixed_dictionaries(
+            {"pool_size": _axes}, optional={"strides": st.one_of(st.none(), _axes), "padding": padding})
+           for kind in ("Max", "Average")},
+        **{f"Global{kind}Pooling{_rank}D": st.fixed_dictionaries({}, optional={"keepdims": st.booleans()})
+           for kind in ("Max", "Average")},
+        f"UpSampling{_rank}D": st.fixed_dictionaries({"size": _axes}),
+    }
+LAYER_ARGS["ZeroPadding1D"] = st.fixed_dictionaries({"padding": st.one_of(st.integers(0, 3), st.tuples(side, side))})
+LAYER_ARGS["ZeroPadding3D"] = st.fixed_dictionaries({"padding": st.one_of(
+    st.integers(0, 3), st.tuples(side, side, side), st.tuples(*[st.tuples(side, side)] * 3))})
 assert set(LAYER_ARGS) == set(LAYER_TYPES), "every layer type needs a strategy"
 
 
+def rank_of(type_name: str) -> int:
+    """The spatial axes of a layer type's input (``Conv1D``: 1, ``MaxPooling3D``: 3, else 2).
+
+    >>> rank_of("Conv1D"), rank_of("GlobalMaxPooling3D"), rank_of("Dense")
+    (1, 3, 2)
+    """
+    return {"1D": 1, "3D": 3}.get(type_name[-2:], 2)
+
+
 @st.composite
-def single_layer_specs(draw: st.DrawFn) -> tuple[str, dict[str, Any], tuple[int, int, int]]:
+def single_layer_specs(draw: st.DrawFn) -> tuple[str, dict[str, Any], tuple[int, ...]]:
     """(layer type, Keras arguments, input shape): valid arguments, any geometry (often
     invalid: a kernel larger than the image, a stride with a dilation ...)."""
     type_name = draw(st.sampled_from(sorted(LAYER_ARGS)))
     args = draw(LAYER_ARGS[type_name])
     args.update(draw(st.fixed_dictionaries({}, optional={
         "trainable": st.booleans(), "name": st.sampled_from(["block1", "head"])})))
-    shape = (draw(st.integers(1, 9)), draw(st.integers(1, 9)), draw(st.sampled_from([1, 2, 4])))
+    sides = draw(st.lists(st.integers(1, 9), min_size=rank_of(type_name), max_size=rank_of(type_name)))
+    shape = (*sides, draw(st.sampled_from([1, 2, 4])))
     return type_name, args, shape
 
 
@@ -97,6 +127,23 @@ def try_build(type_name: str, args: dict[str, Any], shape: tuple[int, ...]) -> M
         return ModelSpec(shape, (build_layer(type_name, args, "test"),))
     except SpecError as exc:
         return str(exc)
+
+
+def assert_like_keras(verify: Any, spec: ModelSpec, case: Any) -> None:
+    """Keras and the engine both refuse ``spec``, or both build it with the same shapes and
+    counts (``verify`` is :mod:`generator.verify`; ``case`` is shown on a failure)."""
+    from generator.engine import analyze
+    from generator.errors import GeometryError
+
+    keras_error = verify.keras_rejects(spec)
+    try:
+        summary = analyze(spec)
+    except GeometryError as exc:
+        assert keras_error, explain_mismatch("engine rejects, Keras builds", case, "a Keras error", str(exc))
+        return
+    assert keras_error is None, explain_mismatch("Keras rejects, engine accepts", case, keras_error, summary.to_dict())
+    mismatches = verify.compare(summary)
+    assert not mismatches, explain_mismatch("shape/params", case, "no mismatch", [str(m) for m in mismatches])
 
 
 def explain_mismatch(label: str, inputs: Any, expected: Any, actual: Any) -> str:

@@ -24,6 +24,13 @@ CASES = {
     "flatten": (F.FLATTEN, st.fixed_dictionaries({"h": pos, "w": pos, "c": pos})),
     "conv_params": (F.CONV_PARAMS, st.fixed_dictionaries(
         {"kh": pos, "kw": pos, "cin": st.sampled_from([2, 4, 8]), "f": st.sampled_from([2, 4, 6]), "g": st.sampled_from([1, 2]), "b": st.integers(0, 1)})),
+    "flatten_tc": (F.FLATTEN_1D, st.fixed_dictionaries({"t": pos, "c": pos})),
+    "flatten_dhwc": (F.FLATTEN_3D, st.fixed_dictionaries({"d": pos, "h": pos, "w": pos, "c": pos})),
+    "conv1d_params": (F.CONV1D_PARAMS, st.fixed_dictionaries(
+        {"k": pos, "cin": st.sampled_from([2, 4, 8]), "f": st.sampled_from([2, 4, 6]), "g": st.sampled_from([1, 2]), "b": st.integers(0, 1)})),
+    "conv3d_params": (F.CONV3D_PARAMS, st.fixed_dictionaries(
+        {"kd": pos, "kh": pos, "kw": pos, "cin": st.sampled_from([2, 4, 8]), "f": st.sampled_from([2, 4, 6]),
+         "g": st.sampled_from([1, 2]), "b": st.integers(0, 1)})),
     "depthwise_params": (F.DEPTHWISE_PARAMS, st.fixed_dictionaries({"kh": pos, "kw": pos, "cin": pos, "m": pos, "b": st.integers(0, 1)})),
     "separable_params": (F.SEPARABLE_PARAMS, st.fixed_dictionaries({"kh": pos, "kw": pos, "cin": pos, "m": pos, "f": pos, "b": st.integers(0, 1)})),
     "dense_params": (F.DENSE_PARAMS, st.fixed_dictionaries({"cin": pos, "u": pos, "b": st.integers(0, 1)})),

@@ -73,7 +73,7 @@ def test_python_arguments_must_be_literals(tmp_path):
 @pytest.mark.parametrize(
     "layers, message",
     [
-        ([{"Conv3D": {"filters": 1}}], r"layer 0: unknown layer type 'Conv3D'; supported: Conv2D, "),
+        ([{"LSTM": {"units": 1}}], r"layer 0: unknown layer type 'LSTM'; supported: Conv2D, "),
         ([{"Conv2D": {"filters": 8}}], r"layer 0 \(Conv2D\): missing required argument\(s\): kernel_size"),
         ([{"Conv2D": {"filters": 0, "kernel_size": 3}}], r"argument 'filters': expected a positive integer .* Received: filters=0"),
         ([{"Conv2D": {"filters": 2.5, "kernel_size": 3}}], r"Received: filters=2.5"),
@@ -101,7 +101,7 @@ def test_bad_layers_name_index_type_argument_and_value(tmp_path, layers, message
         ("- just a list", r"expected a mapping"),
         ("layers: [Flatten]", r"missing 'input_shape'"),
         ("input_shape: [28, 0, 1]\nlayers: [Flatten]", r"input_shape: expected a positive integer"),
-        ("input_shape: [28, 28]\nlayers: [Flatten]", r"input_shape must be \[H, W, C\]"),
+        ("input_shape: [2, 28, 28, 1, 3]\nlayers: [Flatten]", r"input_shape must be \[H, W, C\]"),
         ("input_shape: [28, 28, 1]\nlayers: []", r"'layers' must be a non-empty list"),
         ("input_shape: [28, 28, 1]\nlayer: []", r"unknown key\(s\) layer"),
     ],

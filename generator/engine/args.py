@@ -209,6 +209,64 @@ def pad2(value: Any) -> tuple[Pair, Pair]:
     return (h, h), (w, w)
 
 
+_AXES = {1: "", 2: "pair", 3: "triple"}
+
+
+def axes_of(rank: int, item: Callable[[Any], int] | None = None, what: str = "positive") -> Callable[[Any], tuple[int, ...]]:
+    """The coercer of a window argument of a rank-``rank`` layer (``kernel_size``, ``strides``
+    ...): an int for every axis, or a list of ``rank`` ints, each coerced by ``item``
+    (:func:`pos_int` unless given). Rank 2 is :func:`pair`.
+
+    >>> axes_of(1)(3), axes_of(1)([3]), axes_of(3)(2), axes_of(3)((1, 2, 3))
+    ((3,), (3,), (2, 2, 2), (1, 2, 3))
+    >>> axes_of(3)((1, 2))
+    Traceback (most recent call last):
+    ...
+    ValueError: expected a positive integer or a triple of positive integers
+    """
+    item = item or pos_int
+    noun = "integer" if rank == 1 else f"integer or a {_AXES[rank]} of {what} integers"
+
+    def coerce(value: Any) -> tuple[int, ...]:
+        try:
+            if isinstance(value, list | tuple):
+                if len(value) != rank:
+                    raise ValueError
+                return tuple(item(v) for v in value)
+            return (item(value),) * rank
+        except ValueError:
+            raise ValueError(f"expected a {what} {noun}") from None
+
+    coerce.__name__ = f"axes_{rank}"
+    return coerce
+
+
+def pads_of(rank: int) -> Callable[[Any], tuple[Pair, ...]]:
+    """ZeroPadding1D/3D's ``padding``: an int for every side, a ``rank``-list of ints (each axis
+    both sides), or a ``rank``-list of (before, after) pairs; ZeroPadding1D also takes one pair
+    (before, after).
+
+    >>> pads_of(1)(2), pads_of(1)((1, 3)), pads_of(3)(1) == ((1, 1),) * 3, pads_of(3)(((0, 1), (2, 3), (1, 1)))
+    (((2, 2),), ((1, 3),), True, ((0, 1), (2, 3), (1, 1)))
+    """
+    def coerce(value: Any) -> tuple[Pair, ...]:
+        try:
+            if rank == 1:
+                return (nonneg_pair(value),)
+            if isinstance(value, list | tuple) and len(value) == rank:
+                return tuple(nonneg_pair(v) for v in value)
+            if isinstance(value, list | tuple):
+                raise ValueError
+            n = nonneg_int(value)
+            return ((n, n),) * rank
+        except ValueError:
+            shape = "a pair (before, after)" if rank == 1 else f"a {_AXES[rank]} of integers or of (before, after) pairs"
+            raise ValueError(f"expected a non-negative integer or {shape}") from None
+
+    coerce.__name__ = f"pads_{rank}"
+    return coerce
+
+
 def padding_mode(value: Any) -> Padding:
     """A padding mode, in any letter case.
 

@@ -1,9 +1,13 @@
-"""The 2-D convolution family: Conv2D, Conv2DTranspose, DepthwiseConv2D and SeparableConv2D.
+"""The convolution family: Conv1D, Conv2D, Conv3D, Conv2DTranspose, DepthwiseConv2D and
+SeparableConv2D.
 
-They share one base, :class:`BaseConv2D`, holding the arguments all four take (``kernel_size``,
-``strides``, ``padding``, ``dilation_rate``, ``use_bias``, ``activation``) and their window. The
-constructors take what Keras takes first positionally (``Conv2D(32, (3, 3), (2, 2), "same")``,
-``DepthwiseConv2D((3, 3), (1, 1), "same")``); every later argument is keyword-only.
+They share one base, :class:`BaseConv`, holding the arguments all of them take (``kernel_size``,
+``strides``, ``padding``, ``dilation_rate``, ``use_bias``, ``activation``) and their window, for
+any number of spatial axes (``rank``: 1 for sequences, 2 for images, 3 for volumes), as Keras'
+``BaseConv`` and ``compute_conv_output_shape`` do; :class:`BaseConv1D` and :class:`BaseConv3D`
+give the window arguments their rank. The constructors take what Keras takes first positionally
+(``Conv2D(32, (3, 3), (2, 2), "same")``, ``DepthwiseConv2D((3, 3), (1, 1), "same")``); every
+later argument is keyword-only.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from generator.engine.args import (
     Pair,
     activation_name,
     arg,
+    axes_of,
     boolean,
     nonneg_pair,
     optional,
@@ -24,14 +29,16 @@ from generator.engine.args import (
     pair,
     pos_int,
 )
-from generator.engine.layer import Layer, channels, spatial
+from generator.engine.layer import Layer, axes, channels, sides, spatial
+from generator.engine.params import conv_params
 from generator.engine.steps import Analysis, Quantity, Shape, Tracer
 from generator.errors import GeometryError
 
 
 @dataclass(frozen=True)
-class BaseConv2D(Layer):
-    """The arguments and window shared by the 2-D convolution layers.
+class BaseConv(Layer):
+    """The arguments and window shared by the convolution layers (of :attr:`rank` spatial axes:
+    2 here, see :class:`BaseConv1D` and :class:`BaseConv3D`).
 
     Subclasses list :class:`WithFilters` after this class (``class Conv2D(BaseConv2D,
     WithFilters)``): dataclasses put the fields of the base named last first, so ``filters``
@@ -44,6 +51,8 @@ class BaseConv2D(Layer):
     ['filters', 'kernel_size', 'dilation_rate', 'groups', 'use_bias']
     """
 
+    rank: ClassVar[int] = 2
+    """Spatial axes: 1 (steps), 2 (height, width) or 3 (depth, height, width)."""
     rejects_strided_dilation: ClassVar[bool] = False
     """Whether strides > 1 together with dilation_rate > 1 is an error: Keras' ``BaseConv`` and
     ``BaseConvTranspose`` refuse it; its depthwise and separable bases accept it."""
@@ -64,13 +73,57 @@ class BaseConv2D(Layer):
             )
 
     def window(self) -> tuple[Pair, Pair] | None:
+        """The image window (receptive fields are worked out for images only: None for another
+        rank)."""
+        if self.rank != 2:
+            return None
         k = self.kernel_size
         d = self.dilation_rate
-        return (F.effective_kernel(k[0], d[0]), F.effective_kernel(k[1], d[1])), self.strides
+        return (F.effective_kernel(k[0], d[0]), F.effective_kernel(k[1], d[1])), (self.strides[0], self.strides[1])
 
     def output_side(self, t: Tracer, h: int, w: int) -> Pair:
         """Output height and width of the (dilated) kernel sliding over an ``h x w`` input."""
         return spatial(t, h, w, self.kernel_size, self.strides, self.padding, self.dilation_rate)
+
+
+BaseConv2D = BaseConv
+"""The 2-D convolutions' base (the rank-generic base at its default rank)."""
+
+
+@dataclass(frozen=True)
+class BaseConv1D(BaseConv):
+    """The window arguments of a 1-D convolution: one int each (``Conv1D(16, 3)``)."""
+
+    rank: ClassVar[int] = 1
+    kernel_size: tuple[int, ...] = arg((1,), coerce=axes_of(1), required=True)  # type: ignore[assignment]
+    strides: tuple[int, ...] = arg((1,), coerce=axes_of(1))  # type: ignore[assignment]
+    _: KW_ONLY
+    dilation_rate: tuple[int, ...] = arg((1,), coerce=axes_of(1))  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class BaseConv3D(BaseConv):
+    """The window arguments of a 3-D convolution: (depth, height, width) triples."""
+
+    rank: ClassVar[int] = 3
+    kernel_size: tuple[int, ...] = arg((1, 1, 1), coerce=axes_of(3), required=True)  # type: ignore[assignment]
+    strides: tuple[int, ...] = arg((1, 1, 1), coerce=axes_of(3))  # type: ignore[assignment]
+    _: KW_ONLY
+    dilation_rate: tuple[int, ...] = arg((1, 1, 1), coerce=axes_of(3))  # type: ignore[assignment]
+
+
+def convolve(layer: BaseConv, filters: int, groups: int, shape: tuple[int, ...], t: Tracer) -> Analysis:
+    """A (grouped) convolution of any rank: its output sides, channels and parameters."""
+    dims, c = axes(shape, layer, layer.rank)
+    if c % groups or filters % groups:
+        raise GeometryError(
+            f"groups={groups} must divide both the input channels ({c}) and filters ({filters})"
+        )
+    out = sides(t, dims, layer.kernel_size, layer.strides, layer.padding, layer.dilation_rate)
+    t.note(Quantity.OUTPUT_CHANNELS, "filters", filters)
+    params = t.apply(Quantity.PARAMS, conv_params(layer.rank), *layer.kernel_size, c, filters, groups,
+                     int(layer.use_bias))
+    return Analysis((*out, filters), params, 0)
 
 
 @dataclass(frozen=True)
@@ -96,19 +149,44 @@ class Conv2D(BaseConv2D, WithFilters):
     groups: int = arg(1, coerce=pos_int, after="dilation_rate")
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
-        h, w, c = channels(shape, self)
-        if c % self.groups or self.filters % self.groups:
-            raise GeometryError(
-                f"groups={self.groups} must divide both the input channels ({c}) and filters ({self.filters})"
-            )
-        ho, wo = self.output_side(t, h, w)
-        t.note(Quantity.OUTPUT_CHANNELS, "filters", self.filters)
-        kh, kw = self.kernel_size
-        params = t.apply(
-            Quantity.PARAMS, F.CONV_PARAMS, kh, kw, c, self.filters, self.groups,
-            int(self.use_bias),
-        )
-        return Analysis((ho, wo, self.filters), params, 0)
+        return convolve(self, self.filters, self.groups, shape, t)
+
+
+_CONV_POSITIONAL = (
+    "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups",
+    "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+    "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint",
+)
+"""Keras' positional arguments of Conv1D, Conv2D and Conv3D (one ``BaseConv`` signature)."""
+
+
+@dataclass(frozen=True)
+class Conv1D(BaseConv1D, WithFilters):
+    """1-D convolution over the steps of a sequence: ``filters`` kernels of ``k x C_in``."""
+
+    type_name: ClassVar[str] = "Conv1D"
+    positional: ClassVar[tuple[str, ...]] = _CONV_POSITIONAL
+    rejects_strided_dilation: ClassVar[bool] = True
+    _: KW_ONLY
+    groups: int = arg(1, coerce=pos_int, after="dilation_rate")
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        return convolve(self, self.filters, self.groups, shape, t)
+
+
+@dataclass(frozen=True)
+class Conv3D(BaseConv3D, WithFilters):
+    """3-D convolution over a volume (video frames, scans): ``filters`` kernels of
+    ``k_d x k_h x k_w x C_in``."""
+
+    type_name: ClassVar[str] = "Conv3D"
+    positional: ClassVar[tuple[str, ...]] = _CONV_POSITIONAL
+    rejects_strided_dilation: ClassVar[bool] = True
+    _: KW_ONLY
+    groups: int = arg(1, coerce=pos_int, after="dilation_rate")
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        return convolve(self, self.filters, self.groups, shape, t)
 
 
 @dataclass(frozen=True)

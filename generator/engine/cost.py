@@ -35,7 +35,14 @@ import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from generator.engine.conv import Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
+from generator.engine.conv import (
+    Conv1D,
+    Conv2D,
+    Conv2DTranspose,
+    Conv3D,
+    DepthwiseConv2D,
+    SeparableConv2D,
+)
 from generator.engine.formula import Formula, Rule, Work, register, symbols
 from generator.engine.layer import Layer
 from generator.engine.layers import BatchNormalization, Dense, GlobalPooling2D, Pooling2D
@@ -327,7 +334,7 @@ class Analysed(Protocol):
 
 _QUIET = Tracer()
 _WITH_MACS = frozenset(  # exact types (a quick exit on the hot path for every other layer)
-    {Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, Dense, BatchNormalization})
+    {Conv1D, Conv2D, Conv3D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, Dense, BatchNormalization})
 
 
 def layer_macs(layer: Layer, input_shape: Shape, output_shape: Shape, t: Tracer = _QUIET) -> int:
@@ -344,6 +351,11 @@ def layer_macs(layer: Layer, input_shape: Shape, output_shape: Shape, t: Tracer 
     if type(layer) not in _WITH_MACS:
         return 0
     q = Quantity.MACS
+    if isinstance(layer, Conv1D | Conv3D):
+        # The image rule on the sides folded to two: a sequence is 1 x T, a volume (D*H) x W
+        # with a (k_d*k_h) x k_w kernel; the same product, so the same count.
+        (ho, wo), (kh, kw) = _fold(output_shape[:-1]), _fold(layer.kernel_size)
+        return t.apply(q, CONV_MACS, ho, wo, kh, kw, input_shape[-1], output_shape[-1], layer.groups)
     if isinstance(layer, Conv2D):
         (kh, kw), (ho, wo, f) = layer.kernel_size, output_shape
         return t.apply(q, CONV_MACS, ho, wo, kh, kw, input_shape[-1], f, layer.groups)
@@ -373,11 +385,20 @@ def window_ops(layer: Layer, input_shape: Shape, output_shape: Shape, t: Tracer 
     """
     q = Quantity.WINDOW_OPS
     if isinstance(layer, Pooling2D):
-        (kh, kw), (ho, wo, c) = layer.pool_size, output_shape
+        (kh, kw), (ho, wo), c = _fold(layer.pool_size), _fold(output_shape[:-1]), output_shape[-1]
         return t.apply(q, POOL_OPS, ho, wo, c, kh, kw)
     if isinstance(layer, GlobalPooling2D):
         return t.apply(q, GLOBAL_POOL_OPS, *input_shape)
     return 0
+
+
+def _fold(sides: tuple[int, ...]) -> tuple[int, int]:
+    """Spatial sides of any rank as two (all but the last multiplied, then the last).
+
+    >>> _fold((98,)), _fold((26, 26)), _fold((14, 30, 30))
+    ((1, 98), (26, 26), (420, 30))
+    """
+    return math.prod(sides[:-1]), sides[-1]
 
 
 def flops(macs: int) -> int:

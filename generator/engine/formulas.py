@@ -22,6 +22,7 @@ The rules are Keras 3's (``keras/src/ops/operation_utils.py`` and ``deconv_outpu
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from generator.engine.formula import (
@@ -35,6 +36,8 @@ from generator.engine.formula import (
     symbols,
 )
 from generator.engine.params import (
+    CONV1D_PARAMS,
+    CONV3D_PARAMS,
     CONV_PARAMS,
     DENSE_PARAMS,
     DEPTHWISE_PARAMS,
@@ -47,8 +50,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import sympy
 
 __all__ = [  # the rules, and the machinery's names re-exported for ``F.Formula`` and friends
-    "CONV_PARAMS", "CONV_SAME", "CONV_VALID", "DECONV", "DENSE_PARAMS", "DEPTHWISE_PARAMS",
-    "FLATTEN", "MACS", "PER_CHANNEL", "POOL_VALID", "SEPARABLE_PARAMS", "UPSAMPLE", "ZERO_PAD",
+    "CONV1D_PARAMS", "CONV3D_PARAMS", "CONV_PARAMS", "CONV_SAME", "CONV_VALID", "DECONV", "DENSE_PARAMS", "DEPTHWISE_PARAMS",
+    "FLATTEN", "FLATTEN_1D", "FLATTEN_3D", "MACS", "PER_CHANNEL", "POOL_VALID", "SEPARABLE_PARAMS", "UPSAMPLE", "ZERO_PAD",
     "Formula", "Rule", "Work", "effective_kernel", "formulas",
 ]
 
@@ -339,6 +342,44 @@ FLATTEN = register(
 
 >>> FLATTEN.value(h=3, w=3, c=64)
 576
+"""
+
+
+def _flatten_formula(axes: str, names: str) -> Formula:
+    """Flatten of a rank-``len(axes)`` input: the product of ``axes`` (``T C``, ``D H W C``)."""
+    symbols_of = tuple(axes.split())
+    args = tuple(names.split())
+
+    def value(*given: int, **named: int) -> int:
+        v = dict(zip(args, given, strict=False)) | named
+        return math.prod(v[a] for a in args)
+
+    def work(*given: int, **named: int) -> Work:
+        v = dict(zip(args, given, strict=False)) | named
+        return Work("*".join(str(v[a]) for a in args), r" \cdot ".join(str(v[a]) for a in args))
+
+    def expr() -> sympy.Expr:
+        return math.prod(symbols(names))
+
+    return register(Formula(
+        name=f"flatten_{''.join(args)}", symbolic="*".join(symbols_of),
+        rule=Rule(f"N = {'*'.join(symbols_of)}", "N = " + r" \cdot ".join(symbols_of), ("N", *symbols_of)),
+        value=value, work=work, build_expr=expr,
+    ))
+
+
+FLATTEN_1D = _flatten_formula("T C", "t c")
+"""Flatten of a sequence: steps times channels.
+
+>>> FLATTEN_1D.value(t=98, c=16), FLATTEN_1D.work(t=98, c=16).text
+(1568, '98*16')
+"""
+
+FLATTEN_3D = _flatten_formula("D H W C", "d h w c")
+"""Flatten of a volume: depth, height, width and channels multiplied out.
+
+>>> FLATTEN_3D.value(d=2, h=3, w=3, c=8), FLATTEN_3D.rule.text
+(144, 'N = D*H*W*C')
 """
 
 def effective_kernel(k: int, d: int) -> int:

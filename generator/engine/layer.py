@@ -75,11 +75,15 @@ class Layer:
         return None
 
     def keras_kwargs(self) -> dict[str, Any]:
-        """The arguments that differ from Keras' defaults, in Keras' names and types."""
+        """The arguments that differ from Keras' defaults, in Keras' names and types (a 1-D
+        layer's window arguments as ints, as Keras documents them: ``Conv1D(16, 3)``)."""
         out: dict[str, Any] = {}
+        one_d = getattr(self, "rank", None) == 1
         for f in self.arguments():
             value = getattr(self, f.name)
             if f.metadata["required"] or f.metadata["emit"] or value != f.default:
+                if one_d and isinstance(value, tuple) and len(value) == 1:
+                    value = value[0]  # (3,) -> 3; ZeroPadding1D's ((1, 2),) -> (1, 2)
                 out[f.name] = value.value if isinstance(value, StrEnum) else value
         return out
 
@@ -97,6 +101,50 @@ def channels(shape: Shape, layer: Layer) -> tuple[int, int, int]:
         )
     h, w, c = shape
     return h, w, c
+
+
+_INPUTS = {1: "2-D (steps, C)", 2: "3-D (H, W, C)", 3: "4-D (D, H, W, C)"}
+"""What a layer of spatial rank 1, 2 or 3 takes (batch axis excluded)."""
+
+
+def axes(shape: Shape, layer: Layer, rank: int) -> tuple[tuple[int, ...], int]:
+    """The spatial sides and the channels of an input of a rank-``rank`` layer (``(steps,)`` and
+    C for a Conv1D); a :class:`GeometryError` naming ``layer`` for any other input.
+
+    >>> from generator.engine.layers import Conv1D
+    >>> axes((100, 8), Conv1D(16, 3), 1)
+    ((100,), 8)
+    """
+    if len(shape) != rank + 1:
+        raise GeometryError(f"{layer.type_name} needs a {_INPUTS[rank]} input, got shape {shape_str(shape)}")
+    return tuple(shape[:-1]), shape[-1]
+
+
+def sides(
+    t: Tracer,
+    dims: tuple[int, ...],
+    kernel: tuple[int, ...],
+    strides: tuple[int, ...],
+    padding: Padding,
+    dilation: tuple[int, ...] | None = None,
+    pooling: bool = False,
+) -> tuple[int, ...]:
+    """Output sides of a window sliding over ``dims`` (any rank): :func:`spatial` for images,
+    the length of a sequence, or depth, height and width of a volume (one line for all three
+    when they use the same numbers).
+    """
+    dilation = dilation or (1,) * len(dims)
+    if len(dims) == 2:
+        return spatial(t, dims[0], dims[1], (kernel[0], kernel[1]), (strides[0], strides[1]), padding,
+                       (dilation[0], dilation[1]), pooling)
+    if len(dims) == 1:
+        return (_side(t, Quantity.OUTPUT_LENGTH, dims[0], kernel[0], strides[0], dilation[0], padding, pooling),)
+    if len(set(zip(dims, kernel, strides, dilation, strict=True))) == 1:
+        side = _side(t, Quantity.OUTPUT_SIDE, dims[0], kernel[0], strides[0], dilation[0], padding, pooling)
+        return (side,) * len(dims)
+    names = (Quantity.OUTPUT_DEPTH, Quantity.OUTPUT_HEIGHT, Quantity.OUTPUT_WIDTH)
+    return tuple(_side(t, q, n, k, s, d, padding, pooling)
+                 for q, n, k, s, d in zip(names, dims, kernel, strides, dilation, strict=True))
 
 
 def spatial(

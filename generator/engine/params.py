@@ -11,6 +11,7 @@ first, then biases, with the per-filter view where it helps (re-exported by
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from generator.engine.formula import Formula, Rule, Work, register, symbols
@@ -20,57 +21,87 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 
 
-_CONV = {
-    (1, 1): Rule.of("P = k_h*k_w*C_in*C_out + C_out", r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot C_{\mathrm{out}} + C_{\mathrm{out}}",
-                  "P k_h k_w C_in C_out"),
-    (1, 0): Rule.of("P = k_h*k_w*C_in*C_out", r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot C_{\mathrm{out}}",
-                  "P k_h k_w C_in C_out"),
-    (2, 1): Rule.of("P = k_h*k_w*(C_in/g)*C_out + C_out",
-                  r"P = k_h \cdot k_w \cdot \frac{C_{\mathrm{in}}}{g} \cdot C_{\mathrm{out}} + C_{\mathrm{out}}",
-                  "P k_h k_w C_in g C_out"),
-    (2, 0): Rule.of("P = k_h*k_w*(C_in/g)*C_out", r"P = k_h \cdot k_w \cdot \frac{C_{\mathrm{in}}}{g} \cdot C_{\mathrm{out}}",
-                  "P k_h k_w C_in g C_out"),
-}
+_KERNEL = {1: ("k",), 2: ("k_h", "k_w"), 3: ("k_d", "k_h", "k_w")}
+"""The kernel's symbols of a rank-1, -2 and -3 convolution."""
+
+_ARGS = {1: ("k",), 2: ("kh", "kw"), 3: ("kd", "kh", "kw")}
+"""The kernel's argument names of :func:`conv_params` for each rank."""
 
 
-def _conv_params_value(kh: int, kw: int, cin: int, f: int, g: int, b: int) -> int:
-    return kh * kw * (cin // g) * f + (f if b else 0)
+def _conv_rule(rank: int, grouped: bool, bias: bool) -> Rule:
+    ks = _KERNEL[rank]
+    text = "*".join(ks) + ("*(C_in/g)" if grouped else "*C_in") + "*C_out" + (" + C_out" if bias else "")
+    latex = (r" \cdot ".join(ks) + (r" \cdot \frac{C_{\mathrm{in}}}{g}" if grouped else r" \cdot C_{\mathrm{in}}")
+             + r" \cdot C_{\mathrm{out}}" + (r" + C_{\mathrm{out}}" if bias else ""))
+    return Rule.of(f"P = {text}", f"P = {latex}", " ".join(("P", *ks, "C_in", *(("g",) if grouped else ()), "C_out")))
 
 
-def _conv_params_work(kh: int, kw: int, cin: int, f: int, g: int, b: int) -> Work:
-    c_text = str(cin) if g == 1 else f"({cin}/{g})"
-    c_latex = str(cin) if g == 1 else rf"\frac{{{cin}}}{{{g}}}"
-    per = kh * kw * (cin // g)
-    weights = f"{kh}·{kw}·{c_text}·{f} = {per * f:,} weights (each of the {f:,} filters has {kh}·{kw}·{c_text} = {per:,})"
-    remark = f"{weights} + {f:,} biases (one per filter) = {per * f + f:,}" if b else f"{weights}; no biases (use_bias=False)"
-    return Work(
-        f"{kh}*{kw}*{c_text}*{f}" + (f" + {f}" if b else ""),
-        rf"{kh} \cdot {kw} \cdot {c_latex} \cdot {f}" + (f" + {f}" if b else ""),
-        remark, _CONV[(1 if g == 1 else 2, 1 if b else 0)],
-    )
+def _conv_params_formula(rank: int) -> Formula:
+    """The weights of a rank-``rank`` convolution: one kernel of ``k_1 x ... x C_in/g`` per filter,
+    plus a bias each. Its arguments: the kernel's sides, then ``cin, f, g, b``."""
+    names = _ARGS[rank]
+    rules = {(g, b): _conv_rule(rank, g, b) for g in (False, True) for b in (False, True)}
+
+    def value(*given: int, **named: int) -> int:
+        v = dict(zip((*names, "cin", "f", "g", "b"), given, strict=False)) | named
+        return math.prod(v[n] for n in names) * (v["cin"] // v["g"]) * v["f"] + (v["f"] if v["b"] else 0)
+
+    def work(*given: int, **named: int) -> Work:
+        v = dict(zip((*names, "cin", "f", "g", "b"), given, strict=False)) | named
+        ks, cin, f, g, b = [v[n] for n in names], v["cin"], v["f"], v["g"], v["b"]
+        c_text = str(cin) if g == 1 else f"({cin}/{g})"
+        c_latex = str(cin) if g == 1 else rf"\frac{{{cin}}}{{{g}}}"
+        per = math.prod(ks) * (cin // g)
+        dots = "·".join(map(str, ks))
+        weights = f"{dots}·{c_text}·{f} = {per * f:,} weights (each of the {f:,} filters has {dots}·{c_text} = {per:,})"
+        remark = f"{weights} + {f:,} biases (one per filter) = {per * f + f:,}" if b else f"{weights}; no biases (use_bias=False)"
+        return Work(
+            "*".join(map(str, ks)) + f"*{c_text}*{f}" + (f" + {f}" if b else ""),
+            r" \cdot ".join(map(str, ks)) + rf" \cdot {c_latex} \cdot {f}" + (f" + {f}" if b else ""),
+            remark, rules[(g != 1, bool(b))],
+        )
+
+    def expr() -> sympy.Expr:
+        *ks, cin, f, g, b = symbols(" ".join((*names, "cin", "f", "g", "b")))
+        return math.prod(ks) * (cin / g) * f + b * f
+
+    kernel = "*".join(_KERNEL[rank])
+    return register(Formula(
+        name="conv_params" if rank == 2 else f"conv{rank}d_params",
+        symbolic=f"{kernel}*(C_in/groups)*filters + filters",
+        value=value, work=work, build_expr=expr,
+    ))
 
 
-def _conv_params_expr() -> sympy.Expr:
-    kh, kw, cin, f, g = symbols("kh kw cin f g")
-    (b,) = symbols("b")
-    return kh * kw * (cin / g) * f + b * f
-
-
-CONV_PARAMS = register(
-    Formula(
-        name="conv_params",
-        symbolic="k_h*k_w*(C_in/groups)*filters + filters",
-        value=_conv_params_value,
-        work=_conv_params_work,
-        build_expr=_conv_params_expr,
-    )
-)
+CONV_PARAMS = _conv_params_formula(2)
 """Conv2D (and Conv2DTranspose) weights: one ``k_h x k_w x C_in`` kernel per filter, plus a bias
 each.
 
 >>> CONV_PARAMS.value(kh=3, kw=3, cin=32, f=64, g=1, b=1)
 18496
 """
+
+CONV1D_PARAMS = _conv_params_formula(1)
+"""Conv1D weights: one ``k x C_in`` kernel per filter, plus a bias each.
+
+>>> w = CONV1D_PARAMS.work(k=3, cin=8, f=16, g=1, b=1)
+>>> CONV1D_PARAMS.value(k=3, cin=8, f=16, g=1, b=1), w.text, w.rule.text
+(400, '3*8*16 + 16', 'P = k*C_in*C_out + C_out')
+"""
+
+CONV3D_PARAMS = _conv_params_formula(3)
+"""Conv3D weights: one ``k_d x k_h x k_w x C_in`` kernel per filter, plus a bias each.
+
+>>> w = CONV3D_PARAMS.work(kd=3, kh=3, kw=3, cin=3, f=8, g=1, b=1)
+>>> CONV3D_PARAMS.value(kd=3, kh=3, kw=3, cin=3, f=8, g=1, b=1), w.text, w.rule.text
+(656, '3*3*3*3*8 + 8', 'P = k_d*k_h*k_w*C_in*C_out + C_out')
+"""
+
+
+def conv_params(rank: int) -> Formula:
+    """The parameter formula of a rank-``rank`` convolution (1, 2 or 3)."""
+    return {1: CONV1D_PARAMS, 2: CONV_PARAMS, 3: CONV3D_PARAMS}[rank]
+
 
 _DEPTHWISE = {
     1: Rule.of("P = k_h*k_w*C_in*m + C_in*m", r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m + C_{\mathrm{in}} \cdot m", "P k_h k_w C_in m"),

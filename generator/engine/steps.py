@@ -37,6 +37,12 @@ class Quantity(StrEnum):
     OUTPUT_WIDTH = "output_width"
     OUTPUT_HEIGHT_WIDTH = "output_height_width"
     """One line for both, when height and width use the same numbers."""
+    OUTPUT_LENGTH = "output_length"
+    """The steps of a 1-D (sequence) output."""
+    OUTPUT_DEPTH = "output_depth"
+    """The first spatial axis of a 3-D (volume) output."""
+    OUTPUT_SIDE = "output_side"
+    """One line for depth, height and width of a 3-D output, when they use the same numbers."""
     OUTPUT_CHANNELS = "output_channels"
     OUTPUT_SIZE = "output_size"
     """The last (or only) axis: Flatten's length, Dense's units, global pooling's channels."""
@@ -92,6 +98,12 @@ class Quantity(StrEnum):
             return tuple(range(rank))
         if self is Quantity.OUTPUT_HEIGHT_WIDTH:
             return (rank - 3, rank - 2) if rank >= 3 else ()
+        if self is Quantity.OUTPUT_SIDE:
+            return (0, 1, 2) if rank == 4 else ()
+        if self is Quantity.OUTPUT_DEPTH:
+            return (0,) if rank == 4 else ()
+        if self is Quantity.OUTPUT_LENGTH:
+            return (0,) if rank == 2 else ()
         if self is Quantity.OUTPUT_HEIGHT:
             return (rank - 3,) if rank >= 3 else ()
         if self is Quantity.OUTPUT_WIDTH:
@@ -108,6 +120,7 @@ class Quantity(StrEnum):
 
 _LABELS = {
     Quantity.OUTPUT_HEIGHT_WIDTH: "output height = width",
+    Quantity.OUTPUT_SIDE: "output depth = height = width",
     Quantity.PARAMS: "parameters",
     Quantity.NON_TRAINABLE: "non-trainable",
     Quantity.MACS: "multiply-adds",

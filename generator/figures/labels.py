@@ -60,8 +60,8 @@ def layer_lines(layer: Layer, hide: str = "") -> list[str]:
     return [layer.type_name, *(line for line in _argument_lines(layer, hide) if line)]
 
 
-def _side(pair: tuple[int, int]) -> str:
-    return str(pair[0]) if pair[0] == pair[1] else times(pair)
+def _side(sides: tuple[int, ...]) -> str:
+    return str(sides[0]) if len(set(sides)) == 1 else times(sides)
 
 
 def _argument_lines(layer: Layer, hide: str) -> list[str]:
@@ -76,7 +76,7 @@ def _argument_lines(layer: Layer, hide: str) -> list[str]:
         extra = []
         if hide == STRIDE:
             extra.append("stride ?")
-        elif layer.strides != (1, 1):
+        elif max(layer.strides) > 1:
             extra.append(f"stride {_side(layer.strides)}")
         if hide == PADDING:
             extra.append("padding ?")
@@ -84,7 +84,7 @@ def _argument_lines(layer: Layer, hide: str) -> list[str]:
             extra.append("same")
         if hide == DILATION:
             extra.append("dilation ?")
-        elif layer.dilation_rate != (1, 1):
+        elif max(layer.dilation_rate) > 1:
             extra.append(f"dilation {_side(layer.dilation_rate)}")
         if isinstance(layer, Conv2DTranspose) and layer.output_padding is not None:
             extra.append(f"out. pad {_side(layer.output_padding)}")
@@ -105,8 +105,8 @@ def _argument_lines(layer: Layer, hide: str) -> list[str]:
     if isinstance(layer, ZeroPadding2D):
         if hide == PADDING:
             return [HIDDEN]
-        (top, bottom), (left, right) = layer.padding
-        return [str(top) if top == bottom == left == right else f"{top},{bottom} / {left},{right}"]
+        sides = {n for pair in layer.padding for n in pair}
+        return [str(layer.padding[0][0]) if len(sides) == 1 else " / ".join(f"{a},{b}" for a, b in layer.padding)]
     if isinstance(layer, UpSampling2D):
         return [times(layer.size)]
     if isinstance(layer, Reshape):

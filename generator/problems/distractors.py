@@ -9,12 +9,16 @@ fed the wrong way; nothing here re-derives a rule.
 
 from __future__ import annotations
 
+import math
+
 from generator.engine import formulas as F
 from generator.engine.layers import (
     BaseConv2D,
     BatchNormalization,
+    Conv1D,
     Conv2D,
     Conv2DTranspose,
+    Conv3D,
     Dense,
     DepthwiseConv2D,
     Layer,
@@ -22,6 +26,7 @@ from generator.engine.layers import (
     Pooling2D,
     SeparableConv2D,
 )
+from generator.engine.params import conv_params
 from generator.engine.steps import Shape
 
 Wrong = list[tuple[object, str]]
@@ -53,15 +58,16 @@ def _side_mistakes(n: int, k: int, s: int, d: int, padding: Padding, pooling: bo
     return out
 
 
-def _combine(correct: Shape, sides_h: Wrong, sides_w: Wrong, channel_mistakes: Wrong) -> Wrong:
-    """Whole-shape distractors: one mistake at a time, applied to both axes where it applies."""
-    h, w, c = correct
+def _combine(correct: Shape, sides: list[Wrong], channel_mistakes: Wrong) -> Wrong:
+    """Whole-shape distractors: one mistake at a time (those of the first spatial axis),
+    applied to every axis where it applies."""
+    *dims, c = correct
     out: Wrong = []
-    by_mistake_w = {m: v for v, m in sides_w}
-    for value, mistake in sides_h:
-        out.append(((value, by_mistake_w.get(mistake, w), c), mistake))
+    by_mistake = [{m: v for v, m in axis} for axis in sides[1:]]
+    for value, mistake in sides[0]:
+        out.append(((value, *(m.get(mistake, n) for m, n in zip(by_mistake, dims[1:], strict=True)), c), mistake))
     for channels, mistake in channel_mistakes:
-        out.append(((h, w, channels), mistake))
+        out.append(((*dims, channels), mistake))
     return out
 
 
@@ -70,10 +76,11 @@ def shape_distractors(layer: Layer, in_shape: Shape, out_shape: Shape) -> Wrong:
     if isinstance(layer, Dense) and len(in_shape) == 3:
         return [((layer.units,), "flattened the input first (Dense acts on the last axis only)"),
                 ((*in_shape[:2], in_shape[2]), "kept the input's channels")]
-    if len(in_shape) != 3 or len(out_shape) != 3:
+    if len(in_shape) != len(out_shape) or len(in_shape) < 2:
         return []
-    h, w, c = in_shape
+    *dims, c = in_shape
     if isinstance(layer, Conv2DTranspose):
+        h, w = dims
         k, s = layer.kernel_size, layer.strides
         return [
             ((_valid_side(h, k[0], s[0], 1, False), _valid_side(w, k[1], s[1], 1, False), out_shape[2]),
@@ -81,28 +88,35 @@ def shape_distractors(layer: Layer, in_shape: Shape, out_shape: Shape) -> Wrong:
             ((h * s[0], w * s[1], out_shape[2]), "ignored the kernel overhang (n*s only holds for 'same')"),
             ((out_shape[0], out_shape[1], c), "kept the input channels"),
         ]
+    window: tuple[int, ...]
+    strides: tuple[int, ...]
+    dilation: tuple[int, ...]
     if isinstance(layer, BaseConv2D):
         window, strides, dilation, pooling = layer.kernel_size, layer.strides, layer.dilation_rate, False
     elif isinstance(layer, Pooling2D):
-        window, strides, dilation, pooling = layer.pool_size, layer.effective_strides, (1, 1), True
+        window, strides, dilation, pooling = layer.pool_size, layer.effective_strides, (1,) * len(dims), True
     else:
         return []
     sides = [
         _side_mistakes(n, window[i], strides[i], dilation[i], layer.padding, pooling)
-        for i, n in enumerate((h, w))
+        for i, n in enumerate(dims)
     ]
     channel: Wrong = []
     if isinstance(layer, Conv2D | SeparableConv2D):
         channel.append((c, "kept the input channels (the output has one channel per filter)"))
     elif isinstance(layer, DepthwiseConv2D) and layer.depth_multiplier > 1:
         channel.append((c, "forgot the depth multiplier"))
+    elif isinstance(layer, Conv1D | Conv3D):
+        channel.append((c, "kept the input channels (the output has one channel per filter)"))
     elif pooling:
-        channel.append((window[0] * window[1] * c, "multiplied the channels by the window"))
-    wrong = _combine(out_shape, sides[0], sides[1], channel)
-    if pooling and isinstance(layer, Pooling2D) and layer.strides is None and window != (1, 1):
+        channel.append((math.prod(window) * c, "multiplied the channels by the window"))
+    wrong = _combine(out_shape, sides, channel)
+    if pooling and isinstance(layer, Pooling2D) and layer.strides is None and max(window) > 1:
         stride_one = tuple(_valid_side(n, window[i], 1, 1, True) if layer.padding is Padding.VALID else n
-                           for i, n in enumerate((h, w)))
+                           for i, n in enumerate(dims))
         wrong.append(((*stride_one, c), "took the pooling stride to default to 1 (Keras: strides=pool_size)"))
+    if len(dims) == 3 and dims[0] != out_shape[0]:
+        wrong.append(((dims[0], *out_shape[1:]), "slid the window over height and width only (kept the depth, as a 2-D layer would)"))
     return wrong
 
 
@@ -111,8 +125,15 @@ def params_distractors(layer: Layer, in_shape: Shape, trainable: int, non_traina
     total = trainable + non_trainable
     c = in_shape[-1]
     wrong: Wrong
-    if isinstance(layer, Conv2D):
+    if isinstance(layer, Conv2D | Conv1D | Conv3D):
         wrong = _conv_params(layer.kernel_size, layer.filters, layer.groups, layer.use_bias, c)
+        k = layer.kernel_size
+        if isinstance(layer, Conv1D):
+            wrong.append((conv_params(2).value(k[0], k[0], c, layer.filters, layer.groups, int(layer.use_bias)),
+                          "counted a k x k kernel (a Conv1D kernel is k steps long)"))
+        elif isinstance(layer, Conv3D) and k[0] > 1:
+            wrong.append((conv_params(2).value(k[1], k[2], c, layer.filters, layer.groups, int(layer.use_bias)),
+                          "forgot the kernel depth k_d (counted a 2-D kernel)"))
     elif isinstance(layer, Conv2DTranspose):
         wrong = _conv_params(layer.kernel_size, layer.filters, 1, layer.use_bias, c)
     elif isinstance(layer, SeparableConv2D):
@@ -148,22 +169,21 @@ def params_distractors(layer: Layer, in_shape: Shape, trainable: int, non_traina
              "normalized each position separately instead of each channel"),
         ]
     elif isinstance(layer, Pooling2D):
-        k = layer.pool_size
-        wrong = [(k[0] * k[1] * c, "gave the pooling window weights"), (k[0] * k[1] * c + c, "gave the pooling window weights and biases")]
+        n = math.prod(layer.pool_size)
+        wrong = [(n * c, "gave the pooling window weights"), (n * c + c, "gave the pooling window weights and biases")]
     else:
         wrong = [(c, "counted one weight per input channel"), (2 * c, "counted a weight and a bias per channel")]
     return wrong
 
 
-def _conv_params(kernel: tuple[int, int], f: int, g: int, use_bias: bool, c: int) -> Wrong:
-    kh, kw = kernel
+def _conv_params(kernel: tuple[int, ...], f: int, g: int, use_bias: bool, c: int) -> Wrong:
+    rule = conv_params(len(kernel))
     b = int(use_bias)
     out: Wrong = [
-        (F.CONV_PARAMS.value(kh=kh, kw=kw, cin=c, f=f, g=g, b=1 - b),
-         "dropped the bias" if b else "added a bias although use_bias=False"),
-        (F.CONV_PARAMS.value(kh=kh, kw=kw, cin=1, f=f, g=1, b=b), "forgot the input channels"),
-        (kh * kw * c + f, "forgot to multiply by the number of filters"),
+        (rule.value(*kernel, c, f, g, 1 - b), "dropped the bias" if b else "added a bias although use_bias=False"),
+        (rule.value(*kernel, 1, f, 1, b), "forgot the input channels"),
+        (math.prod(kernel) * c + f, "forgot to multiply by the number of filters"),
     ]
     if g > 1:
-        out.append((F.CONV_PARAMS.value(kh=kh, kw=kw, cin=c, f=f, g=1, b=b), "ignored the groups"))
+        out.append((rule.value(*kernel, c, f, 1, b), "ignored the groups"))
     return out

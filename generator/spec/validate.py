@@ -62,10 +62,16 @@ def build_layer(type_name: Any, args: Any, where: str) -> Layer:
 
     >>> build_layer("MaxPooling2D", {"pool_size": 2}, "x").pool_size
     (2, 2)
+    >>> build_layer("Conv1D", {"filters": 8, "kernel_size": 3}, "x").kernel_size
+    (3,)
     >>> build_layer("Conv3D", {}, "spec.yaml: layer 0")
     Traceback (most recent call last):
     ...
-    generator.errors.SpecError: spec.yaml: layer 0: unknown layer type 'Conv3D'; supported: Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling2D, Flatten, Dense, Dropout, Activation, BatchNormalization, ZeroPadding2D, UpSampling2D, Reshape
+    generator.errors.SpecError: spec.yaml: layer 0 (Conv3D): missing required argument(s): filters, kernel_size
+    >>> build_layer("LSTM", {}, "spec.yaml: layer 0")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    generator.errors.SpecError: spec.yaml: layer 0: unknown layer type 'LSTM'; supported: Conv2D, Conv2DTranspose, ...
     """
     cls = LAYER_TYPES.get(type_name) if isinstance(type_name, str) else None
     if cls is None:
@@ -102,14 +108,16 @@ def build_layer(type_name: Any, args: Any, where: str) -> Layer:
 
 
 def input_shape(value: Any, where: str) -> tuple[int, ...]:
-    """A model's input shape, ``[H, W, C]`` or ``[N]``; ``where`` prefixes error messages.
+    """A model's input shape (channels last): ``[H, W, C]`` (images), ``[steps, C]``
+    (sequences), ``[D, H, W, C]`` (volumes) or ``[N]``; ``where`` prefixes error messages.
 
-    >>> input_shape([28, 28, 1], "spec.yaml")
-    (28, 28, 1)
+    >>> input_shape([28, 28, 1], "spec.yaml"), input_shape([100, 8], "spec.yaml")
+    ((28, 28, 1), (100, 8))
     """
-    if not isinstance(value, list | tuple) or len(value) not in (1, 3):
+    if not isinstance(value, list | tuple) or len(value) not in (1, 2, 3, 4):
         raise SpecError(
-            f"{where}: input_shape must be [H, W, C] (channels_last) or [N]. Received: input_shape={brief(value)}"
+            f"{where}: input_shape must be [H, W, C] (channels_last), [steps, C], [D, H, W, C] or [N]. "
+            f"Received: input_shape={brief(value)}"
         )
     try:
         return tuple(pos_int(v) for v in value)
