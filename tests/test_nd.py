@@ -141,3 +141,17 @@ def test_volume_and_sequence_distractors_name_their_own_mistakes():
             assert any("kept the depth" in m for m in mistakes), mistakes
             return
     raise AssertionError("no Conv3D with a deep kernel drawn")
+
+
+def test_sequence_and_volume_keys_round_trip_and_match_the_schema():
+    """Keys of 1-D and 3-D questions are written in the documented format (the session fixture
+    validates every written key against docs/key.schema.json) and read back equal."""
+    from generator.key import Key, KeyKind, Paper
+
+    problems = tuple(
+        generate(Slot(kind, layers=(t,)), random.Random(i), Difficulty.ADVANCED, f"q{i}")
+        for i, (kind, t) in enumerate([(ProblemType.LAYER_SHAPE, t) for t in ND_SHAPE]
+                                      + [(ProblemType.LAYER_PARAMS, t) for t in ND_PARAMS]))
+    key = Key(KeyKind.WORKSHEET, "Sequences and volumes", (Paper.shared(problems),), seed=1)
+    again = Key.from_json(key.to_json(), "key.json")
+    assert again.papers[0].problems == tuple(key.papers[0].problems)
