@@ -29,6 +29,8 @@ from generator.engine.layers import (
     Conv2D,
     Conv2DTranspose,
     Conv3D,
+    Cropping1D,
+    Cropping3D,
     Dense,
     DepthwiseConv2D,
     Dropout,
@@ -269,6 +271,8 @@ def _nd_maker(rng: random.Random, level: Difficulty, type_name: str, padding: Pa
         "ZeroPadding3D": lambda: ZeroPadding3D(rng.choice((((1, 1),) * 3, ((0, 0), (1, 1), (1, 1))))),
         "UpSampling1D": lambda: UpSampling1D((rng.choice((2, 2, 4)),)),
         "UpSampling3D": lambda: UpSampling3D(rng.choice(((2, 2, 2), (1, 2, 2)))),
+        "Cropping1D": lambda: Cropping1D((rng.choice(((1, 1), (2, 2), (4, 0))),)),
+        "Cropping3D": lambda: Cropping3D(rng.choice((((1, 1),) * 3, ((0, 0), (2, 2), (2, 2))))),
     }
     return makers[type_name]()
 

@@ -74,7 +74,7 @@ LAYER_ARGS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "UpSampling2D": st.fixed_dictionaries({"size": pair}),
     "Reshape": st.fixed_dictionaries({"target_shape": st.one_of(
         st.just((-1,)), st.tuples(small, small, st.just(-1)), st.tuples(small, small, small),
-        st.tuples(st.integers(1, 400)))}),
+        st.tuples(st.integers(1, 400)), st.tuples(small, st.just(-1)), st.tuples(small, small, small, st.just(-1)))}),
 }
 
 triple = st.one_of(small, st.tuples(small, small, small))
@@ -93,6 +93,15 @@ for _rank, _axes in ((1, small), (3, triple)):
            for kind in ("Max", "Average")},
         f"UpSampling{_rank}D": st.fixed_dictionaries({"size": _axes}),
     }
+edges2 = st.one_of(st.integers(0, 3), st.tuples(side, side), st.tuples(st.tuples(side, side), st.tuples(side, side)))
+LAYER_ARGS |= {
+    "Cropping1D": st.fixed_dictionaries({"cropping": st.one_of(st.integers(0, 4), st.tuples(side, side))}),
+    "Cropping2D": st.fixed_dictionaries({"cropping": edges2}),
+    "Cropping3D": st.fixed_dictionaries({"cropping": st.one_of(
+        st.integers(0, 3), st.tuples(side, side, side), st.tuples(*[st.tuples(side, side)] * 3))}),
+    "RepeatVector": st.fixed_dictionaries({"n": small}),
+    "Permute": st.fixed_dictionaries({"dims": st.sampled_from([(1,), (2, 1), (1, 2), (2, 1, 3), (3, 1, 2), (1, 3, 2)])}),
+}
 LAYER_ARGS["ZeroPadding1D"] = st.fixed_dictionaries({"padding": st.one_of(st.integers(0, 3), st.tuples(side, side))})
 LAYER_ARGS["ZeroPadding3D"] = st.fixed_dictionaries({"padding": st.one_of(
     st.integers(0, 3), st.tuples(side, side, side), st.tuples(*[st.tuples(side, side)] * 3))})
@@ -100,12 +109,13 @@ assert set(LAYER_ARGS) == set(LAYER_TYPES), "every layer type needs a strategy"
 
 
 def rank_of(type_name: str) -> int:
-    """The spatial axes of a layer type's input (``Conv1D``: 1, ``MaxPooling3D``: 3, else 2).
+    """The spatial axes of a layer type's input (``Conv1D``: 1, ``MaxPooling3D``: 3,
+    ``RepeatVector``: 0, a flat vector; else 2).
 
-    >>> rank_of("Conv1D"), rank_of("GlobalMaxPooling3D"), rank_of("Dense")
-    (1, 3, 2)
+    >>> rank_of("Conv1D"), rank_of("GlobalMaxPooling3D"), rank_of("Dense"), rank_of("RepeatVector")
+    (1, 3, 2, 0)
     """
-    return {"1D": 1, "3D": 3}.get(type_name[-2:], 2)
+    return {"1D": 1, "3D": 3}.get(type_name[-2:], 0 if type_name == "RepeatVector" else 2)
 
 
 @st.composite

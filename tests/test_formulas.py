@@ -20,6 +20,7 @@ CASES = {
     "conv_transpose": (F.DECONV, st.fixed_dictionaries(
         {"n": pos, "k": pos, "s": pos, "d": st.integers(1, 3), "same": st.integers(0, 1), "op": st.integers(-1, 3)})),
     "zero_padding": (F.ZERO_PAD, st.fixed_dictionaries({"n": pos, "a": pos, "b": pos})),
+    "cropping": (F.CROP, st.fixed_dictionaries({"n": pos, "a": pos, "b": pos})),
     "upsampling": (F.UPSAMPLE, st.fixed_dictionaries({"n": pos, "u": pos})),
     "flatten": (F.FLATTEN, st.fixed_dictionaries({"h": pos, "w": pos, "c": pos})),
     "conv_params": (F.CONV_PARAMS, st.fixed_dictionaries(

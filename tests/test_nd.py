@@ -155,3 +155,31 @@ def test_sequence_and_volume_keys_round_trip_and_match_the_schema():
     key = Key(KeyKind.WORKSHEET, "Sequences and volumes", (Paper.shared(problems),), seed=1)
     again = Key.from_json(key.to_json(), "key.json")
     assert again.papers[0].problems == tuple(key.papers[0].problems)
+
+
+def test_cropping_permute_and_repeat_vector_by_hand():
+    """U-Net's crop of a 64x64 encoder map by 4 on each side gives 56x56; Cropping1D((2, 3))
+    takes 5 steps; Permute((2, 1)) swaps steps and channels; RepeatVector(4) makes 4 steps of a
+    flat vector; Reshape reaches any rank."""
+    from generator.engine.layers import (
+        Cropping1D,
+        Cropping2D,
+        Cropping3D,
+        Permute,
+        RepeatVector,
+        Reshape,
+    )
+
+    crop = analyze(ModelSpec((64, 64, 32), (Cropping2D(((4, 4), (4, 4))),)), explain=True).records[0]
+    assert crop.output_shape == (56, 56, 32) and crop.params == 0
+    assert crop.steps[0].formula == "o = n - c_before - c_after" and crop.steps[0].substituted == "64 - 4 - 4"
+    records = analyze(ModelSpec((100, 8), (Cropping1D(((2, 3),)), Permute((2, 1)), Flatten(), RepeatVector(4),
+                                           Reshape((-1, 2))))).records
+    assert [r.output_shape for r in records] == [(95, 8), (8, 95), (760,), (4, 760), (1520, 2)]
+    assert analyze(ModelSpec((8, 28, 28, 3), (Cropping3D(),))).records[0].output_shape == (6, 26, 26, 3)
+    for layer, shape in ((Cropping2D(((14, 14), (0, 0))), (28, 28, 1)), (RepeatVector(3), (4, 4)),
+                         (Permute((2, 1)), (4, 4, 4))):
+        with pytest.raises(GeometryError):
+            analyze(ModelSpec(shape, (layer,)))
+    with pytest.raises(SpecError, match="expected a permutation"):
+        spec_from_dict({"input_shape": [4, 4], "layers": [{"Permute": {"dims": [1, 1]}}]}, "p.yaml")

@@ -160,14 +160,14 @@ def nonneg_pair(value: Any) -> Pair:
 
 
 def target_shape(value: Any) -> tuple[int, ...]:
-    """Reshape's ``target_shape``: one or three positive ints (the engine's flat and image
-    shapes), one of which may be -1 (inferred from the input's size).
+    """Reshape's ``target_shape``: one to four positive ints (the engine's flat, sequence, image
+    and volume shapes), one of which may be -1 (inferred from the input's size).
 
-    >>> target_shape([7, 7, 256]), target_shape((-1,))
-    ((7, 7, 256), (-1,))
+    >>> target_shape([7, 7, 256]), target_shape((-1,)), target_shape((-1, 8))
+    ((7, 7, 256), (-1,), (-1, 8))
     """
-    if not isinstance(value, list | tuple) or len(value) not in (1, 3):
-        raise ValueError("expected a tuple of 1 or 3 positive integers (one may be -1)")
+    if not isinstance(value, list | tuple) or len(value) not in (1, 2, 3, 4):
+        raise ValueError("expected a tuple of 1 to 4 positive integers (one may be -1)")
     dims = tuple(-1 if is_int(v) and v == -1 else pos_int(v) for v in value)
     if dims.count(-1) > 1:
         raise ValueError("expected at most one -1 (the inferred axis)")
@@ -265,6 +265,22 @@ def pads_of(rank: int) -> Callable[[Any], tuple[Pair, ...]]:
 
     coerce.__name__ = f"pads_{rank}"
     return coerce
+
+
+def permutation(value: Any) -> tuple[int, ...]:
+    """Permute's ``dims``: the input's axes (1-based, batch axis excluded) in their new order.
+
+    >>> permutation((2, 1)), permutation([1, 3, 2])
+    ((2, 1), (1, 3, 2))
+    >>> permutation((1, 1))
+    Traceback (most recent call last):
+    ...
+    ValueError: expected a permutation of 1, 2, ... (each axis once, 1-based)
+    """
+    if not isinstance(value, list | tuple) or not 1 <= len(value) <= 4 or not all(is_int(v) for v in value) \
+            or sorted(value) != list(range(1, len(value) + 1)):
+        raise ValueError("expected a permutation of 1, 2, ... (each axis once, 1-based)")
+    return tuple(value)
 
 
 def padding_mode(value: Any) -> Padding:

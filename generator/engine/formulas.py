@@ -50,7 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import sympy
 
 __all__ = [  # the rules, and the machinery's names re-exported for ``F.Formula`` and friends
-    "CONV1D_PARAMS", "CONV3D_PARAMS", "CONV_PARAMS", "CONV_SAME", "CONV_VALID", "DECONV", "DENSE_PARAMS", "DEPTHWISE_PARAMS",
+    "CONV1D_PARAMS", "CONV3D_PARAMS", "CONV_PARAMS", "CONV_SAME", "CROP", "CONV_VALID", "DECONV", "DENSE_PARAMS", "DEPTHWISE_PARAMS",
     "FLATTEN", "FLATTEN_1D", "FLATTEN_3D", "MACS", "PER_CHANNEL", "POOL_VALID", "SEPARABLE_PARAMS", "UPSAMPLE", "ZERO_PAD",
     "Formula", "Rule", "Work", "effective_kernel", "formulas",
 ]
@@ -282,6 +282,37 @@ ZERO_PAD = register(
 
 >>> ZERO_PAD.value(n=28, a=2, b=2)
 32
+"""
+
+
+def _crop_value(n: int, a: int, b: int) -> int:
+    return n - a - b
+
+
+def _crop_work(n: int, a: int, b: int) -> Work:
+    return Work(f"{n} - {a} - {b}", f"{n} - {a} - {b}")
+
+
+def _crop_expr() -> sympy.Expr:
+    n, a, b = symbols("n a b")
+    return n - a - b
+
+
+CROP = register(
+    Formula(
+        name="cropping",
+        symbolic="n - c_before - c_after",
+        rule=Rule("o = n - c_before - c_after", r"o = n - c_{\mathrm{before}} - c_{\mathrm{after}}",
+                  ("o", "n", "c_before", "c_after")),
+        value=_crop_value,
+        work=_crop_work,
+        build_expr=_crop_expr,
+    )
+)
+"""Cropping removes rows/columns (steps, slices) from both sides.
+
+>>> CROP.value(n=32, a=2, b=2), CROP.work(n=32, a=2, b=2).text
+(28, '32 - 2 - 2')
 """
 
 

@@ -1,7 +1,8 @@
 """Frozen layer specs, one per Keras layer type, holding that layer's Keras arguments.
 
-This module holds every layer spec but the convolutions (:mod:`generator.engine.conv`) and
-exports them all, with the registry :data:`LAYER_TYPES`; the base class, :class:`Layer`, and the
+This module holds every layer spec but the convolutions (:mod:`generator.engine.conv`) and the
+layers that only move values (:mod:`generator.engine.reshaping`: padding, cropping, upsampling,
+Reshape, Permute, RepeatVector), and exports them all, with the registry :data:`LAYER_TYPES`; the base class, :class:`Layer`, and the
 field factory :func:`arg` come from :mod:`generator.engine.layer` and
 :mod:`generator.engine.args`.
 
@@ -10,7 +11,6 @@ Shapes exclude the batch axis: ``(H, W, C)`` for images, ``(N,)`` after Flatten.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -25,12 +25,9 @@ from generator.engine.args import (
     channel_axis,
     dropout_rate,
     optional,
-    pad2,
     padding_mode,
-    pads_of,
     pair,
     pos_int,
-    target_shape,
 )
 from generator.engine.conv import (
     BaseConv,
@@ -44,6 +41,20 @@ from generator.engine.conv import (
     WithFilters,
 )
 from generator.engine.layer import Layer, axes, channels, shape_str, sides
+from generator.engine.reshaping import (
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    Permute,
+    RepeatVector,
+    Reshape,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
 from generator.engine.steps import Analysis, Quantity, Shape, Tracer
 from generator.errors import GeometryError
 
@@ -60,6 +71,9 @@ __all__ = [
     "Conv1D",
     "Conv2D",
     "Conv3D",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
     "Conv2DTranspose",
     "Dense",
     "DepthwiseConv2D",
@@ -78,7 +92,9 @@ __all__ = [
     "MaxPooling3D",
     "Pair",
     "Padding",
+    "Permute",
     "Pooling2D",
+    "RepeatVector",
     "SeparableConv2D",
     "UpSampling1D",
     "UpSampling2D",
@@ -90,11 +106,6 @@ __all__ = [
     "arg",
     "shape_str",
 ]
-
-
-_SIDES = {1: (Quantity.OUTPUT_LENGTH,), 2: (Quantity.OUTPUT_HEIGHT, Quantity.OUTPUT_WIDTH),
-          3: (Quantity.OUTPUT_DEPTH, Quantity.OUTPUT_HEIGHT, Quantity.OUTPUT_WIDTH)}
-"""The quantity of each spatial axis, by the number of spatial axes."""
 
 
 @dataclass(frozen=True)
@@ -354,112 +365,6 @@ class BatchNormalization(Layer):
         return Analysis(shape, trainable, tracked)
 
 
-@dataclass(frozen=True)
-class ZeroPadding2D(Layer):
-    """Adds rows and columns of zeros around the image."""
-
-    type_name: ClassVar[str] = "ZeroPadding2D"
-    positional: ClassVar[tuple[str, ...]] = ("padding", "data_format")
-    padding: tuple[Pair, Pair] = arg(((1, 1), (1, 1)), coerce=pad2)
-
-    rank: ClassVar[int] = 2
-
-    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
-        dims, c = axes(shape, self, self.rank)
-        out = tuple(t.dim(q, F.ZERO_PAD, n, before, after)
-                    for q, n, (before, after) in zip(_SIDES[self.rank], dims, self.padding, strict=True))
-        t.note(Quantity.PARAMS, "(zeros are not learned)", 0)
-        return Analysis((*out, c), 0, 0)
-
-
-@dataclass(frozen=True)
-class ZeroPadding1D(ZeroPadding2D):
-    """Adds zero steps at the start and end of a sequence."""
-
-    type_name: ClassVar[str] = "ZeroPadding1D"
-    positional: ClassVar[tuple[str, ...]] = ("padding",)
-    rank: ClassVar[int] = 1
-    padding: tuple[Pair, ...] = arg(((1, 1),), coerce=pads_of(1))  # type: ignore[assignment]
-
-
-@dataclass(frozen=True)
-class ZeroPadding3D(ZeroPadding2D):
-    """Adds zeros around a volume (before and after each of depth, height and width)."""
-
-    type_name: ClassVar[str] = "ZeroPadding3D"
-    rank: ClassVar[int] = 3
-    padding: tuple[Pair, ...] = arg(((1, 1),) * 3, coerce=pads_of(3))  # type: ignore[assignment]
-
-
-@dataclass(frozen=True)
-class UpSampling2D(Layer):
-    """Repeats rows and columns ``size`` times."""
-
-    type_name: ClassVar[str] = "UpSampling2D"
-    positional: ClassVar[tuple[str, ...]] = ("size", "data_format", "interpolation")
-    size: Pair = arg((2, 2), coerce=pair)
-
-    rank: ClassVar[int] = 2
-
-    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
-        dims, c = axes(shape, self, self.rank)
-        out = tuple(t.dim(q, F.UPSAMPLE, n, u) for q, n, u in zip(_SIDES[self.rank], dims, self.size, strict=True))
-        t.note(Quantity.PARAMS, "(repeating is not learned)", 0)
-        return Analysis((*out, c), 0, 0)
-
-
-@dataclass(frozen=True)
-class UpSampling1D(UpSampling2D):
-    """Repeats each step ``size`` times."""
-
-    type_name: ClassVar[str] = "UpSampling1D"
-    positional: ClassVar[tuple[str, ...]] = ("size",)
-    rank: ClassVar[int] = 1
-    size: tuple[int, ...] = arg((2,), coerce=axes_of(1))  # type: ignore[assignment]
-
-
-@dataclass(frozen=True)
-class UpSampling3D(UpSampling2D):
-    """Repeats each depth slice, row and column ``size`` times."""
-
-    type_name: ClassVar[str] = "UpSampling3D"
-    positional: ClassVar[tuple[str, ...]] = ("size", "data_format")
-    rank: ClassVar[int] = 3
-    size: tuple[int, ...] = arg((2, 2, 2), coerce=axes_of(3))  # type: ignore[assignment]
-
-
-@dataclass(frozen=True)
-class Reshape(Layer):
-    """Rearranges the same values into ``target_shape`` (batch axis excluded)."""
-
-    type_name: ClassVar[str] = "Reshape"
-    positional: ClassVar[tuple[str, ...]] = ("target_shape",)
-    target_shape: tuple[int, ...] = arg((-1,), coerce=target_shape, required=True)
-
-    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
-        size = math.prod(shape)
-        known = math.prod(d for d in self.target_shape if d != -1)
-        if size % known or (-1 not in self.target_shape and known != size):
-            raise GeometryError(
-                f"cannot reshape {size:,} values (shape {shape_str(shape)}) into target_shape={self.target_shape}"
-            )
-        out = tuple(size // known if d == -1 else d for d in self.target_shape)
-        t.note(Quantity.NOTE, "(the input's values, rearranged)", size,
-               "*".join(map(str, shape)) if len(shape) > 1 else None, label="values",
-               rule=F.Rule("N = H*W*C", r"N = H \cdot W \cdot C", ("N", "H", "W", "C")) if len(shape) == 3 else None)
-        axes = (Quantity.OUTPUT_SIZE,) if len(out) == 1 else (
-            Quantity.OUTPUT_HEIGHT, Quantity.OUTPUT_WIDTH, Quantity.OUTPUT_CHANNELS)
-        for quantity, wanted, got in zip(axes, self.target_shape, out, strict=True):
-            if wanted == -1:
-                t.note(quantity, "(-1: inferred, values / the other axes)", got, f"{size}/{known}",
-                       rule=F.Rule("-1 = N / (product of the other target axes)",
-                                   r"-1 = \frac{N}{\text{product of the other target axes}}", ("N",)))
-            else:
-                t.note(quantity, "target_shape", got)
-        t.note(Quantity.PARAMS, "(reshaping is not learned)", 0)
-        return Analysis(out, 0, 0)
-
-
 LAYER_TYPES: dict[str, type[Layer]] = {
     cls.type_name: cls
     for cls in (
@@ -469,7 +374,7 @@ LAYER_TYPES: dict[str, type[Layer]] = {
         Conv1D, MaxPooling1D, AveragePooling1D, GlobalMaxPooling1D, GlobalAveragePooling1D,
         ZeroPadding1D, UpSampling1D,
         Conv3D, MaxPooling3D, AveragePooling3D, GlobalMaxPooling3D, GlobalAveragePooling3D,
-        ZeroPadding3D, UpSampling3D,
+        ZeroPadding3D, UpSampling3D, Cropping1D, Cropping2D, Cropping3D, RepeatVector, Permute,
     )
 }
 """Every supported Keras layer type by its Keras class name."""

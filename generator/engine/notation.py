@@ -32,6 +32,8 @@ _TABLE = (
     Symbol("a", "a", "output padding of a transposed convolution"),
     Symbol("p_before", r"p_{\mathrm{before}}", "zero rows (columns) added before the input"),
     Symbol("p_after", r"p_{\mathrm{after}}", "zero rows (columns) added after the input"),
+    Symbol("c_before", r"c_{\mathrm{before}}", "rows (columns, steps) cropped before"),
+    Symbol("c_after", r"c_{\mathrm{after}}", "rows (columns, steps) cropped after"),
     Symbol("u", "u", "upsampling factor (UpSampling2D's size)"),
     Symbol("H", "H", "height of the tensor the formula is about (a layer's input, unless said)"),
     Symbol("W", "W", "width of that tensor"),

@@ -19,12 +19,14 @@ from generator.engine.layers import (
     Conv2D,
     Conv2DTranspose,
     Conv3D,
+    Cropping2D,
     Dense,
     DepthwiseConv2D,
     Layer,
     Padding,
     Pooling2D,
     SeparableConv2D,
+    ZeroPadding2D,
 )
 from generator.engine.params import conv_params
 from generator.engine.steps import Shape
@@ -88,6 +90,8 @@ def shape_distractors(layer: Layer, in_shape: Shape, out_shape: Shape) -> Wrong:
             ((h * s[0], w * s[1], out_shape[2]), "ignored the kernel overhang (n*s only holds for 'same')"),
             ((out_shape[0], out_shape[1], c), "kept the input channels"),
         ]
+    if isinstance(layer, Cropping2D | ZeroPadding2D):
+        return _edge_mistakes(layer, dims, out_shape)
     window: tuple[int, ...]
     strides: tuple[int, ...]
     dilation: tuple[int, ...]
@@ -118,6 +122,19 @@ def shape_distractors(layer: Layer, in_shape: Shape, out_shape: Shape) -> Wrong:
     if len(dims) == 3 and dims[0] != out_shape[0]:
         wrong.append(((dims[0], *out_shape[1:]), "slid the window over height and width only (kept the depth, as a 2-D layer would)"))
     return wrong
+
+
+def _edge_mistakes(layer: Cropping2D | ZeroPadding2D, dims: list[int], out_shape: Shape) -> Wrong:
+    """Cropping's and zero padding's typical wrong shapes: one side only, or the other way."""
+    crop = isinstance(layer, Cropping2D)
+    edges = layer.cropping if isinstance(layer, Cropping2D) else layer.padding
+    sign = -1 if crop else 1
+    c = out_shape[-1]
+    one_side = tuple(n + sign * max(before, after) for n, (before, after) in zip(dims, edges, strict=True))
+    other_way = tuple(n - sign * (before + after) for n, (before, after) in zip(dims, edges, strict=True))
+    word = "cropped" if crop else "padded"
+    return [((*one_side, c), f"{word} one side of each axis only (the numbers are per side)"),
+            ((*other_way, c), "added the border instead of removing it" if crop else "removed the border instead of adding it")]
 
 
 def params_distractors(layer: Layer, in_shape: Shape, trainable: int, non_trainable: int) -> Wrong:
