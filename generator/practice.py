@@ -41,6 +41,7 @@ import jinja2
 
 from generator.catalog import description
 from generator.documents import document_context, notation_data
+from generator.engine.layers import spatial_rank
 from generator.key import Problem, ProblemType
 from generator.output import Progress, atomic_dir, derive_seed, write_text
 from generator.parallel import cores, ordered_map
@@ -91,7 +92,7 @@ class Topic:
     slot: Slot
 
 
-_RANKS = {"1D": "1-D layers (sequences)", "3D": "3-D layers (volumes)"}
+_RANKS = {1: ("1D", "1-D layers (sequences)"), 3: ("3D", "3-D layers (volumes)")}
 """The practice topics that gather a problem type's 1-D and 3-D layer types."""
 
 
@@ -109,13 +110,14 @@ def topics() -> tuple[Topic, ...]:
     kind = ProblemType.SUMMARY_TABLE
     found = [Topic(kind.value, kind, "", description("type", kind.value), Slot(kind))]
     for kind, layers in LAYER_CHOICES.items():
-        groups: dict[str, list[str]] = {}
+        groups: dict[tuple[str, str], list[str]] = {}  # (id suffix, name) -> its layer types
         for layer in layers:
-            groups.setdefault(layer[-2:] if layer[-2:] in _RANKS else layer, []).append(layer)
-        for key, members in groups.items():
-            name = _RANKS[key] if len(members) > 1 else members[0]
-            found.append(Topic(f"{kind.value}:{key if len(members) > 1 else members[0]}", kind, name,
-                               description("type", kind.value), Slot(kind, layers=tuple(members))))
+            groups.setdefault(_RANKS.get(spatial_rank(layer), (layer, layer)), []).append(layer)
+        for (tag, name), members in groups.items():
+            if len(members) == 1:  # a group of one is that layer's own topic
+                tag = name = members[0]
+            found.append(Topic(f"{kind.value}:{tag}", kind, name, description("type", kind.value),
+                               Slot(kind, layers=tuple(members))))
     kind = ProblemType.INVERSE
     found += [Topic(f"{kind.value}:{f}", kind, f, description("find", f), Slot(kind, find=f)) for f in FINDS]
     kind = ProblemType.CONCEPT

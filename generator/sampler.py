@@ -55,6 +55,7 @@ from generator.engine.layers import (
     ZeroPadding1D,
     ZeroPadding2D,
     ZeroPadding3D,
+    spatial_rank,
 )
 from generator.engine.model import ModelSpec
 from generator.errors import GeometryError
@@ -291,9 +292,9 @@ def sample_layer_of(rng: random.Random, difficulty: Difficulty | str, type_name:
     while True:
         if type_name == "Dense":
             shape: Shape = (rng.choice((128, 256, 576, 784, 1024, 1600, 2048)),)
-        elif type_name.endswith("1D"):
+        elif spatial_rank(type_name) == 1:
             shape = rng.choice(SEQUENCE_INPUTS)
-        elif type_name.endswith("3D"):
+        elif spatial_rank(type_name) == 3:
             shape = rng.choice(VOLUME_INPUTS)
         elif type_name in FEATURE_MAP_LAYERS:
             shape = feature_map(rng)

@@ -18,7 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from generator.engine.layers import LAYER_TYPES
+from generator.engine.layers import LAYER_TYPES, spatial_rank
 from generator.engine.model import ModelSpec
 from generator.errors import SpecError
 from generator.key import Key, KeyKind, Paper, Problem
@@ -115,7 +115,7 @@ def rank_of(type_name: str) -> int:
     >>> rank_of("Conv1D"), rank_of("GlobalMaxPooling3D"), rank_of("Dense"), rank_of("RepeatVector")
     (1, 3, 2, 0)
     """
-    return {"1D": 1, "3D": 3}.get(type_name[-2:], 0 if type_name == "RepeatVector" else 2)
+    return spatial_rank(type_name)
 
 
 @st.composite

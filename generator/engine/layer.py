@@ -103,6 +103,21 @@ def channels(shape: Shape, layer: Layer) -> tuple[int, int, int]:
     return h, w, c
 
 
+SIDES = {1: (Quantity.OUTPUT_LENGTH,), 2: (Quantity.OUTPUT_HEIGHT, Quantity.OUTPUT_WIDTH),
+         3: (Quantity.OUTPUT_DEPTH, Quantity.OUTPUT_HEIGHT, Quantity.OUTPUT_WIDTH)}
+"""The quantity of each spatial axis, by the number of spatial axes."""
+
+
+def shape_quantities(rank: int) -> tuple[Quantity, ...]:
+    """The quantity of each axis of an output of ``rank`` axes: a flat vector's size, else its
+    spatial sides and its channels.
+
+    >>> [q.value for q in shape_quantities(2)]
+    ['output_length', 'output_channels']
+    """
+    return (Quantity.OUTPUT_SIZE,) if rank == 1 else (*SIDES[rank - 1], Quantity.OUTPUT_CHANNELS)
+
+
 _INPUTS = {1: "2-D (steps, C)", 2: "3-D (H, W, C)", 3: "4-D (D, H, W, C)"}
 """What a layer of spatial rank 1, 2 or 3 takes (batch axis excluded)."""
 
@@ -142,9 +157,8 @@ def sides(
     if len(set(zip(dims, kernel, strides, dilation, strict=True))) == 1:
         side = _side(t, Quantity.OUTPUT_SIDE, dims[0], kernel[0], strides[0], dilation[0], padding, pooling)
         return (side,) * len(dims)
-    names = (Quantity.OUTPUT_DEPTH, Quantity.OUTPUT_HEIGHT, Quantity.OUTPUT_WIDTH)
     return tuple(_side(t, q, n, k, s, d, padding, pooling)
-                 for q, n, k, s, d in zip(names, dims, kernel, strides, dilation, strict=True))
+                 for q, n, k, s, d in zip(SIDES[3], dims, kernel, strides, dilation, strict=True))
 
 
 def spatial(

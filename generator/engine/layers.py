@@ -60,6 +60,7 @@ from generator.errors import GeometryError
 
 __all__ = [
     "LAYER_TYPES",
+    "spatial_rank",
     "SPATIAL_LAYERS",
     "Activation",
     "AveragePooling1D",
@@ -378,6 +379,17 @@ LAYER_TYPES: dict[str, type[Layer]] = {
     )
 }
 """Every supported Keras layer type by its Keras class name."""
+
+
+def spatial_rank(type_name: str) -> int:
+    """The spatial axes of the input a layer type is made for: 1 for a sequence layer, 3 for a
+    volume layer, 0 for RepeatVector (a flat vector), 2 for the rest (images; Dense, Flatten and
+    the like take any input).
+
+    >>> spatial_rank("Conv1D"), spatial_rank("GlobalMaxPooling3D"), spatial_rank("Dense"), spatial_rank("RepeatVector")
+    (1, 3, 2, 0)
+    """
+    return int(getattr(LAYER_TYPES[type_name], "rank", 2))
 
 SPATIAL_LAYERS = frozenset(
     {"Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "MaxPooling2D",

@@ -1,6 +1,6 @@
 """The layers that only move values: zero padding, cropping and upsampling of any rank, Reshape,
 Permute and RepeatVector. Nothing here has weights; each layer's worked steps name the axes it
-changes (:data:`SIDES`). Re-exported by :mod:`generator.engine.layers`.
+changes (:data:`generator.engine.layer.SIDES`). Re-exported by :mod:`generator.engine.layers`.
 """
 
 from __future__ import annotations
@@ -21,13 +21,9 @@ from generator.engine.args import (
     pos_int,
     target_shape,
 )
-from generator.engine.layer import Layer, axes, shape_str
+from generator.engine.layer import SIDES, Layer, axes, shape_quantities, shape_str
 from generator.engine.steps import Analysis, Quantity, Shape, Tracer
 from generator.errors import GeometryError
-
-SIDES = {1: (Quantity.OUTPUT_LENGTH,), 2: (Quantity.OUTPUT_HEIGHT, Quantity.OUTPUT_WIDTH),
-          3: (Quantity.OUTPUT_DEPTH, Quantity.OUTPUT_HEIGHT, Quantity.OUTPUT_WIDTH)}
-"""The quantity of each spatial axis, by the number of spatial axes."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +88,8 @@ class RepeatVector(Layer):
 
     type_name: ClassVar[str] = "RepeatVector"
     positional: ClassVar[tuple[str, ...]] = ("n",)
+    rank: ClassVar[int] = 0
+    """Its input has no spatial axis: a flat vector."""
     n: int = arg(1, coerce=pos_int, required=True)
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
@@ -117,7 +115,7 @@ class Permute(Layer):
             raise GeometryError(f"dims={self.dims} must name each of the input's {len(shape)} axes once "
                                 f"(shape {shape_str(shape)})")
         out = tuple(shape[d - 1] for d in self.dims)
-        names = (Quantity.OUTPUT_SIZE,) if len(out) == 1 else (*SIDES[len(out) - 1], Quantity.OUTPUT_CHANNELS)
+        names = shape_quantities(len(out))
         for i, (quantity, d) in enumerate(zip(names, self.dims, strict=True)):
             t.note(quantity, f"input axis {d} (dims[{i}] = {d})", shape[d - 1])
         t.note(Quantity.PARAMS, "(reordering is not learned)", 0)
@@ -199,8 +197,7 @@ class Reshape(Layer):
         t.note(Quantity.NOTE, "(the input's values, rearranged)", size,
                "*".join(map(str, shape)) if len(shape) > 1 else None, label="values",
                rule=F.Rule("N = H*W*C", r"N = H \cdot W \cdot C", ("N", "H", "W", "C")) if len(shape) == 3 else None)
-        axes = (Quantity.OUTPUT_SIZE,) if len(out) == 1 else (*SIDES[len(out) - 1], Quantity.OUTPUT_CHANNELS)
-        for quantity, wanted, got in zip(axes, self.target_shape, out, strict=True):
+        for quantity, wanted, got in zip(shape_quantities(len(out)), self.target_shape, out, strict=True):
             if wanted == -1:
                 t.note(quantity, "(-1: inferred, values / the other axes)", got, f"{size}/{known}",
                        rule=F.Rule("-1 = N / (product of the other target axes)",
