@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from generator.engine.layers import Padding, ZeroPadding2D
-from generator.engine.model import ModelSpec, Summary
+from generator.engine.layers import Merge, Padding, ZeroPadding2D
+from generator.engine.model import ModelSpec, Summary, keras_layer_names
 from generator.errors import GeometryError, UserError, VerificationError, cut
 from generator.key import Blank, Problem, ProblemType
 
@@ -82,12 +82,32 @@ def build_keras_model(spec: ModelSpec) -> Any:
             "(a quarter of its memory)"
         )
     keras = keras_module()
+    if spec.is_graph:
+        return _functional(keras, spec)
     layers = [keras.Input(shape=spec.input_shape)]
     for layer in spec.layers:
-        kwargs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in layer.keras_kwargs().items()}
-        kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()}
-        layers.append(getattr(keras.layers, layer.type_name)(**kwargs))
+        layers.append(_keras_layer(keras, layer))
     return keras.Sequential(layers, name=spec.name)
+
+
+def _keras_layer(keras: Any, layer: Any, name: str | None = None) -> Any:
+    kwargs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in layer.keras_kwargs().items()}
+    kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()}
+    if name is not None:
+        kwargs["name"] = name
+    return getattr(keras.layers, layer.type_name)(**kwargs)
+
+
+def _functional(keras: Any, spec: ModelSpec) -> Any:
+    """The functional model of a graph spec. Every layer gets the engine's name for it, so
+    :func:`keras_layers` can find it whatever order Keras lists the layers in (by depth)."""
+    tensors: list[Any] = []
+    entry = keras.Input(shape=spec.input_shape, name=spec.input_name)
+    for layer, name, sources in zip(spec.layers, keras_layer_names(spec.layers), spec.inputs, strict=True):
+        given = [entry if j < 0 else tensors[j] for j in sources]
+        tensors.append(_keras_layer(keras, layer, name)(given if isinstance(layer, Merge) else given[0]))
+    outputs = [tensors[i] for i in spec.output_indices]
+    return keras.Model(entry, outputs if len(outputs) > 1 else outputs[0], name=spec.name)
 
 
 @dataclass(frozen=True)
@@ -113,7 +133,8 @@ def keras_layers(spec: ModelSpec) -> list[KerasLayer]:
         first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
         raise KerasRefused(f"Keras refused to build {spec.name!r}, which the engine accepted: {cut(first, 200)}") from None
     out = []
-    for layer in model.layers:
+    built = [model.get_layer(name) for name in keras_layer_names(spec.layers)] if spec.is_graph else model.layers
+    for layer in built:
         out.append(
             KerasLayer(
                 type(layer).__name__,

@@ -105,6 +105,11 @@ LAYER_ARGS |= {
 LAYER_ARGS["ZeroPadding1D"] = st.fixed_dictionaries({"padding": st.one_of(st.integers(0, 3), st.tuples(side, side))})
 LAYER_ARGS["ZeroPadding3D"] = st.fixed_dictionaries({"padding": st.one_of(
     st.integers(0, 3), st.tuples(side, side, side), st.tuples(*[st.tuples(side, side)] * 3))})
+LAYER_ARGS["ReLU"] = st.fixed_dictionaries({}, optional={
+    "max_value": st.sampled_from([None, 6.0, 1]), "negative_slope": st.sampled_from([0.0, 0.1]),
+    "threshold": st.sampled_from([0.0, 0.5])})
+LAYER_ARGS |= {name: st.just({}) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")}
+LAYER_ARGS["Concatenate"] = st.fixed_dictionaries({}, optional={"axis": st.sampled_from([-1, -2, -3, 1, 2, 3])})
 assert set(LAYER_ARGS) == set(LAYER_TYPES), "every layer type needs a strategy"
 
 

@@ -363,3 +363,26 @@ def layer_name(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip() or "/" in value or len(value) > 100 or not value.isprintable():
         raise ValueError("expected a non-empty one-line name of at most 100 characters without '/' (Keras' rule)")
     return value
+
+
+def nonneg_number(value: Any) -> float:
+    """A non-negative finite number (ReLU's ``negative_slope`` and ``threshold``).
+
+    >>> nonneg_number(6)
+    6.0
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e300:
+        raise ValueError("expected a non-negative number")
+    return float(value)
+
+
+def any_axis(value: Any) -> int:
+    """An axis index counted with the batch axis, as Keras takes it (``-1``: the last); whether
+    it exists is checked against the input's rank.
+
+    >>> any_axis(-1)
+    -1
+    """
+    if not is_int(value) or not -8 <= value <= 8:
+        raise ValueError("expected an axis index from -8 to 8 (-1: the last axis)")
+    return value

@@ -24,6 +24,7 @@ from generator.engine.args import (
     boolean,
     channel_axis,
     dropout_rate,
+    nonneg_number,
     optional,
     padding_mode,
     pair,
@@ -41,6 +42,16 @@ from generator.engine.conv import (
     WithFilters,
 )
 from generator.engine.layer import Layer, axes, channels, shape_str, sides
+from generator.engine.merging import (
+    Add,
+    Average,
+    Concatenate,
+    Maximum,
+    Merge,
+    Minimum,
+    Multiply,
+    Subtract,
+)
 from generator.engine.reshaping import (
     Cropping1D,
     Cropping2D,
@@ -63,6 +74,15 @@ __all__ = [
     "spatial_rank",
     "SPATIAL_LAYERS",
     "Activation",
+    "Add",
+    "Average",
+    "Concatenate",
+    "Maximum",
+    "Merge",
+    "Minimum",
+    "Multiply",
+    "ReLU",
+    "Subtract",
     "AveragePooling1D",
     "AveragePooling2D",
     "AveragePooling3D",
@@ -335,6 +355,22 @@ class Activation(Layer):
 
 
 @dataclass(frozen=True)
+class ReLU(Layer):
+    """The rectifier as a layer, optionally capped (MobileNet's ReLU6: ``ReLU(6.0)``); shape and
+    parameters unchanged."""
+
+    type_name: ClassVar[str] = "ReLU"
+    positional: ClassVar[tuple[str, ...]] = ("max_value", "negative_slope", "threshold")
+    max_value: float | None = arg(None, coerce=optional(nonneg_number))
+    negative_slope: float = arg(0.0, coerce=nonneg_number)
+    threshold: float = arg(0.0, coerce=nonneg_number)
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        t.note(Quantity.PARAMS, "(an element-wise function)", 0)
+        return Analysis(shape, 0, 0)
+
+
+@dataclass(frozen=True)
 class BatchNormalization(Layer):
     """Per-channel normalization: gamma and beta learned, moving mean and variance tracked."""
 
@@ -376,6 +412,7 @@ LAYER_TYPES: dict[str, type[Layer]] = {
         ZeroPadding1D, UpSampling1D,
         Conv3D, MaxPooling3D, AveragePooling3D, GlobalMaxPooling3D, GlobalAveragePooling3D,
         ZeroPadding3D, UpSampling3D, Cropping1D, Cropping2D, Cropping3D, RepeatVector, Permute,
+        ReLU, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
     )
 }
 """Every supported Keras layer type by its Keras class name."""

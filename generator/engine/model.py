@@ -10,26 +10,57 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from generator.engine.cost import flops, layer_macs
-from generator.engine.layers import Layer, shape_str
+from generator.engine.layers import Layer, Merge, shape_str
 from generator.engine.steps import Quantity, Shape, Step, Tracer
 from generator.errors import GeometryError, SpecError, brief
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A Keras Sequential model: an input shape (H, W, C) and its layers in order."""
+    """A Keras model: an input shape (channels last) and its layers in order.
+
+    A Sequential model leaves ``inputs`` empty: each layer takes the one before. A functional
+    model (a graph) gives, for each layer, the indices of the layers it takes (``-1``: the model
+    input), each before it in ``layers``, and the indices of its ``outputs``
+    (:func:`generator.engine.graph.connect` builds both from names and checks them).
+    """
 
     input_shape: Shape
     layers: tuple[Layer, ...]
     name: str = "model"
+    inputs: tuple[tuple[int, ...], ...] = ()
+    outputs: tuple[int, ...] = ()
+    input_name: str = "input_layer"
+
+    @property
+    def is_graph(self) -> bool:
+        """Built with the functional API (with an InputLayer and "Connected to" in Keras' summary)."""
+        return bool(self.inputs)
+
+    @property
+    def output_indices(self) -> tuple[int, ...]:
+        """The layers whose outputs the model returns (the last one, for a Sequential model)."""
+        return self.outputs or (len(self.layers) - 1,)
 
     def to_dict(self) -> dict[str, Any]:
         """The spec in the YAML/JSON input format (round-trips through :mod:`generator.spec`)."""
-        return {
-            "name": self.name,
-            "input_shape": list(self.input_shape),
-            "layers": [{layer.type_name: _plain(layer.keras_kwargs())} for layer in self.layers],
-        }
+        out: dict[str, Any] = {"name": self.name, "input_shape": list(self.input_shape)}
+        if not self.is_graph:
+            out["layers"] = [{layer.type_name: _plain(layer.keras_kwargs())} for layer in self.layers]
+            return out
+        names = [self.input_name, *keras_layer_names(self.layers)]
+        if self.input_name != "input_layer":
+            out["input_name"] = self.input_name
+        entries = []
+        for i, layer in enumerate(self.layers):
+            entry: dict[str, Any] = {layer.type_name: _plain(layer.keras_kwargs())}
+            if self.inputs[i] != (i - 1,):
+                entry["inputs"] = [names[j + 1] for j in self.inputs[i]]
+            entries.append(entry)
+        out["layers"] = entries
+        if self.output_indices != (len(self.layers) - 1,):
+            out["outputs"] = [names[j + 1] for j in self.output_indices]
+        return out
 
 
 def _plain(value: Any) -> Any:
@@ -61,6 +92,10 @@ class LayerRecord(NamedTuple):
     macs: int
     receptive_field: ReceptiveField | None
     steps: tuple[Step, ...] = ()
+    sources: tuple[str, ...] = ()
+    """The names of the layers it takes, in a functional model (Keras' "Connected to")."""
+    input_shapes: tuple[Shape, ...] = ()
+    """The shapes of all its inputs, in a functional model (``input_shape`` is the first)."""
 
     @property
     def type_name(self) -> str:
@@ -85,6 +120,9 @@ class LayerRecord(NamedTuple):
         }
         if self.receptive_field is not None:
             out["receptive_field"] = list(self.receptive_field.size)
+        if self.sources:
+            out["inputs"] = list(self.sources)
+            out["input_shapes"] = [[None, *s] for s in self.input_shapes]
         if self.steps:
             out["derivation"] = [s.to_dict() for s in self.steps]
         return out
@@ -109,7 +147,13 @@ class Summary:
 
     @property
     def output_shape(self) -> Shape:
-        return self.records[-1].output_shape if self.records else self.spec.input_shape
+        """The model's output shape (its first output's, for a model with several)."""
+        return self.records[self.spec.output_indices[0]].output_shape if self.records else self.spec.input_shape
+
+    @property
+    def output_shapes(self) -> tuple[Shape, ...]:
+        """The shape of each of the model's outputs."""
+        return tuple(self.records[i].output_shape for i in self.spec.output_indices)
 
     @property
     def total_macs(self) -> int:
@@ -124,14 +168,17 @@ class Summary:
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the ``explain --format json`` object."""
-        return {
-            "name": self.spec.name,
-            "input_shape": [None, *self.spec.input_shape],
+        out: dict[str, Any] = {"name": self.spec.name, "input_shape": [None, *self.spec.input_shape]}
+        if self.spec.is_graph:
+            out["input_name"] = self.spec.input_name
+            out["outputs"] = [self.records[i].name for i in self.spec.output_indices]
+        out.update({
             "layers": [r.to_dict() for r in self.records],
             "total_params": self.total_params,
             "trainable_params": self.trainable_params,
             "non_trainable_params": self.non_trainable_params,
-        }
+        })
+        return out
 
 
 def keras_layer_names(layers: tuple[Layer, ...]) -> list[str]:
@@ -174,32 +221,50 @@ def analyze(spec: ModelSpec, explain: bool = False) -> Summary:
     ((26, 26, 32), 320)
     """
     shape = spec.input_shape
-    records = []
-    rf: ReceptiveField | None = ReceptiveField((1, 1), (1, 1))
+    records: list[LayerRecord] = []
+    rf: ReceptiveField | None = ReceptiveField((1, 1), (1, 1)) if not spec.is_graph else None
     names = keras_layer_names(spec.layers)
     if len(set(names)) != len(names):
         check_unique_names(spec.layers)
     tracer = Tracer(explain)
+    wiring = spec.inputs
+    shapes: tuple[Shape, ...] = ()
     for index, layer in enumerate(spec.layers):
         tracer.steps = []
+        if wiring:
+            shapes = tuple(spec.input_shape if j < 0 else records[j].output_shape for j in wiring[index])
+            shape = shapes[0]
         try:
-            result = layer.analyze(shape, tracer)
+            if wiring and isinstance(layer, Merge):
+                result = layer.merge(shapes, tracer)
+            else:
+                result = layer.analyze(shape, tracer)
             macs = layer_macs(layer, shape, result.output_shape)
             if not layer.trainable and result.trainable:
                 tracer.note(Quantity.NON_TRAINABLE, "every weight, because trainable=False", result.params)
                 result = result._replace(trainable=0, non_trainable=result.params)
         except GeometryError as exc:
-            raise GeometryError(
-                f"layer {index} ({layer.type_name}) with input shape {shape_str(shape)}: {exc}"
-            ) from None
-        rf = _next_receptive_field(rf, layer, len(result.output_shape))
+            raise GeometryError(f"layer {index} ({layer.type_name}) with {_inputs_of(spec, index, names, shapes, shape)}: {exc}") from None
+        if rf is not None:
+            rf = _next_receptive_field(rf, layer, len(result.output_shape))
         # Positional: this loop is the engine's hot path (see ``bench``).
         records.append(LayerRecord(
             index, names[index], layer, shape, result.output_shape, result.trainable,
             result.non_trainable, macs, rf, tuple(tracer.steps) if explain else (),
+            tuple(spec.input_name if j < 0 else names[j] for j in wiring[index]) if wiring else (),
+            shapes,
         ))
         shape = result.output_shape
     return Summary(spec, tuple(records))
+
+
+def _inputs_of(spec: ModelSpec, index: int, names: list[str], shapes: tuple[Shape, ...], shape: Shape) -> str:
+    """``input shape (None, 8, 8, 3)``, or in a graph ``inputs (None, 8, 8, 3) from conv2d and
+    ...``, for error messages."""
+    if not spec.inputs:
+        return f"input shape {shape_str(shape)}"
+    parts = [f"{shape_str(s)} from {spec.input_name if j < 0 else names[j]}" for s, j in zip(shapes, spec.inputs[index], strict=True)]
+    return f"input{'s' if len(parts) > 1 else ''} {' and '.join(parts)}"
 
 
 def check_unique_names(layers: tuple[Layer, ...], where: str = "") -> None:

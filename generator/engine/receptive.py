@@ -152,7 +152,8 @@ def _spans(records: Sequence[LayerRecord], position: tuple[int, int]) -> tuple[t
 
 def receptive_fields(spec: ModelSpec) -> tuple[FieldOfView | None, ...]:
     """Each layer's :class:`FieldOfView` (None once the output is no longer a map of the input
-    image: after Flatten, global pooling or Reshape, or for a flat input).
+    image: after Flatten, global pooling or Reshape, or for a flat input; and for every layer of a
+    functional model, whose paths to a unit may differ).
 
     Raises:
         GeometryError: the model is invalid (as :func:`~generator.engine.model.analyze`).
@@ -163,6 +164,8 @@ def receptive_fields(spec: ModelSpec) -> tuple[FieldOfView | None, ...]:
     ((2, 2), ((3, 4), (3, 4)), None)
     """
     records = analyze(spec).records
+    if spec.is_graph:  # a unit's field would be the union over every path to it
+        return (None,) * len(records)
     out: list[FieldOfView | None] = []
     jump = (Fraction(1), Fraction(1))
     for r in records:

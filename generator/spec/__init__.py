@@ -30,7 +30,8 @@ from pathlib import Path
 
 from generator.engine.model import ModelSpec
 from generator.errors import SpecError, UserError, brief
-from generator.spec.python import MAX_AST_DEPTH, parse_python, parse_python_models
+from generator.spec.python import parse_python, parse_python_models
+from generator.spec.source import MAX_AST_DEPTH
 from generator.spec.validate import (
     DTYPES,
     build_layer,

@@ -16,41 +16,22 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from generator.engine.layers import LAYER_TYPES, Layer
 from generator.engine.model import ModelSpec, check_unique_names
 from generator.errors import SpecError, brief, cut
+from generator.spec.functional import builds_functional, parse_functional
+from generator.spec.source import (
+    arguments,
+    bindings,
+    binds_module_name,
+    call_name,
+    literal,
+    parse_tree,
+    source_of,
+    where_in,
+)
 from generator.spec.validate import build_layer, input_shape, supported_layers
-
-MAX_AST_DEPTH = 100
-"""The deepest expression read from Keras source (a layer call with its arguments is about 6)."""
-
-
-def _call_name(node: ast.AST) -> str | None:
-    """``layers.Conv2D`` / ``keras.layers.Conv2D`` / ``Conv2D`` -> ``"Conv2D"``."""
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    return None
-
-
-def _literal(node: ast.AST, where: str) -> Any:
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        raise SpecError(
-            f"{where}: only literal values (numbers, strings, tuples, lists, True/False/None) are read; "
-            f"got {brief(_source_of(node), 60)}"
-        ) from None
-
-
-def _source_of(node: ast.AST) -> str:
-    try:
-        return ast.unparse(node)
-    except (RecursionError, ValueError):  # pragma: no cover - depth is bounded before
-        return type(node).__name__
 
 
 class _ModelBuilder:
@@ -66,15 +47,15 @@ class _ModelBuilder:
     def add(self, call: ast.AST) -> None:
         where = f"{self.source}:{getattr(call, 'lineno', self.line)}: layer {len(self.layers)}"
         if not isinstance(call, ast.Call):
-            raise SpecError(f"{where}: expected a layer call like layers.Conv2D(...); got {brief(_source_of(call), 60)}")
-        type_name = _call_name(call.func)
+            raise SpecError(f"{where}: expected a layer call like layers.Conv2D(...); got {brief(source_of(call), 60)}")
+        type_name = call_name(call.func)
         if type_name in ("Input", "InputLayer"):
             self._set_input(call, where)
             return
         cls = LAYER_TYPES.get(type_name or "")
         if cls is None:
             raise SpecError(f"{where}: unknown layer type {brief(type_name)}; supported: {supported_layers()}")
-        kwargs = _arguments(call, cls.positional, f"{where} ({type_name})")
+        kwargs = arguments(call, cls.positional, f"{where} ({type_name})")
         shape = None
         if "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
@@ -102,7 +83,7 @@ class _ModelBuilder:
     def _set_input(self, call: ast.Call, where: str) -> None:
         if self.layers:
             raise SpecError(f"{where}: Input must come before the first layer")
-        kwargs = _arguments(call, ("shape", "batch_size", "dtype", "sparse", "batch_shape", "name", "tensor"), where + " (Input)")
+        kwargs = arguments(call, ("shape", "batch_size", "dtype", "sparse", "batch_shape", "name", "tensor"), where + " (Input)")
         shape = kwargs.get("shape", kwargs.get("input_shape"))
         if "batch_shape" in kwargs and isinstance(kwargs["batch_shape"], tuple | list):
             shape = kwargs["batch_shape"][1:]
@@ -121,38 +102,6 @@ class _ModelBuilder:
         return ModelSpec(self.input_shape, tuple(self.layers), self.name)
 
 
-def _arguments(call: ast.Call, positional: tuple[str, ...], where: str) -> dict[str, Any]:
-    """A call's arguments by Keras' parameter names, each a literal; an argument given twice
-    (``Conv2D(32, 3, filters=64)``, a TypeError in Python) is an error."""
-    if len(call.args) > len(positional):
-        raise SpecError(f"{where}: too many positional arguments ({len(call.args)}; it takes at most {len(positional)})")
-    kwargs: dict[str, Any] = {}
-    for name, node in zip(positional, call.args, strict=False):
-        if isinstance(node, ast.Starred):
-            raise SpecError(f"{where}: *arguments cannot be read without running the code")
-        kwargs[name] = _literal(node, where)
-    for kw in call.keywords:
-        if kw.arg is None:
-            raise SpecError(f"{where}: **kwargs cannot be read without running the code")
-        if kw.arg in kwargs:
-            how = "positionally and as a keyword" if kw.arg in positional[: len(call.args)] else "twice as a keyword"
-            raise SpecError(f"{where}: argument '{kw.arg}' is given {how}, which Python refuses (TypeError)")
-        kwargs[kw.arg] = _literal(kw.value, where)
-    return kwargs
-
-
-_CONTEXT = {
-    ast.For: "a for loop", ast.AsyncFor: "a for loop", ast.While: "a while loop",
-    ast.If: "an if/else block", ast.Try: "a try block", ast.With: "a with block",
-    ast.AsyncWith: "a with block", ast.Match: "a match block", ast.Lambda: "a lambda",
-    ast.ListComp: "a comprehension", ast.SetComp: "a comprehension",
-    ast.DictComp: "a comprehension", ast.GeneratorExp: "a comprehension",
-    ast.IfExp: "a conditional expression", ast.BoolOp: "an and/or expression",
-}
-if hasattr(ast, "TryStar"):  # Python 3.11+
-    _CONTEXT[ast.TryStar] = "a try block"
-
-
 @dataclass(frozen=True)
 class _Statement:
     """A top-level statement that builds or changes a model, in one of the forms read."""
@@ -164,7 +113,7 @@ class _Statement:
 
 
 def _sequential(node: ast.AST | None) -> bool:
-    return isinstance(node, ast.Call) and _call_name(node.func) == "Sequential"
+    return isinstance(node, ast.Call) and call_name(node.func) == "Sequential"
 
 
 def _method(node: ast.AST | None, methods: tuple[str, ...] = ("add", "pop")) -> tuple[str, str] | None:
@@ -176,7 +125,7 @@ def _method(node: ast.AST | None, methods: tuple[str, ...] = ("add", "pop")) -> 
 
 
 def _layer_call(node: ast.AST) -> bool:
-    return isinstance(node, ast.Call) and (_call_name(node.func) in LAYER_TYPES or _call_name(node.func) in ("Input", "InputLayer"))
+    return isinstance(node, ast.Call) and (call_name(node.func) in LAYER_TYPES or call_name(node.func) in ("Input", "InputLayer"))
 
 
 def _stored_names(targets: Sequence[ast.expr]) -> list[str]:
@@ -193,28 +142,6 @@ def _stored_names(targets: Sequence[ast.expr]) -> list[str]:
         elif isinstance(target, ast.Starred):
             stack.append(target.value)
     return names
-
-
-def _parse_tree(text: str, source: str) -> ast.Module:
-    """``ast.parse`` with every failure (syntax, huge literals, deep nesting) one SpecError; then
-    a bound on how deep any expression nests, checked without recursion."""
-    try:
-        tree = ast.parse(text, filename=source)
-    except SyntaxError as exc:
-        message = exc.msg
-        if "integer string conversion" in message:
-            message = "a number with more than 4,300 digits"
-        raise SpecError(f"{source}:{exc.lineno}: Python syntax error: {cut(message, 120)}") from None
-    except (RecursionError, MemoryError, ValueError):
-        raise SpecError(f"{source}: the Python source nests too deeply to read") from None
-    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_AST_DEPTH:
-            line = getattr(node, "lineno", "?")
-            raise SpecError(f"{source}:{line}: an expression nested more than {MAX_AST_DEPTH} levels deep; not read")
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return tree
 
 
 def _statements(tree: ast.Module, source: str) -> list[_Statement]:
@@ -260,48 +187,6 @@ def _statements(tree: ast.Module, source: str) -> list[_Statement]:
     return read
 
 
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-
-
-def _bindings(tree: ast.Module) -> list[tuple[str, ast.AST, str]]:
-    """Every place a name is bound, with the name and what binds it: assignments (``for``,
-    ``with ... as``, ``:=``, ``del`` too), imports, ``def``/``class``, ``except ... as`` and
-    ``match`` patterns."""
-    found: list[tuple[str, ast.AST, str]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
-            found.append((node.id, node, "an assignment"))
-        elif isinstance(node, ast.alias):
-            found.append(((node.asname or node.name).split(".")[0], node, "an import"))
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            found.append((node.name, node, "a def" if not isinstance(node, ast.ClassDef) else "a class"))
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            found.append((node.name, node, "an except ... as"))
-        elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
-            found.append((node.name, node, "a match pattern"))
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            found.append((node.rest, node, "a match pattern"))
-    return found
-
-
-def _binds_module_name(name: str, node: ast.AST, parents: dict[int, ast.AST]) -> bool:
-    """Whether a binding of ``name`` at ``node`` binds the script's own (module-level) variable:
-    not inside a function (unless it declares the name ``global``), a class body or a
-    comprehension's own ``for`` (``:=`` in a comprehension binds outside it)."""
-    parent = parents.get(id(node))  # for a def or class: bound where it stands
-    walrus = isinstance(parents.get(id(node)), ast.NamedExpr)
-    while parent is not None and not isinstance(parent, ast.Module):
-        if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            declared = {n for g in ast.walk(parent) if isinstance(g, ast.Global) for n in g.names}
-            return name in declared
-        if isinstance(parent, ast.ClassDef):
-            return False
-        if isinstance(parent, _COMPREHENSIONS) and not walrus:
-            return False
-        parent = parents.get(id(parent))
-    return True
-
-
 def _refuse_hidden_building(tree: ast.Module, source: str, model_names: set[str], allowed: set[int]) -> None:
     """Raises for the first model-building call that is not a top-level statement read, for a
     model's variable bound any other way than by a top-level assignment, for ``model.add`` used
@@ -321,22 +206,22 @@ def _refuse_hidden_building(tree: ast.Module, source: str, model_names: set[str]
             found.append((node.lineno, f"{method[0]}.{method[1]}(...)", node))  # type: ignore[attr-defined]
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add"
               and not isinstance(node.func.value, ast.Name) and any(_layer_call(a) for a in node.args)):
-            found.append((node.lineno, f"{cut(_source_of(node.func), 40)}(...) adds to something other than a model's variable", node))
+            found.append((node.lineno, f"{cut(source_of(node.func), 40)}(...) adds to something other than a model's variable", node))
         elif (isinstance(node, ast.Attribute) and node.attr in ("add", "pop") and isinstance(node.value, ast.Name)
               and node.value.id in model_names and id(node) not in allowed
               and not (isinstance(parents.get(id(node)), ast.Call) and parents[id(node)].func is node)):  # type: ignore[attr-defined]
             found.append((node.lineno, f"{node.value.id}.{node.attr} used as a value", node))
         elif isinstance(node, ast.Attribute) and node.attr == "trainable" and isinstance(node.ctx, ast.Store):
-            found.append((node.lineno, f"{brief(_source_of(node), 40)} = ...", node))
-    for name, node, how in _bindings(tree):
-        if name in model_names and id(node) not in allowed and _binds_module_name(name, node, parents):
+            found.append((node.lineno, f"{brief(source_of(node), 40)} = ...", node))
+    for name, node, how in bindings(tree):
+        if name in model_names and id(node) not in allowed and binds_module_name(name, node, parents):
             found.append((getattr(node, "lineno", 0), f"'{name}' bound by {how}", node))
     if not found:
         return
     line, what, node = min(found, key=lambda f: f[0])
     if " bound by " in what:
         raise SpecError(
-            f"{source}:{line}: {what} {_where(node, parents, line, 'at the top level')}, so which model it holds at "
+            f"{source}:{line}: {what} {where_in(node, parents, line, 'at the top level')}, so which model it holds at "
             "the end depends on running the code; a model's variable is read only from top-level assignments"
         )
     if what.endswith(" model's variable"):
@@ -347,29 +232,15 @@ def _refuse_hidden_building(tree: ast.Module, source: str, model_names: set[str]
             "give trainable=False to the layer call instead"
         )
     raise SpecError(
-        f"{source}:{line}: {what} {_where(node, parents, line)}: the source is read without running it, so only "
+        f"{source}:{line}: {what} {where_in(node, parents, line)}: the source is read without running it, so only "
         "top-level statements build the model (model = keras.Sequential(...), model.add(...)); "
         "write the layers out at the top level"
     )
 
 
-def _where(node: ast.AST, parents: dict[int, ast.AST], line: int, outside: str = "inside an expression") -> str:
-    """``inside`` the innermost loop, branch, block, function or expression around ``node``."""
-    parent = parents.get(id(node))
-    while parent is not None and not isinstance(parent, ast.Module):
-        if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            return f"inside the {'class' if isinstance(parent, ast.ClassDef) else 'function'} '{parent.name}' (line {parent.lineno})"
-        kind = _CONTEXT.get(type(parent))
-        if kind is not None:
-            return f"inside {kind} (line {getattr(parent, 'lineno', line)})"
-        parent = parents.get(id(parent))
-    return outside
-
-
-def _build(text: str, source: str) -> tuple[list[_ModelBuilder], dict[str, _ModelBuilder], dict[str, int]]:
+def _build(tree: ast.Module, source: str) -> tuple[list[_ModelBuilder], dict[str, _ModelBuilder], dict[str, int]]:
     """Every model the script builds, in order; the model each variable holds at the end; and
     the line where each other variable was last given something that is not such a model."""
-    tree = _parse_tree(text, source)
     builders: list[_ModelBuilder] = []
     holds: dict[str, _ModelBuilder] = {}
     lost: dict[str, int] = {}
@@ -431,7 +302,7 @@ def _sequential_layers(call: ast.Call, line: int, source: str) -> ast.List | ast
         if kw.arg in given:
             raise SpecError(f"{where}: argument '{kw.arg}' is given twice, which Python refuses (TypeError)")
         given[kw.arg] = kw.value
-    if "trainable" in given and _literal(given["trainable"], where) is not True:
+    if "trainable" in given and literal(given["trainable"], where) is not True:
         raise SpecError(
             f"{where}: trainable=False freezes the model as a whole, which is not read; give trainable=False "
             "to each layer instead"
@@ -448,7 +319,7 @@ def _sequential_name(call: ast.Call, st: _Statement, source: str) -> str:
     """The model's name: Sequential's ``name`` when given as text, else the variable's."""
     node = next((kw.value for kw in call.keywords if kw.arg == "name"), call.args[2] if len(call.args) > 2 else None)
     if node is not None:
-        given = _literal(node, f"{source}:{st.line}: Sequential")
+        given = literal(node, f"{source}:{st.line}: Sequential")
         if isinstance(given, str) and given.strip() and len(given) <= 100:
             return given
     return st.names[0]
@@ -456,14 +327,19 @@ def _sequential_name(call: ast.Call, st: _Statement, source: str) -> str:
 
 def parse_python_models(text: str, source: str = "<source>") -> list[ModelSpec]:
     """Every Sequential model a Keras script builds, in order, without executing anything."""
-    builders, _, _ = _build(text, source)
+    builders, _, _ = _build(parse_tree(text, source), source)
     return [b.spec() for b in builders]
 
 
 def parse_python(text: str, source: str = "<source>") -> ModelSpec:
     """The model a Keras script leaves behind: the one the variable ``model`` holds at the end;
     when no variable is called ``model``, the one model some variable holds at the end."""
-    builders, holds, lost = _build(text, source)
+    tree = parse_tree(text, source)
+    if builds_functional(tree):
+        if any(_sequential(node) for node in ast.walk(tree)):
+            raise SpecError(f"{source}: the script builds both keras.Sequential and keras.Model models; keep one kind per file")
+        return parse_functional(tree, source)
+    builders, holds, lost = _build(tree, source)
     if "model" in holds:
         return holds["model"].spec()
     if "model" in lost and builders:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.engine.args import pos_int
+from generator.engine.args import layer_name, pos_int
+from generator.engine.graph import connect
 from generator.engine.layers import LAYER_TYPES, Layer
 from generator.engine.model import ModelSpec, check_unique_names
 from generator.errors import SpecError, brief, cut
@@ -134,9 +135,9 @@ def spec_from_dict(data: Any, source: str = "spec", known: dict[str, Layer] | No
     """
     if not isinstance(data, dict):
         raise SpecError(f"{source}: expected a mapping with 'input_shape' and 'layers'. Received: {type(data).__name__}")
-    unknown = set(data) - {"name", "input_shape", "layers"}
+    unknown = set(data) - _TOP_KEYS
     if unknown:
-        raise SpecError(f"{source}: unknown key(s) {cut(', '.join(sorted(map(str, unknown))))}; expected: name, input_shape, layers")
+        raise SpecError(f"{source}: unknown key(s) {cut(', '.join(sorted(map(str, unknown))))}; expected: {', '.join(_TOP_KEYS_ORDER)}")
     if "input_shape" not in data:
         raise SpecError(f"{source}: missing 'input_shape' (e.g. input_shape: [28, 28, 1])")
     shape = input_shape(data["input_shape"], source)
@@ -144,12 +145,21 @@ def spec_from_dict(data: Any, source: str = "spec", known: dict[str, Layer] | No
     if not isinstance(raw_layers, list) or not raw_layers:
         raise SpecError(f"{source}: 'layers' must be a non-empty list. Received: {brief(raw_layers)}")
     layers = []
+    wiring: list[list[str] | None] = []
     for index, entry in enumerate(raw_layers):
         where = f"{source}: layer {index}"
         if isinstance(entry, str):
             entry = {entry: {}}
+        if isinstance(entry, dict) and "inputs" in entry:
+            entry = dict(entry)
+            wiring.append(_names(entry.pop("inputs"), f"{where}: inputs"))
+        else:
+            wiring.append(None)
         if not isinstance(entry, dict) or len(entry) != 1:
-            raise SpecError(f"{where}: expected a one-key mapping like {{Conv2D: {{filters: 32, kernel_size: 3}}}}. Received: {brief(entry)}")
+            raise SpecError(
+                f"{where}: expected a one-key mapping like {{Conv2D: {{filters: 32, kernel_size: 3}}}} (and, in a graph, "
+                f"inputs: [names]). Received: {brief(entry)}"
+            )
         form = repr(entry) if known is not None else ""
         layer = known.get(form) if known is not None else None
         if layer is None:
@@ -162,4 +172,26 @@ def spec_from_dict(data: Any, source: str = "spec", known: dict[str, Layer] | No
     name = data.get("name", "model")
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
         raise SpecError(f"{source}: 'name' must be a short text. Received: {brief(name)}")
-    return ModelSpec(shape, tuple(layers), name)
+    if all(w is None for w in wiring) and "outputs" not in data and "input_name" not in data:
+        return ModelSpec(shape, tuple(layers), name)
+    entry_name = data.get("input_name", "input_layer")
+    try:
+        entry_name = layer_name(entry_name) or "input_layer"
+    except ValueError as exc:
+        raise SpecError(f"{source}: input_name: {exc}. Received: {brief(entry_name)}") from None
+    outputs = _names(data["outputs"], f"{source}: outputs") if "outputs" in data else None
+    inputs, outs = connect(layers, wiring, outputs, entry_name, source)
+    return ModelSpec(shape, tuple(layers), name, inputs, outs, entry_name)
+
+
+_TOP_KEYS_ORDER = ("name", "input_shape", "input_name", "layers", "outputs")
+_TOP_KEYS = frozenset(_TOP_KEYS_ORDER)
+
+
+def _names(value: Any, where: str) -> list[str]:
+    """A list of layer names (one name alone stands for a list of one)."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value) or len(value) > 1000:
+        raise SpecError(f"{where}: expected a list of layer names (e.g. [conv2d_1, input_layer]). Received: {brief(value)}")
+    return value
