@@ -15,7 +15,11 @@ from generator.spec import load_spec
 
 
 def to_svg(summary: Summary) -> str:
-    """The model's architecture strip as a standalone SVG file."""
+    """The model's architecture strip as a standalone SVG file (of a Sequential model: the strip
+    draws a chain, and would misdraw a graph's branches)."""
+    if summary.spec.is_graph:
+        raise UserError("explain --format svg: the architecture strip draws Sequential models (a chain of layers); "
+                        f"{summary.spec.name!r} is a functional model with branches, so use --format text, md or json")
     return model_figure(summary).document
 
 

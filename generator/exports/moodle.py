@@ -223,13 +223,16 @@ def cloze_html(question: Question) -> str:
     rows = []
     for row in question.problem.table:
         cells = [f"<td>{cloze_prose(html.escape(row['layer'], quote=False))}</td>"]
-        for column in ("shape", "params"):
+        for column, given in (("shape", "output"), ("params", "count")):
             bid = row.get(column)
             used.add(bid)
-            cells.append(f"<td>{fields[bid]}</td>" if bid else "<td></td>")
+            cells.append(f"<td>{fields[bid]}</td>" if bid else f"<td>{html.escape(row.get(given, ''), quote=False)}</td>")
+        if "connected" in row:
+            cells.append(f"<td>{html.escape(row['connected'], quote=False)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     if rows:
-        parts.append("<table>\n<thead><tr><th>Layer (type)</th><th>Output Shape</th><th>Param #</th></tr></thead>\n"
+        wired = "<th>Connected to</th>" if "connected" in question.problem.table[0] else ""
+        parts.append(f"<table>\n<thead><tr><th>Layer (type)</th><th>Output Shape</th><th>Param #</th>{wired}</tr></thead>\n"
                      "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>")
     if question.problem.grid:  # a feature map by hand: a grid of numeric fields
         grid = question.problem.grid

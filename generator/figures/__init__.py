@@ -96,7 +96,7 @@ def blank_numbers(problem: Problem) -> dict[str, int]:
 
 
 def _has_strip(problem: Problem) -> bool:
-    return bool(problem.model.layers) and _topic(problem) not in NO_STRIP
+    return bool(problem.model.layers) and not problem.model.is_graph and _topic(problem) not in NO_STRIP
 
 
 def _has_window(problem: Problem) -> bool:

@@ -9,8 +9,8 @@ import random
 from collections.abc import Callable, Collection
 from dataclasses import replace
 
-from generator.engine import ModelSpec, analyze
-from generator.engine.formatting import keras_source, layer_call
+from generator.engine import LayerRecord, ModelSpec, analyze
+from generator.engine.formatting import connected_to, keras_source, layer_call
 from generator.engine.formula import Rule
 from generator.engine.layers import BatchNormalization, Dense, Layer, shape_str
 from generator.engine.steps import Quantity, Shape
@@ -75,6 +75,15 @@ def _sum_step(quantity: Quantity, label: str, terms: list[int], value: int, note
     return rule_step(quantity, label, _TOTALS[quantity], work, work, value, note)
 
 
+def _arrow(r: LayerRecord) -> str:
+    """``(None, 28, 28, 1) → (None, 26, 26, 32)``; for a merge, each input with where it comes
+    from (``conv2d_1 (None, 8, 8, 16) + input_layer (None, 8, 8, 16) → ...``)."""
+    if len(r.input_shapes) > 1:
+        joined = " + ".join(f"{name} {shape_str(s)}" for name, s in zip(r.sources, r.input_shapes, strict=True))
+        return f"{joined} → {shape_str(r.output_shape)}"
+    return f"{shape_str(r.input_shape)} → {shape_str(r.output_shape)}"
+
+
 def summary_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str = "", about: str = "") -> Problem:
     """The summary-table problem for a given model (the lab handout uses the seed's model);
     ``about`` names it (``VGG16``)."""
@@ -83,10 +92,16 @@ def summary_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str =
     rows = []
     for r in summary.records:
         label = f"{r.name} ({r.type_name})"
-        upstream = (f"l{r.index - 1}_shape",) if r.index else ()  # the layer's input is the previous output
+        # The layer's inputs are earlier outputs: the one before, or in a graph the ones it takes.
+        takes = spec.inputs[r.index] if spec.is_graph else (r.index - 1,)
+        upstream = tuple(f"l{j}_shape" for j in takes if j >= 0)
         blanks.append(replace(shape_blank(f"l{r.index}_shape", r, f"Output shape of {label}"), depends_on=upstream))
         blanks.append(replace(params_blank(f"l{r.index}_params", r, f"Param # of {label}"), depends_on=upstream))
-        rows.append({"layer": label, "shape": f"l{r.index}_shape", "params": f"l{r.index}_params"})
+        rows.append({"layer": label, "shape": f"l{r.index}_shape", "params": f"l{r.index}_params",
+                     **({"connected": connected_to(r.sources)} if spec.is_graph else {})})
+    if spec.is_graph:  # Keras' functional summary opens with the input, given
+        rows.insert(0, {"layer": f"{spec.input_name} (InputLayer)", "output": shape_str(spec.input_shape), "count": "0",
+                        "connected": "-"})
     note = "" if summary.non_trainable_params else "no layer here has non-trainable weights"
     totals = [
         blank("total", "Total params", "int", summary.total_params,
@@ -108,8 +123,7 @@ def summary_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str =
     counts = tuple(f"l{r.index}_params" for r in summary.records)  # every total sums the Param # column
     blanks += [replace(b, depends_on=counts) for b in totals]
     solution = [
-        part(f"{r.name} ({r.type_name}): {shape_str(r.input_shape)} → {shape_str(r.output_shape)}",
-             [WorkedStep.of(st) for st in r.steps])
+        part(f"{r.name} ({r.type_name}): {_arrow(r)}", [WorkedStep.of(st) for st in r.steps])
         for r in summary.records
     ] + [part("Totals", [b.steps[0] for b in totals])]
     words = wording("summary_table", input=shape_str(spec.input_shape), about=about)
