@@ -129,7 +129,7 @@ def keras_layers(spec: ModelSpec) -> list[KerasLayer]:
     """
     try:
         model = build_keras_model(spec)
-    except (ValueError, TypeError, AttributeError, MemoryError) as exc:
+    except (ValueError, TypeError, IndexError, AttributeError, MemoryError) as exc:
         first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
         raise KerasRefused(f"Keras refused to build {spec.name!r}, which the engine accepted: {cut(first, 200)}") from None
     out = []
@@ -161,7 +161,7 @@ def keras_rejects(spec: ModelSpec) -> str | None:
     nothing; the engine refuses it as a geometry error."""
     try:
         model = build_keras_model(spec)
-    except ValueError as exc:
+    except (ValueError, IndexError, TypeError) as exc:  # a merge's bad axis is an IndexError in Keras
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     for layer in model.layers:
         shape = tuple(layer.output.shape[1:])

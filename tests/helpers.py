@@ -24,7 +24,7 @@ from generator.errors import SpecError
 from generator.key import Key, KeyKind, Paper, Problem
 from generator.problems import generate
 from generator.roster import Student
-from generator.spec import build_layer
+from generator.spec import build_layer, spec_from_dict
 
 small = st.integers(min_value=1, max_value=6)
 pair = st.one_of(small, st.tuples(small, small))
@@ -134,6 +134,96 @@ def single_layer_specs(draw: st.DrawFn) -> tuple[str, dict[str, Any], tuple[int,
     sides = draw(st.lists(st.integers(1, 9), min_size=rank_of(type_name), max_size=rank_of(type_name)))
     shape = (*sides, draw(st.sampled_from([1, 2, 4])))
     return type_name, args, shape
+
+
+MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+
+
+def random_graph(rng: random.Random) -> dict[str, Any]:
+    """A random functional model in the YAML/JSON form: a DAG of blocks (chains, residual blocks
+    with identity or projection shortcuts, Inception-style branches joined by Concatenate,
+    squeeze-and-excitation gates that broadcast), often valid and often not (a branch that
+    strides where its partner does not, a shortcut with the wrong filters, a 'valid' branch
+    among 'same' ones). Each block is drawn knowing the engine's shapes so far; Keras judges."""
+    from generator.engine import analyze
+    from generator.errors import GeometryError
+
+    side, channels = rng.choice([6, 8, 12, 16, 32]), rng.choice([1, 3, 8, 16])
+    data: dict[str, Any] = {"name": f"graph_{rng.randrange(10**6)}", "input_shape": [side, side, channels], "layers": []}
+    shapes: dict[str, tuple[int, ...]] = {"input_layer": (side, side, channels)}
+
+    def add(type_name: str, args: dict[str, Any], inputs: list[str]) -> str:
+        name = f"n{len(data['layers'])}"
+        data["layers"].append({type_name: {**args, "name": name}, "inputs": inputs})
+        return name
+
+    def conv(src: str, filters: int, kernel: int = 3, strides: int = 1, padding: str = "same") -> str:
+        return add("Conv2D", {"filters": filters, "kernel_size": kernel, "strides": strides, "padding": padding}, [src])
+
+    for _ in range(rng.randint(1, 4)):
+        names = list(shapes)
+        src = names[-1] if rng.random() < 0.7 else rng.choice(names)
+        shape = shapes[src]
+        c = shape[-1]
+        kind = rng.choice(["chain", "residual", "residual", "inception", "inception", "gate"]) if len(shape) == 3 else "dense"
+        if kind == "chain":
+            x = src
+            for _ in range(rng.randint(1, 2)):
+                x = rng.choice([
+                    lambda t: conv(t, rng.choice([4, 8]), rng.choice([1, 3]), rng.choice([1, 2]), rng.choice(["same", "valid"])),
+                    lambda t: add("MaxPooling2D", {"pool_size": 2}, [t]),
+                    lambda t: add("BatchNormalization", {}, [t]),
+                    lambda t: add("ReLU", {"max_value": 6.0}, [t]),
+                    lambda t: add("DepthwiseConv2D", {"kernel_size": 3, "padding": "same"}, [t]),
+                ])(x)
+        elif kind == "residual":
+            filters = c if rng.random() < 0.5 else rng.choice([8, 16])
+            stride = 2 if rng.random() < 0.3 else 1
+            main = conv(src, filters, 3, stride)
+            if rng.random() < 0.5:
+                main = conv(add("BatchNormalization", {}, [main]), filters)
+            if rng.random() < 0.4:
+                short = src  # identity: right only when nothing changed
+            else:
+                wrong = rng.random() < 0.2
+                short = conv(src, filters if not wrong else filters * 2, 1, stride if not wrong else 1, "valid")
+            x = add(rng.choice(MERGES), {}, [short, main] if rng.random() < 0.5 else [main, short])
+        elif kind == "inception":
+            branches = []
+            for _ in range(rng.randint(2, 4)):
+                pick = rng.random()
+                if pick < 0.3:
+                    branches.append(conv(src, rng.choice([4, 8, 16]), 1))
+                elif pick < 0.6:
+                    branches.append(conv(conv(src, rng.choice([4, 8]), 1), rng.choice([8, 16]), rng.choice([3, 5]),
+                                         padding="same" if rng.random() < 0.85 else "valid"))
+                else:
+                    pooled = add("MaxPooling2D", {"pool_size": 3, "strides": 1, "padding": "same"}, [src])
+                    branches.append(conv(pooled, rng.choice([4, 8]), 1))
+            axis = -1 if rng.random() < 0.8 else rng.choice([1, 2, -2, -3])
+            x = add("Concatenate", {"axis": axis}, branches)
+        elif kind == "gate":  # squeeze-and-excitation: a (1, 1, C) gate broadcast over the map
+            pooled = add("GlobalAveragePooling2D", {"keepdims": True}, [src])
+            squeeze = add("Dense", {"units": max(1, c // 4), "activation": "relu"}, [pooled])
+            gate = add("Dense", {"units": c if rng.random() < 0.85 else c + 1, "activation": "sigmoid"}, [squeeze])
+            x = add(rng.choice(["Multiply", "Add"]), {}, [src, gate])
+        else:
+            x = add("Dense", {"units": rng.choice([4, 10])}, [src])
+        try:
+            summary = analyze(spec_from_dict(_with_sinks(data), "graph"))
+        except (GeometryError, SpecError):
+            return _with_sinks(data)  # refused: stop here, Keras should refuse it too
+        shapes = {"input_layer": shapes["input_layer"], **{r.name: r.output_shape for r in summary.records}}
+    if rng.random() < 0.5:
+        add("Dense", {"units": 10}, [add("GlobalAveragePooling2D", {}, [list(shapes)[-1]])]) if len(shapes[list(shapes)[-1]]) == 3 else None
+    return _with_sinks(data)
+
+
+def _with_sinks(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with every layer no layer takes among its outputs."""
+    taken = {name for entry in data["layers"] for name in entry["inputs"]}
+    names = [next(iter(v for k, v in entry.items() if k != "inputs"))["name"] for entry in data["layers"]]
+    return {**data, "outputs": [n for n in names if n not in taken]}
 
 
 def try_build(type_name: str, args: dict[str, Any], shape: tuple[int, ...]) -> ModelSpec | str:

@@ -124,7 +124,7 @@ def test_unreadable_files(tmp_path):
         load_spec(write(tmp_path, "m.json", "{oops"))
     with pytest.raises(SpecError, match=r"Python syntax error"):
         load_spec(write(tmp_path, "m.py", "model = (\n"))
-    with pytest.raises(SpecError, match=r"no Keras Sequential model found"):
+    with pytest.raises(SpecError, match=r"no Keras model found"):
         load_spec(write(tmp_path, "m.py", "print('hello')\n"))
 
 

@@ -100,15 +100,13 @@ def _outputs(outputs: Sequence[str] | None, index: dict[str, int], n: int, input
 
 def _check_used(names: list[str], inputs: list[tuple[int, ...]], outputs: tuple[int, ...], source: str) -> None:
     """Every layer must lead to an output: Keras builds a functional model from its outputs
-    back, so any other layer would silently not be part of it."""
-    reached = set(outputs)
-    for i in range(len(names) - 1, -1, -1):
-        if i in reached:
-            reached.update(j for j in inputs[i] if j != INPUT)
-    unused = [i for i in range(len(names)) if i not in reached]
+    back, so any other layer would silently not be part of it. Named: a layer no layer takes
+    (the end of such a branch)."""
+    taken = {j for sources in inputs for j in sources}
+    unused = [i for i in range(len(names)) if i not in taken and i not in outputs]
     if unused:
         i = unused[0]
         raise SpecError(
-            f"{source}: layer {i} ({names[i]!r}) leads to no output, so Keras would leave it out of the model; "
-            "take it as some layer's input, add it to outputs, or remove it"
+            f"{source}: layer {i} ({names[i]!r}) is taken by no layer and is not among the outputs, so Keras would "
+            "leave it out of the model; take it as some layer's input, add it to outputs, or remove it"
         )

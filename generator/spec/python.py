@@ -352,7 +352,7 @@ def parse_python(text: str, source: str = "<source>") -> ModelSpec:
         return held[0].spec()
     if not builders:
         raise SpecError(
-            f"{source}: no Keras Sequential model found (expected model = keras.Sequential(...) or model.add(layers.Conv2D(...)) calls)"
+            f"{source}: no Keras model found (expected model = keras.Sequential(...), model.add(layers.Conv2D(...)) calls or model = keras.Model(inputs, outputs))"
         )
     if not held:
         raise SpecError(f"{source}: no variable holds a Sequential model at the end of the script")
