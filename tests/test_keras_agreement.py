@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from generator.engine import LAYER_TYPES, analyze
-from generator.engine.layers import spatial_rank
+from generator.engine.layers import Merge, spatial_rank
 from generator.errors import GeometryError
 from generator.sampler import Difficulty, sample_models
 from generator.spec import load_spec
@@ -42,9 +42,11 @@ def test_sampler_covers_every_layer_type():
         for spec in sample_models(seed=20261125, count=MODELS_PER_LEVEL, difficulty=level)
         for layer in spec.layers
     )
-    # Sequences and volumes: test_nd_keras.py; cropping, Permute and RepeatVector are not drawn into
-    # whole image models (the single-layer tests here and there check them against Keras).
-    images = {t for t in LAYER_TYPES if spatial_rank(t) == 2} - {"Cropping2D", "Permute"}
+    # Sequences and volumes: test_nd_keras.py; cropping, Permute, RepeatVector and ReLU are not drawn
+    # into whole image models (the single-layer tests here and there check them against Keras), and
+    # the merge layers are drawn into random graphs (test_graph_keras.py).
+    images = {t for t in LAYER_TYPES if spatial_rank(t) == 2} - {"Cropping2D", "Permute", "ReLU"}
+    images -= {t for t, cls in LAYER_TYPES.items() if issubclass(cls, Merge)}
     assert set(seen) == images, images ^ set(seen)
     assert min(seen.values()) >= 5, seen
 
