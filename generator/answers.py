@@ -106,13 +106,15 @@ def canonical(value: object, kind: str) -> str:
 def display(value: str, kind: str) -> str:
     """How a canonical answer is shown in a key: shapes as Keras prints them.
 
-    >>> display("26x26x32", "shape"), display("18496", "int")
-    ('(None, 26, 26, 32)', '18,496')
+    >>> display("26x26x32", "shape"), display("18496", "int"), display("b", "choice")
+    ('(None, 26, 26, 32)', '18,496', 'B')
     """
     if kind == "shape":
         return "(None, " + ", ".join(value.split("x")) + ")"
     if kind == "int":
         return f"{int(value):,}"
+    if len(value) == 1 and value.isalpha():  # a multiple-choice letter, as the question prints it
+        return value.upper()
     return value
 
 

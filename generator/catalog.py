@@ -44,6 +44,9 @@ _TOPICS = {
     "bottleneck": "a 1x1 bottleneck block versus a plain 3x3 convolution: parameters and savings",
     "gap_head": "a global-pooling head versus a Flatten -> Dense head (VGG16's 102.8 M first Dense layer)",
     "parameter_sharing": "a convolution's shared weights versus unshared ones over the same input and output",
+    "residual_block": "a ResNet basic or bottleneck block, identity or projection shortcut: output shape and parameters",
+    "inception_module": "an Inception module's four concatenated branches: output channels and parameters",
+    "shortcut_choice": "which shortcut (identity or 1x1 projection) makes a residual block's Add valid",
 }
 
 

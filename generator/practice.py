@@ -17,8 +17,8 @@ problems are one JSON object (a list per field; each distinct figure stored once
 with zlib and base64-encoded into the page; the browser unpacks a topic when it is first picked
 (``DecompressionStream``).
 
-Size: the default, 200 problems per topic, is 6,807 problems, about 89 MB of HTML, MathML and
-SVG as JSON; zlib makes that 3.5 MB and base64 a 4.7 MB page, under the 5 MB it may take. The
+Size: the default, 180 problems per topic, is 7,340 problems of 50 topics; zlib and base64 make
+them a 4.7 MB page, under the 5 MB it may take. The
 figures, half of it, are written to compress: whole-pixel coordinates, relative paths (a grid's
 lines, a kernel's taps and boxes of one size are the same characters), patterns only where used.
 
@@ -50,7 +50,7 @@ from generator.problems.slot import FINDS, LAYER_CHOICES, TOPICS, Slot
 from generator.render import markdown_to_html, render, shipped_environment
 from generator.sampler import Difficulty
 
-DEFAULT_PER_TYPE = 200
+DEFAULT_PER_TYPE = 180
 """Problems per topic in the default bank: the page stays under 5 MB (see the module's
 docstring; a test measures it)."""
 
@@ -103,7 +103,7 @@ def topics() -> tuple[Topic, ...]:
     types of a problem type are one topic each, where there are several.
 
     >>> [t.id for t in topics()][:2], len(topics())
-    (['summary_table', 'layer_shape:Conv2D'], 47)
+    (['summary_table', 'layer_shape:Conv2D'], 50)
     >>> next(t for t in topics() if t.id == "layer_shape:1D").name
     '1-D layers (sequences)'
     """

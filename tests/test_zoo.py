@@ -18,6 +18,16 @@ PUBLISHED = {
     "mobilenet_v1_block": 288 + 128 + 2_048 + 256,
     "resnet_stem": 9_472 + 256,
     "dcgan_generator": 2_330_944,
+    # torchvision's 230,144 plus the three batch normalizations' moving mean and variance
+    "resnet_basic_block": 230_144 + 3 * 2 * 128,
+    "resnet_bottleneck": 4_160 + 36_928 + 16_640 + 16_640 + 256 + 256 + 1_024 + 1_024,
+    # inception (3a), 1x1 and 3x3/5x5 reductions and the pool projection, each with biases
+    "inception_a": (192 * 64 + 64) + (192 * 96 + 96) + (9 * 96 * 128 + 128) + (192 * 16 + 16) + (25 * 16 * 32 + 32)
+    + (192 * 32 + 32),
+    "unet_level": 2 * (9 * 64 * 64 + 64) + (9 * 64 * 128 + 128) + (9 * 128 * 128 + 128) + (4 * 128 * 64 + 64)
+    + (9 * 128 * 64 + 64) + (9 * 64 * 64 + 64),
+    "wavenet_dilated_stack": (2 * 1 * 32 + 32) + 3 * (2 * 32 * 32 + 32),
+    "c3d_block": (27 * 3 * 64 + 64) + (27 * 64 * 128 + 128),
 }
 
 
@@ -48,6 +58,19 @@ def test_dcgan_generator_reshapes_and_upsamples_to_an_image():
     records = analyze(zoo_model("zoo:dcgan_generator")).records
     assert [r.output_shape for r in records if r.type_name in ("Reshape", "Conv2DTranspose")] == [
         (7, 7, 256), (7, 7, 128), (14, 14, 64), (28, 28, 1)]
+
+
+def test_graph_and_nd_zoo_models_have_their_published_shapes():
+    shapes = {name: {r.name: r.output_shape for r in analyze(ZOO[name].spec).records} for name in ZOO}
+    assert shapes["resnet_basic_block"]["conv3_block1_add"] == (28, 28, 128)
+    assert shapes["resnet_bottleneck"]["conv2_block1_out"] == (56, 56, 256)
+    assert shapes["inception_a"]["inception_3a_output"] == (28, 28, 64 + 128 + 32 + 32)
+    unet = shapes["unet_level"]
+    assert unet["enc_conv2"] == (60, 60, 64) and unet["up_conv"] == (52, 52, 64) and unet["crop"] == (52, 52, 64)
+    assert unet["skip_concat"] == (52, 52, 128) and unet["dec_conv2"] == (48, 48, 64)
+    assert set(shapes["wavenet_dilated_stack"].values()) == {(16000, 32)}  # causal: the length is kept
+    assert shapes["c3d_block"]["pool1"] == (16, 56, 56, 64) and shapes["c3d_block"]["pool2"] == (8, 28, 28, 128)
+    assert all(ZOO[name].spec.is_graph for name in ("resnet_basic_block", "resnet_bottleneck", "inception_a", "unet_level"))
 
 
 def test_unknown_zoo_model_names_the_known_ones():

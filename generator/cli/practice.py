@@ -10,7 +10,7 @@ from generator.cli.options import bounded_int
 DEFAULT_SEED = 2026
 """The Makefile's seed."""
 
-DEFAULT_PER_TYPE = 200
+DEFAULT_PER_TYPE = 180
 MAX_PER_TYPE = 1000
 """Equal to :mod:`generator.practice`'s (a test checks); that module is imported only when the
 command runs, so building the parser stays fast."""

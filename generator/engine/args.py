@@ -51,6 +51,8 @@ class Padding(StrEnum):
 
     VALID = "valid"
     SAME = "same"
+    CAUSAL = "causal"
+    """Conv1D only: zeros before the sequence, none after (WaveNet)."""
 
 
 def arg(
@@ -289,9 +291,23 @@ def padding_mode(value: Any) -> Padding:
     >>> padding_mode("SAME")
     <Padding.SAME: 'same'>
     """
-    if isinstance(value, str) and value.lower() in {p.value for p in Padding}:
+    if isinstance(value, str) and value.lower() in ("valid", "same"):
         return Padding(value.lower())
     raise ValueError("expected 'valid' or 'same'")
+
+
+def causal_padding_mode(value: Any) -> Padding:
+    """Conv1D's padding: 'valid', 'same' or 'causal', in any letter case.
+
+    >>> causal_padding_mode("causal")
+    <Padding.CAUSAL: 'causal'>
+    """
+    if isinstance(value, str) and value.lower() == "causal":
+        return Padding.CAUSAL
+    try:
+        return padding_mode(value)
+    except ValueError:
+        raise ValueError("expected 'valid', 'same' or 'causal'") from None
 
 
 def boolean(value: Any) -> bool:

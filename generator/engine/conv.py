@@ -23,6 +23,7 @@ from generator.engine.args import (
     arg,
     axes_of,
     boolean,
+    causal_padding_mode,
     nonneg_pair,
     optional,
     padding_mode,
@@ -97,6 +98,7 @@ class BaseConv1D(BaseConv):
     rank: ClassVar[int] = 1
     kernel_size: tuple[int, ...] = arg((1,), coerce=axes_of(1), required=True)  # type: ignore[assignment]
     strides: tuple[int, ...] = arg((1,), coerce=axes_of(1))  # type: ignore[assignment]
+    padding: Padding = arg(Padding.VALID, coerce=causal_padding_mode)
     _: KW_ONLY
     dilation_rate: tuple[int, ...] = arg((1,), coerce=axes_of(1))  # type: ignore[assignment]
 

@@ -184,10 +184,17 @@ def spatial(
     )
 
 
+_CAUSAL = F.Rule("p_before = d(k - 1)", r"p_{\mathrm{before}} = d\,(k - 1)", ("p_before", "d", "k"))
+
+
 def _side(
     t: Tracer, name: Quantity, n: int, k: int, s: int, d: int, padding: Padding, pooling: bool
 ) -> int:
     if padding is Padding.SAME:
+        return t.dim(name, F.CONV_SAME, n, s)
+    if padding is Padding.CAUSAL:  # d(k - 1) zeros before the sequence: as long as 'same' pads
+        t.note(Quantity.ZERO_PADDING, "", d * (k - 1), f"{d}*({k} - 1)", label="causal zeros before the first step",
+               rule=_CAUSAL, remark="none after, so no output value sees a later step")
         return t.dim(name, F.CONV_SAME, n, s)
     if pooling:
         return t.dim(name, F.POOL_VALID, n, k, s)

@@ -240,7 +240,7 @@ class Tracer:
         return result
 
     def note(self, quantity: Quantity, explanation: str, value: int, work: str | None = None,
-             label: str = "", rule: F.Rule | None = None) -> None:
+             label: str = "", rule: F.Rule | None = None, remark: str = "") -> None:
         """Records a step that needs no formula (``output channels = filters = 32``), or a small
         computation with its ``rule`` (``C_out = C_in*m``, worked ``3*2``)."""
         if self.explain:
@@ -248,7 +248,7 @@ class Tracer:
             work_latex = shown.replace("*", r" \cdot ")
             if rule is not None:
                 self.steps.append(Step(quantity, label or quantity.label, rule.text, shown, value, f"{work_latex} = {value}",
-                                       "rule", rule.latex, work_latex, "", rule.symbols))
+                                       "rule", rule.latex, work_latex, remark, rule.symbols))
                 return
             latex = str(value) if work is None else f"{work_latex} = {value}"
             self.steps.append(Step(quantity, label or quantity.label, explanation, shown, value, latex, "given",

@@ -41,6 +41,7 @@ from generator.problems.base import (
 from generator.problems.byhand import BYHAND
 from generator.problems.costs import COSTS, memory, model_cost
 from generator.problems.distractors import params_distractors
+from generator.problems.graphs import GRAPHS
 from generator.problems.ratios import RATIOS
 from generator.sampler import FILTERS, Difficulty, sample_input, sample_layer
 from generator.wording import wording
@@ -293,4 +294,5 @@ _CONCEPTS: dict[str, Callable[[random.Random, Difficulty, str], Problem]] = {
     **BYHAND,
     **COSTS,
     **RATIOS,
+    **GRAPHS,
 }

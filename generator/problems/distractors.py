@@ -42,6 +42,12 @@ def _side_mistakes(n: int, k: int, s: int, d: int, padding: Padding, pooling: bo
     """Wrong output sides of a sliding window on an input side ``n``."""
     ke = F.effective_kernel(k, d)
     out: Wrong = []
+    if padding is Padding.CAUSAL:
+        out.append((_valid_side(n, k, s, d, pooling), "added no zeros ('valid'): causal padding adds d(k - 1) before the sequence"))
+        out.append(((n + 2 * (ke - 1) - ke) // s + 1, "padded both ends by d(k - 1) (causal pads the start only)"))
+        if s > 1:
+            out.append((n, "forgot the stride"))
+        return out
     if padding is Padding.SAME:
         out.append((_valid_side(n, k, s, d, pooling), "applied the 'valid' formula to 'same' padding"))
         out.append((n // s, "rounded down instead of up (same padding uses ceil(n/s))"))

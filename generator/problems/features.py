@@ -9,11 +9,15 @@ from collections.abc import Callable, Iterator
 
 from generator.engine import ModelSpec
 from generator.engine.layers import (
+    Add,
     AveragePooling2D,
     BaseConv2D,
     BatchNormalization,
+    Concatenate,
+    Conv1D,
     Conv2D,
     Conv2DTranspose,
+    Conv3D,
     Dense,
     DepthwiseConv2D,
     Dropout,
@@ -56,14 +60,20 @@ LAYER_TOPICS: dict[str, Callable[[Layer], bool]] = {
     "same_padding": _padding,
     "strides": _conv_arg(lambda c: max(c.strides) > 1),
     "dilation": _conv_arg(lambda c: max(c.dilation_rate) > 1),
-    "rectangular_kernels": _conv_arg(lambda c: c.kernel_size[0] != c.kernel_size[1]),
+    "rectangular_kernels": _conv_arg(lambda c: len(set(c.kernel_size)) > 1),
     "grouped": lambda layer: getattr(layer, "groups", 1) > 1,
+    "residual": lambda layer: isinstance(layer, Add),
+    "concatenate": lambda layer: isinstance(layer, Concatenate),
+    "conv1d": lambda layer: isinstance(layer, Conv1D),
+    "conv3d": lambda layer: isinstance(layer, Conv3D),
+    "causal": lambda layer: getattr(layer, "padding", None) is Padding.CAUSAL,
 }
 """Topics a model shows, by the test a layer passes."""
 
 CONCEPT_TOPICS = (
     "receptive_field", "macs", "conv_one", "conv_map", "fits", "layer_cost", "pool_cost", "model_cost", "memory", "effective_kernel",
-    "stacked_kernels", "separable_savings", "bottleneck", "gap_head", "parameter_sharing",
+    "stacked_kernels", "separable_savings", "bottleneck", "gap_head", "parameter_sharing", "residual_block",
+    "inception_module", "shortcut_choice",
 )
 """Topics only a question can show (no layer type or argument stands for them)."""
 

@@ -18,7 +18,7 @@ FINDS = ("kernel", "stride", "padding_mode", "zero_padding", "dilation", "filter
 TOPICS = (
     "pool_params", "same_vs_valid", "flatten", "macs", "receptive_field", "conv_one", "conv_map", "fits",
     "layer_cost", "pool_cost", "model_cost", "memory", "effective_kernel", "stacked_kernels", "separable_savings", "bottleneck",
-    "gap_head", "parameter_sharing",
+    "gap_head", "parameter_sharing", "residual_block", "inception_module", "shortcut_choice",
 )
 """The concept questions (``topic:``)."""
 
