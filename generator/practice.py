@@ -18,7 +18,7 @@ with zlib and base64-encoded into the page; the browser unpacks a topic when it 
 (``DecompressionStream``).
 
 Size: the default, 180 problems per topic, is 7,340 problems of 50 topics; zlib and base64 make
-them a 4.7 MB page, under the 5 MB it may take. The
+them a 4.8 MB page, under the 5 MB it may take. The
 figures, half of it, are written to compress: whole-pixel coordinates, relative paths (a grid's
 lines, a kernel's taps and boxes of one size are the same characters), patterns only where used.
 

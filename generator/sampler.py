@@ -26,12 +26,15 @@ from generator.engine.layers import (
     AveragePooling3D,
     BatchNormalization,
     Conv1D,
+    Conv1DTranspose,
     Conv2D,
     Conv2DTranspose,
     Conv3D,
+    Conv3DTranspose,
     Cropping1D,
     Cropping3D,
     Dense,
+    DepthwiseConv1D,
     DepthwiseConv2D,
     Dropout,
     Flatten,
@@ -46,6 +49,7 @@ from generator.engine.layers import (
     MaxPooling2D,
     MaxPooling3D,
     Padding,
+    SeparableConv1D,
     SeparableConv2D,
     Shape,
     Tracer,
@@ -245,6 +249,13 @@ VOLUME_INPUTS = ((16, 112, 112, 3), (16, 64, 64, 3), (8, 56, 56, 64), (32, 32, 3
 112x112), scans (a 64^3 MRI crop), and feature volumes from inside such a network."""
 
 
+INSIDE_1D = frozenset({"SeparableConv1D", "DepthwiseConv1D", "Conv1DTranspose"})
+"""1-D layers that sit inside a network: their questions get a sequence of 8 or more channels."""
+
+DECODER_VOLUMES = ((4, 14, 14, 64), (8, 28, 28, 32), (8, 14, 14, 128), (4, 7, 7, 256))
+"""Volumes a 3-D decoder upsamples (from the bottom of a 3-D U-Net or a video generator)."""
+
+
 def _nd_maker(rng: random.Random, level: Difficulty, type_name: str, padding: Padding) -> Layer:
     """A 1-D or 3-D layer of ``type_name`` with the arguments such networks use."""
     if type_name == "Conv1D":
@@ -255,6 +266,15 @@ def _nd_maker(rng: random.Random, level: Difficulty, type_name: str, padding: Pa
     if type_name == "Conv3D":
         k3 = rng.choice(((3, 3, 3), (3, 3, 3), (1, 3, 3), (3, 1, 1)))
         return Conv3D(rng.choice((8, 16, 32, 64)), k3, rng.choice(((1, 1, 1), (1, 1, 1), (2, 2, 2), (1, 2, 2))), padding)
+    if type_name == "Conv1DTranspose":  # a decoder lengthening a sequence
+        return Conv1DTranspose(rng.choice(FILTERS), (rng.choice((2, 3, 4)),), (2,), padding)
+    if type_name == "Conv3DTranspose":
+        return Conv3DTranspose(rng.choice((8, 16, 32)), rng.choice(((2, 2, 2), (3, 3, 3))), rng.choice(((2, 2, 2), (1, 2, 2))),
+                               padding)
+    if type_name == "SeparableConv1D":
+        return SeparableConv1D(rng.choice(FILTERS), (rng.choice((3, 5, 7)),), (rng.choice((1, 1, 2)),), padding)
+    if type_name == "DepthwiseConv1D":
+        return DepthwiseConv1D((rng.choice((3, 5)),), (1,), padding, depth_multiplier=rng.choice((1, 1, 2)))
     pool1 = (rng.choice((2, 2, 3)),)
     # Overlapping windows (stride 1) with 'valid' only: 'same' with stride 1 keeps the length.
     stride1 = rng.choice((None, None, (1,))) if padding is Padding.VALID else None
@@ -292,6 +312,10 @@ def sample_layer_of(rng: random.Random, difficulty: Difficulty | str, type_name:
     while True:
         if type_name == "Dense":
             shape: Shape = (rng.choice((128, 256, 576, 784, 1024, 1600, 2048)),)
+        elif type_name in INSIDE_1D:
+            shape = rng.choice([s for s in SEQUENCE_INPUTS if s[1] >= 8])
+        elif type_name == "Conv3DTranspose":
+            shape = rng.choice(DECODER_VOLUMES)
         elif spatial_rank(type_name) == 1:
             shape = rng.choice(SEQUENCE_INPUTS)
         elif spatial_rank(type_name) == 3:

@@ -105,6 +105,29 @@ LAYER_ARGS |= {
 LAYER_ARGS["ZeroPadding1D"] = st.fixed_dictionaries({"padding": st.one_of(st.integers(0, 3), st.tuples(side, side))})
 LAYER_ARGS["ZeroPadding3D"] = st.fixed_dictionaries({"padding": st.one_of(
     st.integers(0, 3), st.tuples(side, side, side), st.tuples(*[st.tuples(side, side)] * 3))})
+_window1 = st.one_of(small, st.tuples(small))
+LAYER_ARGS |= {
+    "Conv1DTranspose": st.fixed_dictionaries(
+        {"filters": small, "kernel_size": _window1},
+        optional={"strides": _window1, "padding": padding, "dilation_rate": _window1, "use_bias": st.booleans(),
+                  "output_padding": st.one_of(st.none(), st.integers(0, 3))}),
+    "Conv3DTranspose": st.fixed_dictionaries(
+        {"filters": small, "kernel_size": triple},
+        optional={"strides": triple, "padding": padding, "use_bias": st.booleans(),
+                  "output_padding": st.one_of(st.none(), st.integers(0, 2))}),
+    "DepthwiseConv1D": st.fixed_dictionaries(
+        {"kernel_size": _window1},
+        optional={"strides": _window1, "padding": padding, "dilation_rate": _window1,
+                  "depth_multiplier": st.integers(1, 3), "use_bias": st.booleans()}),
+    "SeparableConv1D": st.fixed_dictionaries(
+        {"filters": small, "kernel_size": _window1},
+        optional={"strides": _window1, "padding": padding, "dilation_rate": _window1,
+                  "depth_multiplier": st.integers(1, 3), "use_bias": st.booleans()}),
+}
+LAYER_ARGS["Conv1D"] = st.fixed_dictionaries(
+    {"filters": small, "kernel_size": _window1},
+    optional={"strides": _window1, "padding": st.sampled_from(["valid", "same", "causal"]), "dilation_rate": _window1,
+              "use_bias": st.booleans(), "groups": st.sampled_from([1, 2])})
 LAYER_ARGS["ReLU"] = st.fixed_dictionaries({}, optional={
     "max_value": st.sampled_from([None, 6.0, 1]), "negative_slope": st.sampled_from([0.0, 0.1]),
     "threshold": st.sampled_from([0.0, 0.5])})

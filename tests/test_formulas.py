@@ -34,6 +34,9 @@ CASES = {
          "g": st.sampled_from([1, 2]), "b": st.integers(0, 1)})),
     "depthwise_params": (F.DEPTHWISE_PARAMS, st.fixed_dictionaries({"kh": pos, "kw": pos, "cin": pos, "m": pos, "b": st.integers(0, 1)})),
     "separable_params": (F.SEPARABLE_PARAMS, st.fixed_dictionaries({"kh": pos, "kw": pos, "cin": pos, "m": pos, "f": pos, "b": st.integers(0, 1)})),
+    "depthwise1d_params": (F.DEPTHWISE1D_PARAMS, st.fixed_dictionaries({"k": pos, "cin": pos, "m": pos, "b": st.integers(0, 1)})),
+    "separable1d_params": (F.SEPARABLE1D_PARAMS, st.fixed_dictionaries(
+        {"k": pos, "cin": pos, "m": pos, "f": pos, "b": st.integers(0, 1)})),
     "dense_params": (F.DENSE_PARAMS, st.fixed_dictionaries({"cin": pos, "u": pos, "b": st.integers(0, 1)})),
     "per_channel": (F.PER_CHANNEL, st.fixed_dictionaries({"c": pos, "n": st.integers(0, 2)})),
     "macs": (F.MACS, st.fixed_dictionaries({"h": pos, "w": pos, "k": pos, "f": pos})),

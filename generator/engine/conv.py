@@ -24,13 +24,14 @@ from generator.engine.args import (
     axes_of,
     boolean,
     causal_padding_mode,
+    nonneg_int,
     nonneg_pair,
     optional,
     padding_mode,
     pair,
     pos_int,
 )
-from generator.engine.layer import Layer, axes, channels, sides, spatial
+from generator.engine.layer import SIDES, Layer, axes, sides, spatial
 from generator.engine.params import conv_params
 from generator.engine.steps import Analysis, Quantity, Shape, Tracer
 from generator.errors import GeometryError
@@ -162,6 +163,29 @@ _CONV_POSITIONAL = (
 """Keras' positional arguments of Conv1D, Conv2D and Conv3D (one ``BaseConv`` signature)."""
 
 
+_TRANSPOSE_POSITIONAL = (
+    "filters", "kernel_size", "strides", "padding", "output_padding", "data_format",
+    "dilation_rate", "activation", "use_bias", "kernel_initializer", "bias_initializer",
+    "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+    "bias_constraint",
+)
+
+
+_DEPTHWISE_POSITIONAL = (
+    "kernel_size", "strides", "padding", "depth_multiplier", "data_format", "dilation_rate",
+    "activation", "use_bias", "depthwise_initializer", "bias_initializer",
+    "depthwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint",
+    "bias_constraint",
+)
+_SEPARABLE_POSITIONAL = (
+    "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
+    "depth_multiplier", "activation", "use_bias", "depthwise_initializer",
+    "pointwise_initializer", "bias_initializer", "depthwise_regularizer",
+    "pointwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint",
+    "pointwise_constraint", "bias_constraint",
+)
+
+
 @dataclass(frozen=True)
 class Conv1D(BaseConv1D, WithFilters):
     """1-D convolution over the steps of a sequence: ``filters`` kernels of ``k x C_in``."""
@@ -196,50 +220,81 @@ class Conv2DTranspose(BaseConv2D, WithFilters):
     """Transposed convolution ("deconvolution"): upsamples by ``strides``."""
 
     type_name: ClassVar[str] = "Conv2DTranspose"
-    positional: ClassVar[tuple[str, ...]] = (
-        "filters", "kernel_size", "strides", "padding", "output_padding", "data_format",
-        "dilation_rate", "activation", "use_bias", "kernel_initializer", "bias_initializer",
-        "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
-        "bias_constraint",
-    )
+    positional: ClassVar[tuple[str, ...]] = _TRANSPOSE_POSITIONAL
     rejects_strided_dilation: ClassVar[bool] = True
     _: KW_ONLY
     output_padding: Pair | None = arg(None, coerce=optional(nonneg_pair), after="padding")
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.output_padding is not None:
-            for op, s in zip(self.output_padding, self.strides, strict=True):
-                if op >= s:
-                    raise ValueError(
-                        "output_padding must be smaller than strides in every dimension. "
-                        f"Received: output_padding={self.output_padding}, strides={self.strides}"
-                    )
+        _check_output_padding(self.output_padding, self.strides)
 
     def window(self) -> tuple[Pair, Pair] | None:
         """None: a transposed convolution upsamples, it does not slide a window over its input."""
         return None
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
-        h, w, c = channels(shape, self)
-        ops = self.output_padding if self.output_padding is not None else (-1, -1)
-        same = int(self.padding is Padding.SAME)
-        out = []
-        for axis, n in enumerate((h, w)):
-            name = (Quantity.OUTPUT_HEIGHT, Quantity.OUTPUT_WIDTH)[axis]
-            out.append(
-                t.dim(
-                    name, F.DECONV, n, self.kernel_size[axis], self.strides[axis],
-                    self.dilation_rate[axis], same, ops[axis],
+        return transpose(self, self.filters, self.output_padding, shape, t)
+
+
+def transpose(layer: BaseConv, filters: int, output_padding: tuple[int, ...] | None, shape: Shape, t: Tracer) -> Analysis:
+    """A transposed convolution of any rank: each side ``(n - 1)s + k - 2p + a``, then its
+    channels and parameters (one kernel per filter, as the convolution it transposes)."""
+    dims, c = axes(shape, layer, layer.rank)
+    ops = output_padding if output_padding is not None else (-1,) * layer.rank
+    same = int(layer.padding is Padding.SAME)
+    out = tuple(t.dim(q, F.DECONV, n, k, s, d, same, op) for q, n, k, s, d, op in zip(
+        SIDES[layer.rank], dims, layer.kernel_size, layer.strides, layer.dilation_rate, ops, strict=True))
+    t.note(Quantity.OUTPUT_CHANNELS, "filters", filters)
+    params = t.apply(Quantity.PARAMS, conv_params(layer.rank), *layer.kernel_size, c, filters, 1, int(layer.use_bias))
+    return Analysis((*out, filters), params, 0)
+
+
+def _check_output_padding(output_padding: tuple[int, ...] | None, strides: tuple[int, ...]) -> None:
+    if output_padding is not None:
+        for op, s in zip(output_padding, strides, strict=True):
+            if op >= s:
+                raise ValueError(
+                    "output_padding must be smaller than strides in every dimension. "
+                    f"Received: output_padding={output_padding}, strides={strides}"
                 )
-            )
-        t.note(Quantity.OUTPUT_CHANNELS, "filters", self.filters)
-        kh, kw = self.kernel_size
-        params = t.apply(
-            Quantity.PARAMS, F.CONV_PARAMS, kh, kw, c, self.filters, 1,
-            int(self.use_bias),
-        )
-        return Analysis((out[0], out[1], self.filters), params, 0)
+
+
+@dataclass(frozen=True)
+class Conv1DTranspose(BaseConv1D, WithFilters):
+    """Transposed convolution over a sequence: lengthens it by ``strides``."""
+
+    type_name: ClassVar[str] = "Conv1DTranspose"
+    positional: ClassVar[tuple[str, ...]] = _TRANSPOSE_POSITIONAL
+    rejects_strided_dilation: ClassVar[bool] = True
+    padding: Padding = arg(Padding.VALID, coerce=padding_mode)
+    _: KW_ONLY
+    output_padding: tuple[int, ...] | None = arg(None, coerce=optional(axes_of(1, nonneg_int, "non-negative")), after="padding")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_output_padding(self.output_padding, self.strides)
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        return transpose(self, self.filters, self.output_padding, shape, t)
+
+
+@dataclass(frozen=True)
+class Conv3DTranspose(BaseConv3D, WithFilters):
+    """Transposed convolution over a volume: upsamples depth, height and width by ``strides``."""
+
+    type_name: ClassVar[str] = "Conv3DTranspose"
+    positional: ClassVar[tuple[str, ...]] = _TRANSPOSE_POSITIONAL
+    rejects_strided_dilation: ClassVar[bool] = True
+    _: KW_ONLY
+    output_padding: tuple[int, ...] | None = arg(None, coerce=optional(axes_of(3, nonneg_int, "non-negative")), after="padding")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_output_padding(self.output_padding, self.strides)
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        return transpose(self, self.filters, self.output_padding, shape, t)
 
 
 @dataclass(frozen=True)
@@ -247,27 +302,36 @@ class DepthwiseConv2D(BaseConv2D):
     """Depthwise convolution: each input channel convolved on its own, ``depth_multiplier`` times."""
 
     type_name: ClassVar[str] = "DepthwiseConv2D"
-    positional: ClassVar[tuple[str, ...]] = (
-        "kernel_size", "strides", "padding", "depth_multiplier", "data_format", "dilation_rate",
-        "activation", "use_bias", "depthwise_initializer", "bias_initializer",
-        "depthwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint",
-        "bias_constraint",
-    )
+    positional: ClassVar[tuple[str, ...]] = _DEPTHWISE_POSITIONAL
     _: KW_ONLY
     depth_multiplier: int = arg(1, coerce=pos_int, after="padding")
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
-        h, w, c = channels(shape, self)
-        ho, wo = self.output_side(t, h, w)
-        m = self.depth_multiplier
-        co = c * m
-        t.note(Quantity.OUTPUT_CHANNELS, "C_in*depth_multiplier", co, f"{c}*{m}",
-               rule=F.Rule("C_out = C_in*m", r"C_{\mathrm{out}} = C_{\mathrm{in}} \cdot m", ("C_out", "C_in", "m")))
-        kh, kw = self.kernel_size
-        params = t.apply(
-            Quantity.PARAMS, F.DEPTHWISE_PARAMS, kh, kw, c, m, int(self.use_bias)
-        )
-        return Analysis((ho, wo, co), params, 0)
+        return depthwise(self, self.depth_multiplier, shape, t)
+
+
+_DEPTHWISE_FORMULA = {1: F.DEPTHWISE1D_PARAMS, 2: F.DEPTHWISE_PARAMS}
+_SEPARABLE_FORMULA = {1: F.SEPARABLE1D_PARAMS, 2: F.SEPARABLE_PARAMS}
+_MULTIPLIED = F.Rule("C_out = C_in*m", r"C_{\mathrm{out}} = C_{\mathrm{in}} \cdot m", ("C_out", "C_in", "m"))
+
+
+def depthwise(layer: BaseConv, m: int, shape: Shape, t: Tracer) -> Analysis:
+    """A depthwise convolution of rank 1 or 2: each channel convolved alone, ``m`` times."""
+    dims, c = axes(shape, layer, layer.rank)
+    out = sides(t, dims, layer.kernel_size, layer.strides, layer.padding, layer.dilation_rate)
+    co = c * m
+    t.note(Quantity.OUTPUT_CHANNELS, "C_in*depth_multiplier", co, f"{c}*{m}", rule=_MULTIPLIED)
+    params = t.apply(Quantity.PARAMS, _DEPTHWISE_FORMULA[layer.rank], *layer.kernel_size, c, m, int(layer.use_bias))
+    return Analysis((*out, co), params, 0)
+
+
+def separable(layer: BaseConv, filters: int, m: int, shape: Shape, t: Tracer) -> Analysis:
+    """A separable convolution of rank 1 or 2: depthwise, then 1x1 to ``filters`` channels."""
+    dims, c = axes(shape, layer, layer.rank)
+    out = sides(t, dims, layer.kernel_size, layer.strides, layer.padding, layer.dilation_rate)
+    t.note(Quantity.OUTPUT_CHANNELS, "filters", filters)
+    params = t.apply(Quantity.PARAMS, _SEPARABLE_FORMULA[layer.rank], *layer.kernel_size, c, m, filters, int(layer.use_bias))
+    return Analysis((*out, filters), params, 0)
 
 
 @dataclass(frozen=True)
@@ -275,24 +339,37 @@ class SeparableConv2D(BaseConv2D, WithFilters):
     """Depthwise convolution followed by a 1x1 (pointwise) convolution to ``filters`` channels."""
 
     type_name: ClassVar[str] = "SeparableConv2D"
-    positional: ClassVar[tuple[str, ...]] = (
-        "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
-        "depth_multiplier", "activation", "use_bias", "depthwise_initializer",
-        "pointwise_initializer", "bias_initializer", "depthwise_regularizer",
-        "pointwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint",
-        "pointwise_constraint", "bias_constraint",
-    )
+    positional: ClassVar[tuple[str, ...]] = _SEPARABLE_POSITIONAL
     _: KW_ONLY
     depth_multiplier: int = arg(1, coerce=pos_int, after="padding")
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
-        h, w, c = channels(shape, self)
-        ho, wo = self.output_side(t, h, w)
-        t.note(Quantity.OUTPUT_CHANNELS, "filters", self.filters)
-        kh, kw = self.kernel_size
-        m = self.depth_multiplier
-        params = t.apply(
-            Quantity.PARAMS, F.SEPARABLE_PARAMS, kh, kw, c, m, self.filters,
-            int(self.use_bias),
-        )
-        return Analysis((ho, wo, self.filters), params, 0)
+        return separable(self, self.filters, self.depth_multiplier, shape, t)
+
+
+@dataclass(frozen=True)
+class DepthwiseConv1D(BaseConv1D):
+    """Depthwise convolution over a sequence: each channel convolved on its own."""
+
+    type_name: ClassVar[str] = "DepthwiseConv1D"
+    positional: ClassVar[tuple[str, ...]] = _DEPTHWISE_POSITIONAL
+    padding: Padding = arg(Padding.VALID, coerce=padding_mode)
+    _: KW_ONLY
+    depth_multiplier: int = arg(1, coerce=pos_int, after="padding")
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        return depthwise(self, self.depth_multiplier, shape, t)
+
+
+@dataclass(frozen=True)
+class SeparableConv1D(BaseConv1D, WithFilters):
+    """Depthwise convolution over a sequence, then a pointwise one to ``filters`` channels."""
+
+    type_name: ClassVar[str] = "SeparableConv1D"
+    positional: ClassVar[tuple[str, ...]] = _SEPARABLE_POSITIONAL
+    padding: Padding = arg(Padding.VALID, coerce=padding_mode)
+    _: KW_ONLY
+    depth_multiplier: int = arg(1, coerce=pos_int, after="padding")
+
+    def analyze(self, shape: Shape, t: Tracer) -> Analysis:
+        return separable(self, self.filters, self.depth_multiplier, shape, t)

@@ -37,10 +37,14 @@ from typing import TYPE_CHECKING, Protocol
 
 from generator.engine.conv import (
     Conv1D,
+    Conv1DTranspose,
     Conv2D,
     Conv2DTranspose,
     Conv3D,
+    Conv3DTranspose,
+    DepthwiseConv1D,
     DepthwiseConv2D,
+    SeparableConv1D,
     SeparableConv2D,
 )
 from generator.engine.formula import Formula, Rule, Work, register, symbols
@@ -334,7 +338,8 @@ class Analysed(Protocol):
 
 _QUIET = Tracer()
 _WITH_MACS = frozenset(  # exact types (a quick exit on the hot path for every other layer)
-    {Conv1D, Conv2D, Conv3D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, Dense, BatchNormalization})
+    {Conv1D, Conv2D, Conv3D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, Dense, BatchNormalization,
+     Conv1DTranspose, Conv3DTranspose, DepthwiseConv1D, SeparableConv1D})
 
 
 def layer_macs(layer: Layer, input_shape: Shape, output_shape: Shape, t: Tracer = _QUIET) -> int:
@@ -359,6 +364,15 @@ def layer_macs(layer: Layer, input_shape: Shape, output_shape: Shape, t: Tracer 
     if isinstance(layer, Conv2D):
         (kh, kw), (ho, wo, f) = layer.kernel_size, output_shape
         return t.apply(q, CONV_MACS, ho, wo, kh, kw, input_shape[-1], f, layer.groups)
+    if isinstance(layer, Conv1DTranspose | Conv3DTranspose):  # folded as Conv1D/Conv3D are
+        (h, w), (kh, kw) = _fold(input_shape[:-1]), _fold(layer.kernel_size)
+        return t.apply(q, CONV_TRANSPOSE_MACS, h, w, kh, kw, input_shape[-1], layer.filters)
+    if isinstance(layer, DepthwiseConv1D):
+        (ho, wo), (kh, kw) = _fold(output_shape[:-1]), _fold(layer.kernel_size)
+        return t.apply(q, DEPTHWISE_MACS, ho, wo, kh, kw, input_shape[-1], layer.depth_multiplier)
+    if isinstance(layer, SeparableConv1D):
+        (ho, wo), (kh, kw) = _fold(output_shape[:-1]), _fold(layer.kernel_size)
+        return t.apply(q, SEPARABLE_MACS, ho, wo, kh, kw, input_shape[-1], layer.depth_multiplier, output_shape[-1])
     if isinstance(layer, Conv2DTranspose):
         (kh, kw), (h, w, c) = layer.kernel_size, input_shape
         return t.apply(q, CONV_TRANSPOSE_MACS, h, w, kh, kw, c, layer.filters)

@@ -40,9 +40,11 @@ from generator.engine.params import (
     CONV3D_PARAMS,
     CONV_PARAMS,
     DENSE_PARAMS,
+    DEPTHWISE1D_PARAMS,
     DEPTHWISE_PARAMS,
     MACS,
     PER_CHANNEL,
+    SEPARABLE1D_PARAMS,
     SEPARABLE_PARAMS,
 )
 
@@ -50,8 +52,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import sympy
 
 __all__ = [  # the rules, and the machinery's names re-exported for ``F.Formula`` and friends
-    "CONV1D_PARAMS", "CONV3D_PARAMS", "CONV_PARAMS", "CONV_SAME", "CROP", "CONV_VALID", "DECONV", "DENSE_PARAMS", "DEPTHWISE_PARAMS",
-    "FLATTEN", "FLATTEN_1D", "FLATTEN_3D", "MACS", "PER_CHANNEL", "POOL_VALID", "SEPARABLE_PARAMS", "UPSAMPLE", "ZERO_PAD",
+    "CONV1D_PARAMS", "CONV3D_PARAMS", "CONV_PARAMS", "CONV_SAME", "CROP", "CONV_VALID", "DECONV", "DENSE_PARAMS", "DEPTHWISE1D_PARAMS", "DEPTHWISE_PARAMS",
+    "FLATTEN", "FLATTEN_1D", "FLATTEN_3D", "MACS", "PER_CHANNEL", "POOL_VALID", "SEPARABLE1D_PARAMS", "SEPARABLE_PARAMS", "UPSAMPLE", "ZERO_PAD",
     "Formula", "Rule", "Work", "effective_kernel", "formulas",
 ]
 

@@ -103,89 +103,129 @@ def conv_params(rank: int) -> Formula:
     return {1: CONV1D_PARAMS, 2: CONV_PARAMS, 3: CONV3D_PARAMS}[rank]
 
 
-_DEPTHWISE = {
-    1: Rule.of("P = k_h*k_w*C_in*m + C_in*m", r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m + C_{\mathrm{in}} \cdot m", "P k_h k_w C_in m"),
-    0: Rule.of("P = k_h*k_w*C_in*m", r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m", "P k_h k_w C_in m"),
-}
+def _kernel_text(ks: list[int]) -> str:
+    """``3x3`` (an image kernel), ``3-step`` (a sequence's)."""
+    return f"{ks[0]}-step" if len(ks) == 1 else "x".join(map(str, ks))
 
 
-def _depthwise_params_value(kh: int, kw: int, cin: int, m: int, b: int) -> int:
-    return kh * kw * cin * m + (cin * m if b else 0)
+def _depthwise_rule(rank: int, bias: bool) -> Rule:
+    ks = _KERNEL[rank]
+    return Rule.of("P = " + "*".join(ks) + "*C_in*m" + (" + C_in*m" if bias else ""),
+                   "P = " + r" \cdot ".join(ks) + r" \cdot C_{\mathrm{in}} \cdot m" + (r" + C_{\mathrm{in}} \cdot m" if bias else ""),
+                   " ".join(("P", *ks, "C_in", "m")))
 
 
-def _depthwise_params_work(kh: int, kw: int, cin: int, m: int, b: int) -> Work:
-    bias = f" + {cin}*{m}" if b else ""
-    bias_latex = rf" + {cin} \cdot {m}" if b else ""
-    remark = (f"one {kh}x{kw} kernel per input channel and multiplier ({cin}·{m} = {cin * m:,} kernels, each seeing one channel)"
-              + (f", and a bias for each of the {cin * m:,} output channels" if b else ""))
-    return Work(
-        f"{kh}*{kw}*{cin}*{m}{bias}", rf"{kh} \cdot {kw} \cdot {cin} \cdot {m}{bias_latex}", remark, _DEPTHWISE[1 if b else 0]
-    )
+def _depthwise_formula(rank: int) -> Formula:
+    """Depthwise convolution of rank ``rank``: one kernel per input channel and multiplier, and
+    a bias per output channel. Its arguments: the kernel's sides, then ``cin, m, b``."""
+    names = _ARGS[rank]
+    rules = {b: _depthwise_rule(rank, b) for b in (False, True)}
+
+    def parts(given: tuple[int, ...], named: dict[str, int]) -> tuple[list[int], int, int, int]:
+        v = dict(zip((*names, "cin", "m", "b"), given, strict=False)) | named
+        return [v[n] for n in names], v["cin"], v["m"], v["b"]
+
+    def value(*given: int, **named: int) -> int:
+        ks, cin, m, b = parts(given, named)
+        return math.prod(ks) * cin * m + (cin * m if b else 0)
+
+    def work(*given: int, **named: int) -> Work:
+        ks, cin, m, b = parts(given, named)
+        bias = f" + {cin}*{m}" if b else ""
+        bias_latex = rf" + {cin} \cdot {m}" if b else ""
+        remark = (f"one {_kernel_text(ks)} kernel per input channel and multiplier ({cin}·{m} = {cin * m:,} kernels, each "
+                  "seeing one channel)" + (f", and a bias for each of the {cin * m:,} output channels" if b else ""))
+        return Work("*".join(map(str, ks)) + f"*{cin}*{m}{bias}", r" \cdot ".join(map(str, ks)) + rf" \cdot {cin} \cdot {m}{bias_latex}",
+                    remark, rules[bool(b)])
+
+    def expr() -> sympy.Expr:
+        *ks, cin, m, b = symbols(" ".join((*names, "cin", "m", "b")))
+        return math.prod(ks) * cin * m + b * cin * m
+
+    kernel = "*".join(_KERNEL[rank])
+    return register(Formula(
+        name="depthwise_params" if rank == 2 else f"depthwise{rank}d_params",
+        symbolic=f"{kernel}*C_in*depth_multiplier + C_in*depth_multiplier",
+        value=value, work=work, build_expr=expr,
+    ))
 
 
-def _depthwise_params_expr() -> sympy.Expr:
-    kh, kw, cin, m, b = symbols("kh kw cin m b")
-    return kh * kw * cin * m + b * cin * m
-
-
-DEPTHWISE_PARAMS = register(
-    Formula(
-        name="depthwise_params",
-        symbolic="k_h*k_w*C_in*depth_multiplier + C_in*depth_multiplier",
-        value=_depthwise_params_value,
-        work=_depthwise_params_work,
-        build_expr=_depthwise_params_expr,
-    )
-)
+DEPTHWISE_PARAMS = _depthwise_formula(2)
 """DepthwiseConv2D: one ``k_h x k_w`` kernel per input channel and multiplier.
 
 >>> DEPTHWISE_PARAMS.value(kh=3, kw=3, cin=3, m=2, b=1)
 60
 """
 
-_SEPARABLE = {
-    1: Rule.of("P = k_h*k_w*C_in*m + C_in*m*C_out + C_out",
-             r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m + C_{\mathrm{in}} \cdot m \cdot C_{\mathrm{out}} + C_{\mathrm{out}}",
-             "P k_h k_w C_in m C_out"),
-    0: Rule.of("P = k_h*k_w*C_in*m + C_in*m*C_out",
-             r"P = k_h \cdot k_w \cdot C_{\mathrm{in}} \cdot m + C_{\mathrm{in}} \cdot m \cdot C_{\mathrm{out}}",
-             "P k_h k_w C_in m C_out"),
-}
+DEPTHWISE1D_PARAMS = _depthwise_formula(1)
+"""DepthwiseConv1D: one ``k``-step kernel per input channel and multiplier.
+
+>>> w = DEPTHWISE1D_PARAMS.work(k=3, cin=8, m=1, b=1)
+>>> DEPTHWISE1D_PARAMS.value(k=3, cin=8, m=1, b=1), w.text, w.rule.text
+(32, '3*8*1 + 8*1', 'P = k*C_in*m + C_in*m')
+"""
 
 
-def _separable_params_value(kh: int, kw: int, cin: int, m: int, f: int, b: int) -> int:
-    return kh * kw * cin * m + cin * m * f + (f if b else 0)
+def _separable_rule(rank: int, bias: bool) -> Rule:
+    ks = _KERNEL[rank]
+    return Rule.of("P = " + "*".join(ks) + "*C_in*m + C_in*m*C_out" + (" + C_out" if bias else ""),
+                   "P = " + r" \cdot ".join(ks) + r" \cdot C_{\mathrm{in}} \cdot m + C_{\mathrm{in}} \cdot m \cdot C_{\mathrm{out}}"
+                   + (r" + C_{\mathrm{out}}" if bias else ""),
+                   " ".join(("P", *ks, "C_in", "m", "C_out")))
 
 
-def _separable_params_work(kh: int, kw: int, cin: int, m: int, f: int, b: int) -> Work:
-    bias = f" + {f}" if b else ""
-    remark = (f"depthwise {kh}·{kw}·{cin}·{m} = {kh * kw * cin * m:,}, then a 1x1 pointwise convolution "
-              f"{cin}·{m}·{f} = {cin * m * f:,}" + (f", then {f:,} biases (one per filter)" if b else " (no biases)"))
-    return Work(
-        f"{kh}*{kw}*{cin}*{m} + {cin}*{m}*{f}{bias}",
-        rf"{kh} \cdot {kw} \cdot {cin} \cdot {m} + {cin} \cdot {m} \cdot {f}{bias}", remark, _SEPARABLE[1 if b else 0],
-    )
+def _separable_formula(rank: int) -> Formula:
+    """Separable convolution of rank ``rank``: a depthwise kernel per channel and multiplier, then
+    a 1x1 pointwise kernel per filter with a bias each. Arguments: the kernel's sides, then
+    ``cin, m, f, b``."""
+    names = _ARGS[rank]
+    rules = {b: _separable_rule(rank, b) for b in (False, True)}
+
+    def parts(given: tuple[int, ...], named: dict[str, int]) -> tuple[list[int], int, int, int, int]:
+        v = dict(zip((*names, "cin", "m", "f", "b"), given, strict=False)) | named
+        return [v[n] for n in names], v["cin"], v["m"], v["f"], v["b"]
+
+    def value(*given: int, **named: int) -> int:
+        ks, cin, m, f, b = parts(given, named)
+        return math.prod(ks) * cin * m + cin * m * f + (f if b else 0)
+
+    def work(*given: int, **named: int) -> Work:
+        ks, cin, m, f, b = parts(given, named)
+        bias = f" + {f}" if b else ""
+        depthwise = math.prod(ks) * cin * m
+        remark = (f"depthwise {'·'.join(map(str, ks))}·{cin}·{m} = {depthwise:,}, then a 1x1 pointwise convolution "
+                  f"{cin}·{m}·{f} = {cin * m * f:,}" + (f", then {f:,} biases (one per filter)" if b else " (no biases)"))
+        return Work("*".join(map(str, ks)) + f"*{cin}*{m} + {cin}*{m}*{f}{bias}",
+                    r" \cdot ".join(map(str, ks)) + rf" \cdot {cin} \cdot {m} + {cin} \cdot {m} \cdot {f}{bias}", remark,
+                    rules[bool(b)])
+
+    def expr() -> sympy.Expr:
+        *ks, cin, m, f, b = symbols(" ".join((*names, "cin", "m", "f", "b")))
+        return math.prod(ks) * cin * m + cin * m * f + b * f
+
+    kernel = "*".join(_KERNEL[rank])
+    return register(Formula(
+        name="separable_params" if rank == 2 else f"separable{rank}d_params",
+        symbolic=f"{kernel}*C_in*depth_multiplier + C_in*depth_multiplier*filters + filters",
+        value=value, work=work, build_expr=expr,
+    ))
 
 
-def _separable_params_expr() -> sympy.Expr:
-    kh, kw, cin, m, f, b = symbols("kh kw cin m f b")
-    return kh * kw * cin * m + cin * m * f + b * f
-
-
-SEPARABLE_PARAMS = register(
-    Formula(
-        name="separable_params",
-        symbolic="k_h*k_w*C_in*depth_multiplier + C_in*depth_multiplier*filters + filters",
-        value=_separable_params_value,
-        work=_separable_params_work,
-        build_expr=_separable_params_expr,
-    )
-)
+SEPARABLE_PARAMS = _separable_formula(2)
 """SeparableConv2D: a depthwise kernel, then a 1x1 pointwise kernel with a bias per filter.
 
 >>> SEPARABLE_PARAMS.value(kh=3, kw=3, cin=3, m=2, f=5, b=1)
 89
 """
+
+SEPARABLE1D_PARAMS = _separable_formula(1)
+"""SeparableConv1D: a ``k``-step depthwise kernel, then a pointwise kernel with a bias per filter.
+
+>>> w = SEPARABLE1D_PARAMS.work(k=3, cin=8, m=1, f=16, b=1)
+>>> SEPARABLE1D_PARAMS.value(k=3, cin=8, m=1, f=16, b=1), w.text, w.rule.text
+(168, '3*8*1 + 8*1*16 + 16', 'P = k*C_in*m + C_in*m*C_out + C_out')
+"""
+
 
 _DENSE = {
     1: Rule.of("P = N_in*N_out + N_out", r"P = N_{\mathrm{in}} \cdot N_{\mathrm{out}} + N_{\mathrm{out}}", "P N_in N_out"),

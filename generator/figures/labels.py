@@ -7,7 +7,15 @@ problem is never drawn in a student's figure.
 from __future__ import annotations
 
 from generator.engine.args import Padding
-from generator.engine.conv import BaseConv2D, Conv2DTranspose, DepthwiseConv2D, WithFilters
+from generator.engine.conv import (
+    BaseConv2D,
+    Conv1DTranspose,
+    Conv2DTranspose,
+    Conv3DTranspose,
+    DepthwiseConv1D,
+    DepthwiseConv2D,
+    WithFilters,
+)
 from generator.engine.layer import Layer
 from generator.engine.layers import (
     Activation,
@@ -67,7 +75,7 @@ def _side(sides: tuple[int, ...]) -> str:
 def _argument_lines(layer: Layer, hide: str) -> list[str]:
     if isinstance(layer, BaseConv2D):
         kernel = "?×?" if hide == KERNEL else times(layer.kernel_size)
-        if isinstance(layer, DepthwiseConv2D):
+        if isinstance(layer, DepthwiseConv2D | DepthwiseConv1D):
             first = f"{kernel}, ×{layer.depth_multiplier}"
         else:
             assert isinstance(layer, WithFilters)
@@ -80,13 +88,13 @@ def _argument_lines(layer: Layer, hide: str) -> list[str]:
             extra.append(f"stride {_side(layer.strides)}")
         if hide == PADDING:
             extra.append("padding ?")
-        elif layer.padding is Padding.SAME:
-            extra.append("same")
+        elif layer.padding is not Padding.VALID:
+            extra.append(layer.padding.value)  # same, causal
         if hide == DILATION:
             extra.append("dilation ?")
         elif max(layer.dilation_rate) > 1:
             extra.append(f"dilation {_side(layer.dilation_rate)}")
-        if isinstance(layer, Conv2DTranspose) and layer.output_padding is not None:
+        if isinstance(layer, Conv2DTranspose | Conv1DTranspose | Conv3DTranspose) and layer.output_padding is not None:
             extra.append(f"out. pad {_side(layer.output_padding)}")
         return [first, ", ".join(extra)]
     if isinstance(layer, Pooling2D):

@@ -16,15 +16,19 @@ from generator.engine.layers import (
     BaseConv2D,
     BatchNormalization,
     Conv1D,
+    Conv1DTranspose,
     Conv2D,
     Conv2DTranspose,
     Conv3D,
+    Conv3DTranspose,
     Cropping2D,
     Dense,
+    DepthwiseConv1D,
     DepthwiseConv2D,
     Layer,
     Padding,
     Pooling2D,
+    SeparableConv1D,
     SeparableConv2D,
     ZeroPadding2D,
 )
@@ -87,14 +91,13 @@ def shape_distractors(layer: Layer, in_shape: Shape, out_shape: Shape) -> Wrong:
     if len(in_shape) != len(out_shape) or len(in_shape) < 2:
         return []
     *dims, c = in_shape
-    if isinstance(layer, Conv2DTranspose):
-        h, w = dims
+    if isinstance(layer, Conv2DTranspose | Conv1DTranspose | Conv3DTranspose):
         k, s = layer.kernel_size, layer.strides
         return [
-            ((_valid_side(h, k[0], s[0], 1, False), _valid_side(w, k[1], s[1], 1, False), out_shape[2]),
+            ((*(_valid_side(n, k[i], s[i], 1, False) for i, n in enumerate(dims)), out_shape[-1]),
              "used the ordinary convolution formula (a transposed convolution upsamples)"),
-            ((h * s[0], w * s[1], out_shape[2]), "ignored the kernel overhang (n*s only holds for 'same')"),
-            ((out_shape[0], out_shape[1], c), "kept the input channels"),
+            ((*(n * s[i] for i, n in enumerate(dims)), out_shape[-1]), "ignored the kernel overhang (n*s only holds for 'same')"),
+            ((*out_shape[:-1], c), "kept the input channels"),
         ]
     if isinstance(layer, Cropping2D | ZeroPadding2D):
         return _edge_mistakes(layer, dims, out_shape)
@@ -112,9 +115,9 @@ def shape_distractors(layer: Layer, in_shape: Shape, out_shape: Shape) -> Wrong:
         for i, n in enumerate(dims)
     ]
     channel: Wrong = []
-    if isinstance(layer, Conv2D | SeparableConv2D):
+    if isinstance(layer, Conv2D | SeparableConv2D | SeparableConv1D):
         channel.append((c, "kept the input channels (the output has one channel per filter)"))
-    elif isinstance(layer, DepthwiseConv2D) and layer.depth_multiplier > 1:
+    elif isinstance(layer, DepthwiseConv2D | DepthwiseConv1D) and layer.depth_multiplier > 1:
         channel.append((c, "forgot the depth multiplier"))
     elif isinstance(layer, Conv1D | Conv3D):
         channel.append((c, "kept the input channels (the output has one channel per filter)"))
@@ -157,22 +160,20 @@ def params_distractors(layer: Layer, in_shape: Shape, trainable: int, non_traina
         elif isinstance(layer, Conv3D) and k[0] > 1:
             wrong.append((conv_params(2).value(k[1], k[2], c, layer.filters, layer.groups, int(layer.use_bias)),
                           "forgot the kernel depth k_d (counted a 2-D kernel)"))
-    elif isinstance(layer, Conv2DTranspose):
+    elif isinstance(layer, Conv2DTranspose | Conv1DTranspose | Conv3DTranspose):
         wrong = _conv_params(layer.kernel_size, layer.filters, 1, layer.use_bias, c)
-    elif isinstance(layer, SeparableConv2D):
-        kh, kw = layer.kernel_size
+    elif isinstance(layer, SeparableConv2D | SeparableConv1D):
+        k, m, plain = layer.kernel_size, layer.depth_multiplier, conv_params(len(layer.kernel_size))
         wrong = [
             (total - layer.filters, "dropped the bias"),
-            (F.CONV_PARAMS.value(kh=kh, kw=kw, cin=c, f=layer.filters, g=1, b=1), "counted it as an ordinary Conv2D"),
-            (F.DEPTHWISE_PARAMS.value(kh=kh, kw=kw, cin=c, m=layer.depth_multiplier, b=0),
-             "counted only the depthwise part"),
+            (plain.value(*k, c, layer.filters, 1, 1), f"counted it as an ordinary Conv{len(k)}D"),
+            (math.prod(k) * c * m, "counted only the depthwise part"),
         ]
-    elif isinstance(layer, DepthwiseConv2D):
-        kh, kw = layer.kernel_size
+    elif isinstance(layer, DepthwiseConv2D | DepthwiseConv1D):
+        k, m, plain = layer.kernel_size, layer.depth_multiplier, conv_params(len(layer.kernel_size))
         wrong = [
-            (total - c * layer.depth_multiplier, "dropped the bias"),
-            (F.CONV_PARAMS.value(kh=kh, kw=kw, cin=c, f=c * layer.depth_multiplier, g=1, b=1),
-             "counted it as an ordinary Conv2D"),
+            (total - c * m, "dropped the bias"),
+            (plain.value(*k, c, c * m, 1, 1), f"counted it as an ordinary Conv{len(k)}D"),
         ]
     elif isinstance(layer, Dense):
         wrong = [

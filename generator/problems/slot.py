@@ -25,14 +25,14 @@ TOPICS = (
 SHAPE_LAYERS = (
     "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "MaxPooling2D", "AveragePooling2D",
     "GlobalMaxPooling2D", "GlobalAveragePooling2D", "Flatten", "Dense", "ZeroPadding2D", "UpSampling2D",
-    "Conv1D", "Cropping1D", "Cropping3D", "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D", "ZeroPadding1D",
-    "UpSampling1D", "Conv3D", "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D",
+    "Conv1D", "Conv1DTranspose", "SeparableConv1D", "DepthwiseConv1D", "Cropping1D", "Cropping3D", "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D", "ZeroPadding1D",
+    "UpSampling1D", "Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D",
     "ZeroPadding3D", "UpSampling3D",
 )
 """The layer types a ``layer_shape`` problem can ask about (``layers:``)."""
 
 PARAM_LAYERS = ("Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "Dense", "BatchNormalization",
-                "Conv1D", "Conv3D")
+                "Conv1D", "Conv3D", "Conv1DTranspose", "Conv3DTranspose", "SeparableConv1D", "DepthwiseConv1D")
 """The layer types a ``layer_params`` problem can ask about: those with weights."""
 
 LAYER_CHOICES = {ProblemType.LAYER_SHAPE: SHAPE_LAYERS, ProblemType.LAYER_PARAMS: PARAM_LAYERS}
