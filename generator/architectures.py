@@ -12,7 +12,10 @@ real networks from their exercises:
 * ``encoder_decoder``: the only place transposed convolutions and upsampling appear, down to a
   bottleneck and back up to the input's size;
 * ``generator``: DCGAN's generator, from a noise vector through Dense, Reshape and transposed
-  convolutions to an image.
+  convolutions to an image;
+* ``residual`` and ``inception`` (functional models): a ResNet of basic blocks with identity or
+  1x1 projection shortcuts, and a stem with one Inception module (branches
+  concatenated).
 
 The invariants (checked over 1,000 seeds by the tests): in a classifier, channels never shrink
 except through a 1x1 convolution and the spatial size never grows; heads are Flatten or global
@@ -26,8 +29,10 @@ from collections.abc import Callable
 
 from generator.engine.layers import (
     Activation,
+    Add,
     AveragePooling2D,
     BatchNormalization,
+    Concatenate,
     Conv2D,
     Conv2DTranspose,
     Dense,
@@ -38,6 +43,7 @@ from generator.engine.layers import (
     GlobalMaxPooling2D,
     Layer,
     MaxPooling2D,
+    Merge,
     Padding,
     Reshape,
     SeparableConv2D,
@@ -46,6 +52,7 @@ from generator.engine.layers import (
     UpSampling2D,
     ZeroPadding2D,
 )
+from generator.engine.model import ModelSpec
 from generator.errors import GeometryError
 
 SAME, VALID = Padding.SAME, Padding.VALID
@@ -55,25 +62,65 @@ UNITS = (32, 64, 84, 120, 128, 256)
 
 class Stack:
     """Layers appended while the shape they produce is tracked; an append that does not fit
-    (or leaves less than ``min_side`` pixels) raises :class:`Misfit`."""
+    (or leaves less than ``min_side`` pixels) raises :class:`Misfit`. A layer takes the one
+    before it (:meth:`add`), or, for a graph, a branch starts from an earlier layer
+    (:meth:`add_from`) and a merge joins branches (:meth:`join`)."""
+
+    INPUT = -1
 
     def __init__(self, shape: Shape, min_side: int = 2) -> None:
         self.input_shape = shape
         self.shape = shape
         self.layers: list[Layer] = []
+        self.inputs: list[tuple[int, ...]] = []
+        self.shapes: list[Shape] = []
         self.min_side = min_side
+        self.graph = False
+
+    @property
+    def last(self) -> int:
+        """The index of the last layer (:attr:`INPUT` before the first)."""
+        return len(self.layers) - 1
+
+    def _append(self, layer: Layer, sources: tuple[int, ...]) -> int:
+        shapes = tuple(self.input_shape if j < 0 else self.shapes[j] for j in sources)
+        try:
+            analysis = layer.merge(shapes, Tracer()) if isinstance(layer, Merge) else layer.analyze(shapes[0], Tracer())
+        except GeometryError:
+            raise Misfit from None
+        out = analysis.output_shape
+        if len(out) == 3 and min(out[:2]) < self.min_side or max(out) > 1 << 20:
+            raise Misfit
+        self.layers.append(layer)
+        self.inputs.append(sources)
+        self.shapes.append(out)
+        self.shape = out
+        return self.last
 
     def add(self, *layers: Layer) -> Stack:
         for layer in layers:
-            try:
-                out = layer.analyze(self.shape, Tracer()).output_shape
-            except GeometryError:
-                raise Misfit from None
-            if len(out) == 3 and min(out[:2]) < self.min_side or max(out) > 1 << 20:
-                raise Misfit
-            self.layers.append(layer)
-            self.shape = out
+            self._append(layer, (self.last,))
         return self
+
+    def add_from(self, source: int, *layers: Layer) -> int:
+        """A branch: the first of ``layers`` takes layer ``source``, each next one the one before;
+        the index of the branch's last layer."""
+        self.graph = True
+        self._append(layers[0], (source,))
+        for layer in layers[1:]:
+            self._append(layer, (self.last,))
+        return self.last
+
+    def join(self, merge: Merge, *sources: int) -> int:
+        """A merge of the layers ``sources``."""
+        self.graph = True
+        return self._append(merge, sources)
+
+    def spec(self, name: str) -> ModelSpec:
+        """The model: Sequential, or functional when a branch was added."""
+        if not self.graph:
+            return ModelSpec(self.input_shape, tuple(self.layers), name)
+        return ModelSpec(self.input_shape, tuple(self.layers), name, tuple(self.inputs), (self.last,))
 
 
 class Misfit(Exception):
@@ -230,18 +277,68 @@ def generator(rng: random.Random, intro: bool, shape: Shape) -> Stack:
     return s
 
 
+def residual(rng: random.Random, intro: bool, shape: Shape) -> Stack:
+    """A ResNet of basic blocks after a 3x3 stem (CIFAR-sized inputs) or ResNet's 7x7 stem
+    (ImageNet-sized ones); a block that halves the map and doubles the channels gets a 1x1
+    stride-2 projection shortcut, the others the identity."""
+    s = Stack(shape)
+    if shape[0] >= 128:  # an ImageNet-sized input gets ResNet's own stem, 224 -> 56
+        filters = 64
+        s.add(ZeroPadding2D(((3, 3), (3, 3))), Conv2D(filters, (7, 7), strides=(2, 2), use_bias=False),
+              BatchNormalization(), Activation("relu"), ZeroPadding2D(((1, 1), (1, 1))), MaxPooling2D((3, 3), (2, 2)))
+    else:
+        filters = rng.choice((16, 32))
+        s.add(Conv2D(filters, (3, 3), padding=SAME, use_bias=False), BatchNormalization(), Activation("relu"))
+    for _ in range(rng.randint(1, 2)):
+        entry = s.last
+        down = rng.random() < 0.5
+        width, stride = (_grow(filters), (2, 2)) if down else (filters, (1, 1))
+        s.add(Conv2D(width, (3, 3), strides=stride, padding=SAME, use_bias=False), BatchNormalization(),
+              Activation("relu"), Conv2D(width, (3, 3), padding=SAME, use_bias=False), BatchNormalization())
+        main = s.last
+        shortcut = s.add_from(entry, Conv2D(width, (1, 1), strides=stride, use_bias=False), BatchNormalization()) if down else entry
+        s.join(Add(), shortcut, main)
+        s.add(Activation("relu"))
+        filters = width
+    _head(rng, s, dense=False, dropout=False)
+    return s
+
+
+def inception(rng: random.Random, intro: bool, shape: Shape) -> Stack:
+    """A stem, then one Inception module: a 1x1 branch, 1x1-reduced 3x3 (and perhaps 5x5)
+    branches and a pooling branch with its 1x1 projection, concatenated; a global-pooling head."""
+    s = Stack(shape)
+    s.add(Conv2D(rng.choice((32, 64)), (3, 3), padding=SAME, activation="relu"), MaxPooling2D((2, 2)))
+    entry = s.last
+    relu = "relu"
+    branches = [s.add_from(entry, Conv2D(rng.choice((16, 32, 64)), (1, 1), activation=relu))]
+    reduce = rng.choice((16, 32, 48))
+    branches.append(s.add_from(entry, Conv2D(reduce, (1, 1), activation=relu),
+                               Conv2D(reduce * 2, (3, 3), padding=SAME, activation=relu)))
+    if rng.random() < 0.5:
+        narrow = rng.choice((8, 16))
+        branches.append(s.add_from(entry, Conv2D(narrow, (1, 1), activation=relu),
+                                   Conv2D(narrow * 2, (5, 5), padding=SAME, activation=relu)))
+    branches.append(s.add_from(entry, MaxPooling2D((3, 3), (1, 1), SAME),
+                               Conv2D(rng.choice((16, 32)), (1, 1), activation=relu)))
+    s.join(Concatenate(), *branches)
+    _head(rng, s, dense=False, dropout=rng.random() < 0.5)
+    return s
+
+
 Family = Callable[[random.Random, bool, Shape], Stack]
 
 FAMILIES: dict[str, Family] = {
     "lenet": lenet, "vgg": vgg, "allconv": allconv, "mobilenet": mobilenet, "resnet": resnet,
-    "dilated": dilated, "encoder_decoder": encoder_decoder, "generator": generator,
+    "dilated": dilated, "encoder_decoder": encoder_decoder, "generator": generator, "residual": residual,
+    "inception": inception,
 }
 
 BY_LEVEL: dict[str, tuple[tuple[str, float], ...]] = {
     "intro": (("lenet", 1.0),),
     "standard": (("lenet", 1.0), ("vgg", 2.0), ("allconv", 2.0)),
     "advanced": (("vgg", 1.0), ("allconv", 1.0), ("mobilenet", 2.0), ("resnet", 1.5), ("dilated", 1.5),
-                 ("encoder_decoder", 1.5), ("generator", 0.7)),
+                 ("encoder_decoder", 1.5), ("generator", 0.7), ("residual", 1.5), ("inception", 1.0)),
 }
 """The families each level draws from, with weights."""
 

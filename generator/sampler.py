@@ -184,7 +184,7 @@ def sample_family_model(
             stack = FAMILIES[family](rng, level is Difficulty.INTRO, shape)
         except Misfit:
             continue
-        return family, ModelSpec(stack.input_shape, tuple(stack.layers), name)
+        return family, stack.spec(name)
 
 
 def sample_models(seed: int, count: int, difficulty: Difficulty | str, prefix: str = "model") -> list[ModelSpec]:

@@ -51,13 +51,13 @@ def _check_realistic(spec) -> str:
     body = records[:head]
     assert not any(r.type_name in UPWARD for r in body)
     size = spec.input_shape[:2]
-    for before, after in zip([None, *body], body, strict=False):
+    for after in body:  # each layer against what it takes (the layer before, or in a graph its inputs)
         if after.type_name == "ZeroPadding2D":  # a border for the next window, not a bigger map
             continue
+        size = max(s[:2] for s in after.input_shapes) if after.input_shapes else after.input_shape[:2]
         assert after.output_shape[0] <= size[0] and after.output_shape[1] <= size[1], spec
-        size = after.output_shape[:2]
-        channels_in = spec.input_shape[2] if before is None else before.output_shape[2]
-        if before is not None and after.output_shape[2] < channels_in:  # only a 1x1 bottleneck shrinks channels
+        channels_in = max(s[2] for s in after.input_shapes) if after.input_shapes else after.input_shape[2]
+        if after.index and after.output_shape[2] < channels_in:  # only a 1x1 bottleneck shrinks channels
             assert after.type_name == "Conv2D" and after.layer.kernel_size == (1, 1), spec
     return "classifier"
 
