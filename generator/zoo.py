@@ -67,10 +67,11 @@ def _graph(name: str, input_shape: list[int], layers: list[dict[str, Any]]) -> M
     return spec_from_dict({"name": name, "input_shape": input_shape, "layers": layers}, f"zoo:{name}")
 
 
-def _conv(filters: int, kernel: int, name: str, strides: int = 1, padding: str = "same", bias: bool = True,
+def _conv(filters: int, kernel: int, name: str, strides: int = 1, padding: str | None = None, bias: bool = True,
           inputs: list[str] | None = None, activation: str | None = None) -> dict[str, Any]:
-    args = {"filters": filters, "kernel_size": kernel, "strides": strides, "padding": padding, "use_bias": bias,
-            "name": name, "activation": activation}
+    """A Conv2D entry ('same' padding unless given, except for a 1x1, which needs none)."""
+    args = {"filters": filters, "kernel_size": kernel, "strides": strides, "use_bias": bias, "name": name,
+            "activation": activation, "padding": padding or ("valid" if kernel == 1 else "same")}
     return {"Conv2D": args, **({"inputs": inputs} if inputs else {})}
 
 

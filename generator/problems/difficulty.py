@@ -11,10 +11,14 @@ import math
 
 from generator.engine.layers import (
     BaseConv2D,
+    Conv1DTranspose,
     Conv2DTranspose,
+    Conv3DTranspose,
     Dense,
+    DepthwiseConv1D,
     DepthwiseConv2D,
     Padding,
+    SeparableConv1D,
     SeparableConv2D,
 )
 from generator.key import Problem, ProblemType
@@ -38,8 +42,10 @@ def rare_features(problem: Problem) -> int:
             count += max(layer.dilation_rate) > 1
             count += not answer_is_padding and layer.padding is Padding.SAME and max(layer.strides) > 1
             count += getattr(layer, "groups", 1) > 1
-            count += layer.kernel_size[0] != layer.kernel_size[1]
-            count += isinstance(layer, Conv2DTranspose | DepthwiseConv2D | SeparableConv2D)
+            count += len(set(layer.kernel_size)) > 1  # rectangular (any rank)
+            count += isinstance(layer, Conv2DTranspose | DepthwiseConv2D | SeparableConv2D | Conv1DTranspose
+                                | Conv3DTranspose | DepthwiseConv1D | SeparableConv1D)
+            count += layer.padding is Padding.CAUSAL
         elif isinstance(layer, Dense):
             count += len(problem.summary.records[0].input_shape) == 3 and len(problem.model.layers) == 1
     return count
