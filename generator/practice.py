@@ -17,7 +17,7 @@ problems are one JSON object (a list per field; each distinct figure stored once
 with zlib and base64-encoded into the page; the browser unpacks a topic when it is first picked
 (``DecompressionStream``).
 
-Size: the default, 180 problems per topic, is 7,340 problems of 50 topics; zlib and base64 make
+Size: the default, 180 problems per topic, is 7,520 problems of 51 topics; zlib and base64 make
 them a 4.8 MB page, under the 5 MB it may take. The
 figures, half of it, are written to compress: whole-pixel coordinates, relative paths (a grid's
 lines, a kernel's taps and boxes of one size are the same characters), patterns only where used.
@@ -103,7 +103,7 @@ def topics() -> tuple[Topic, ...]:
     types of a problem type are one topic each, where there are several.
 
     >>> [t.id for t in topics()][:2], len(topics())
-    (['summary_table', 'layer_shape:Conv2D'], 50)
+    (['summary_table', 'layer_shape:Conv2D'], 51)
     >>> next(t for t in topics() if t.id == "layer_shape:1D").name
     '1-D layers (sequences)'
     """

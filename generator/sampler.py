@@ -32,6 +32,7 @@ from generator.engine.layers import (
     Conv3D,
     Conv3DTranspose,
     Cropping1D,
+    Cropping2D,
     Cropping3D,
     Dense,
     DepthwiseConv1D,
@@ -233,6 +234,8 @@ def _layer_maker(rng: random.Random, level: Difficulty, type_name: str, shape: S
         "Dense": lambda: Dense(rng.choice(UNITS + CLASSES), activation="relu"),
         "BatchNormalization": BatchNormalization,
         "ZeroPadding2D": lambda: ZeroPadding2D(rng.choice((((1, 1), (1, 1)), ((2, 2), (2, 2)), ((3, 3), (3, 3))))),
+        # U-Net crops an encoder map to the decoder's size: by 4 a side, or one row and column
+        "Cropping2D": lambda: Cropping2D(rng.choice((((4, 4), (4, 4)), ((2, 2), (2, 2)), ((0, 1), (0, 1)), ((1, 1), (1, 1))))),
         "UpSampling2D": lambda: UpSampling2D(rng.choice(((2, 2), (2, 2), (3, 3)))),
     }
     if type_name in makers:
@@ -332,7 +335,7 @@ def sample_layer_of(rng: random.Random, difficulty: Difficulty | str, type_name:
 
 FEATURE_MAP_LAYERS = frozenset({
     "BatchNormalization", "GlobalMaxPooling2D", "GlobalAveragePooling2D", "SeparableConv2D", "DepthwiseConv2D",
-    "Conv2DTranspose", "UpSampling2D", "Flatten",
+    "Conv2DTranspose", "UpSampling2D", "Flatten", "Cropping2D",
 })
 """Layers that sit inside a network, never on a raw image: their questions get a feature map."""
 

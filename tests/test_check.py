@@ -321,7 +321,8 @@ def test_feedback_steps_come_from_step_quantities_and_values(tmp_path):
         for p in [generate("summary_table", random.Random(seed), "advanced", "p1")]
         for b in p.blanks if b.field == "params" and len(b.steps) == 3
     )
-    shape = next(b for b in problem.blanks if b.kind == "shape" and len(b.answer.split("x")) == 3)
+    shape = next(b for b in problem.blanks if b.kind == "shape" and len(b.answer.split("x")) == 3
+                 and any(s.quantity == "output_channels" for s in b.steps))
     h, w, c = (int(v) for v in shape.answer.split("x"))
     trainable = blank.steps[0].value
     assert blank.steps[0].quantity == "trainable"

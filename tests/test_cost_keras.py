@@ -24,6 +24,7 @@ from generator.engine import analyze
 from generator.engine.cost import window_ops
 from generator.engine.layers import (
     Activation,
+    Add,
     AveragePooling2D,
     BatchNormalization,
     Conv2D,
@@ -145,6 +146,8 @@ def expected_tf_flops(record: LayerRecord) -> Counter[str]:
             layer, record.input_shape, record.output_shape)
     elif isinstance(layer, GlobalAveragePooling2D):  # TensorFlow does not count GlobalMax's Max
         out["Mean"] = window_ops(layer, record.input_shape, record.output_shape)
+    elif isinstance(layer, Add):  # a residual connection's additions: counted by TensorFlow, not by us
+        out["AddV2"] = values * (len(record.sources) - 1)
     if getattr(layer, "use_bias", False):  # bias additions: counted by TensorFlow, not by us
         # (Keras adds a bias of one channel, which cannot squeeze to a vector, with AddV2)
         out["BiasAdd" if record.output_shape[-1] > 1 else "AddV2"] += values
@@ -236,6 +239,8 @@ def spatial_part(spec: ModelSpec) -> ModelSpec | None:
     """The first run of layers that keep a 3-D map (up to Flatten, global pooling, Dense or
     Reshape), from the image or from a Reshape to 3-D, rebuilt with :func:`_positive` on a
     one-channel input; None when it has no window."""
+    if spec.is_graph:  # receptive fields are worked out for Sequential models only
+        return None
     records = analyze(spec).records
     start, shape = 0, spec.input_shape
     if len(shape) != 3:

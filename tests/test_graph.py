@@ -368,3 +368,30 @@ def test_follow_through_in_a_graph_table() -> None:
     depends = {b.id: b.depends_on for b in problem.blanks}
     assert depends["l7_shape"] == ("l0_shape", "l2_shape", "l4_shape", "l6_shape")
     assert depends["l1_shape"] == () and depends["l3_shape"] == () and depends["l5_shape"] == ()
+
+
+def test_hostile_graph_specs_fail_in_one_bounded_line() -> None:
+    data = json.loads(json.dumps(BASIC_BLOCK))
+    data["layers"][7]["inputs"] = ["x" * 5000, "conv2d"]
+    with pytest.raises(SpecError) as exc:
+        _spec(data)
+    assert len(str(exc.value)) < 400 and "\n" not in str(exc.value)
+    data["layers"][7]["inputs"] = [["conv2d"], "conv2d"]
+    with pytest.raises(SpecError, match="expected a list of layer names"):
+        _spec(data)
+    data["layers"][7]["inputs"] = ["conv2d"] * 5000
+    with pytest.raises(SpecError, match="expected a list of layer names"):
+        _spec(data)
+
+
+def test_a_long_graph_and_a_long_functional_script_are_read() -> None:
+    n = 3000
+    data = {"input_shape": [8, 8, 4], "layers": [{"Activation": {"activation": "relu", "name": f"a{i}"},
+                                                   "inputs": [f"a{i - 1}" if i else "input_layer"]} for i in range(n)]}
+    data["layers"].append({"Add": {}, "inputs": ["a0", f"a{n - 1}"]})
+    summary = analyze(_spec(data))
+    assert len(summary.records) == n + 1 and summary.output_shape == (8, 8, 4)
+    script = "inputs = keras.Input(shape=(8, 8, 4))\nx = inputs\n" + "x = layers.ReLU()(x)\n" * n
+    script += "x = layers.Add()([x, x])\nmodel = keras.Model(inputs, x)\n"
+    spec = parse_python(script, "long.py")
+    assert len(spec.layers) == n + 1 and spec.inputs[-1] == (n - 1, n - 1)

@@ -183,3 +183,13 @@ def test_cropping_permute_and_repeat_vector_by_hand():
             analyze(ModelSpec(shape, (layer,)))
     with pytest.raises(SpecError, match="expected a permutation"):
         spec_from_dict({"input_shape": [4, 4], "layers": [{"Permute": {"dims": [1, 1]}}]}, "p.yaml")
+
+
+def test_exam_difficulty_scores_every_rank():
+    """An exam balances its variants by a difficulty score, which reads kernels of any rank."""
+    from generator.problems.difficulty import rare_features, score
+
+    for kind, types in ((ProblemType.LAYER_SHAPE, ND_SHAPE), (ProblemType.LAYER_PARAMS, ND_PARAMS)):
+        for i, t in enumerate(types):
+            problem = generate(Slot(kind, layers=(t,)), random.Random(i), Difficulty.ADVANCED, f"q{i}")
+            assert score(problem) > 0 and rare_features(problem) >= 0

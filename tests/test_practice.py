@@ -84,9 +84,9 @@ def test_every_topic_is_on_the_page_with_the_problems_drawn_for_it(built):
     salt = salt_of(SEED)
     assert f'data-salt="{salt}"' in page and f'data-storage="{STORAGE_PREFIX}:{SEED}"' in page
     all_topics = topics()
-    # the summary table, 12 image layers + the 1-D and the 3-D group (shapes), 6 + Conv1D and Conv3D
+    # the summary table, 13 image layers + the 1-D and the 3-D group (shapes), 6 + Conv1D and Conv3D
     # (parameters), 6 quantities to find, 21 concepts
-    assert len({t.id for t in all_topics}) == len(all_topics) == 1 + 12 + 2 + 6 + 2 + 6 + 21
+    assert len({t.id for t in all_topics}) == len(all_topics) == 1 + 13 + 2 + 6 + 2 + 6 + 21
     with_figures = 0
     for number, topic in enumerate(all_topics):
         assert f'<option value="{topic.id}" ' in page, topic.id

@@ -24,7 +24,7 @@ TOPICS = (
 
 SHAPE_LAYERS = (
     "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "MaxPooling2D", "AveragePooling2D",
-    "GlobalMaxPooling2D", "GlobalAveragePooling2D", "Flatten", "Dense", "ZeroPadding2D", "UpSampling2D",
+    "GlobalMaxPooling2D", "GlobalAveragePooling2D", "Flatten", "Dense", "ZeroPadding2D", "Cropping2D", "UpSampling2D",
     "Conv1D", "Conv1DTranspose", "SeparableConv1D", "DepthwiseConv1D", "Cropping1D", "Cropping3D", "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D", "ZeroPadding1D",
     "UpSampling1D", "Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D",
     "ZeroPadding3D", "UpSampling3D",
