@@ -42,6 +42,7 @@ from generator.spec.source import (
     binds_module_name,
     call_name,
     literal,
+    parents_of,
     source_of,
     where_in,
 )
@@ -290,10 +291,7 @@ def _bind(g: _Graph, names: list[str], node: int) -> None:
 def _refuse_hidden(tree: ast.Module, source: str, g: _Graph, allowed: set[int]) -> None:
     """A layer, Input or Model call anywhere but in a top-level statement read, or a tensor's
     variable bound any other way, would need running the code: an error naming the first."""
-    parents: dict[int, ast.AST] = {}
-    for node in ast.walk(tree):
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
+    parents = parents_of(tree)
     found: list[tuple[int, str, ast.AST]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and id(node) not in allowed and (

@@ -27,6 +27,7 @@ from generator.spec.source import (
     binds_module_name,
     call_name,
     literal,
+    parents_of,
     parse_tree,
     source_of,
     where_in,
@@ -191,10 +192,7 @@ def _refuse_hidden_building(tree: ast.Module, source: str, model_names: set[str]
     """Raises for the first model-building call that is not a top-level statement read, for a
     model's variable bound any other way than by a top-level assignment, for ``model.add`` used
     as a value, and for ``.trainable`` set after building (all would need running the code)."""
-    parents: dict[int, ast.AST] = {}
-    for node in ast.walk(tree):
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
+    parents = parents_of(tree)
     found: list[tuple[int, str, ast.AST]] = []
     for node in ast.walk(tree):
         method = _method(node)

@@ -152,3 +152,12 @@ def where_in(node: ast.AST, parents: dict[int, ast.AST], line: int, outside: str
             return f"inside {kind} (line {getattr(parent, 'lineno', line)})"
         parent = parents.get(id(parent))
     return outside
+
+
+def parents_of(tree: ast.Module) -> dict[int, ast.AST]:
+    """Every node's parent, by the node's ``id`` (for saying where a statement stands)."""
+    parents: dict[int, ast.AST] = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+    return parents
