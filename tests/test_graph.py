@@ -334,7 +334,7 @@ def test_summary_table_problem_about_a_graph() -> None:
     problem = generate(Slot(ProblemType.SUMMARY_TABLE, model=spec, model_ref="block.yaml"), random.Random(0), "advanced", "p1")
     assert problem.table[0] == {"layer": "input_layer (InputLayer)", "output": "(None, 32, 32, 64)", "count": "0", "connected": "-"}
     add = next(row for row in problem.table if row["layer"] == "add (Add)")
-    assert add["connected"] == "batch_normalization_1[0][0], batch_normalization_2[0][0]"
+    assert add["connected"] == "batch_normalization_1, batch_normalization_2"
     depends = {b.id: b.depends_on for b in problem.blanks}
     assert depends["l7_shape"] == ("l4_shape", "l6_shape") and depends["l5_shape"] == ()
     assert problem.code.startswith("inputs = keras.Input(shape=(32, 32, 64))")

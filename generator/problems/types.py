@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection
 from dataclasses import replace
 
 from generator.engine import LayerRecord, ModelSpec, analyze
-from generator.engine.formatting import connected_to, keras_source, layer_call
+from generator.engine.formatting import keras_source, layer_call
 from generator.engine.formula import Rule
 from generator.engine.layers import BatchNormalization, Dense, Layer, shape_str
 from generator.engine.steps import Quantity, Shape
@@ -98,7 +98,8 @@ def summary_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str =
         blanks.append(replace(shape_blank(f"l{r.index}_shape", r, f"Output shape of {label}"), depends_on=upstream))
         blanks.append(replace(params_blank(f"l{r.index}_params", r, f"Param # of {label}"), depends_on=upstream))
         rows.append({"layer": label, "shape": f"l{r.index}_shape", "params": f"l{r.index}_params",
-                     **({"connected": connected_to(r.sources)} if spec.is_graph else {})})
+                     # the layers it takes, by name (Keras' summary adds [0][0] to each: no help on paper)
+                     **({"connected": ", ".join(r.sources)} if spec.is_graph else {})})
     if spec.is_graph:  # Keras' functional summary opens with the input, given
         rows.insert(0, {"layer": f"{spec.input_name} (InputLayer)", "output": shape_str(spec.input_shape), "count": "0",
                         "connected": "-"})
