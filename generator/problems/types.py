@@ -186,6 +186,7 @@ def layer_shape(rng: random.Random, level: Difficulty, pid: str, variant: str | 
 
 def _layer_facts(shape: Shape, layer: Layer, place: Place) -> dict[str, Fact]:
     return {"layer": layer.type_name, "input": shape_str(shape), "call": layer_call(layer),
+            "tensor": {2: "sequence", 4: "volume"}.get(len(shape), "tensor"),
             "model": "", "position": 0, "name": "", **place}
 
 
