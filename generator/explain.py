@@ -39,13 +39,14 @@ FORMATTERS = {"text": to_text, "md": to_markdown, "json": to_json, "latex": to_l
 """The output formats of :func:`explain`, by name."""
 
 
-def explain(path: str | Path, fmt: str = "text") -> str:
+def explain(path: str | Path, fmt: str = "text", input_shape: tuple[int, ...] | None = None) -> str:
     """The summary and worked derivation of the spec at ``path``.
 
     Args:
-        path: An architecture spec: ``.yaml``/``.yml``/``.json``, or Keras Sequential ``.py``.
+        path: An architecture spec: ``.yaml``/``.yml``/``.json``, or Keras or PyTorch ``.py``.
         fmt: One of :data:`FORMATTERS`: ``text``, ``md``, ``json``, ``latex``, ``svg`` (the
             architecture strip) or ``window`` (the sliding-window figure of a one-layer spec).
+        input_shape: A PyTorch model's input shape, channels first (its source carries none).
 
     Returns:
         The formatted document, ending with a newline.
@@ -55,13 +56,22 @@ def explain(path: str | Path, fmt: str = "text") -> str:
     """
     if fmt not in FORMATTERS:
         raise UserError(f"explain: unknown format. Expected one of {', '.join(FORMATTERS)}. Received: fmt={brief(fmt)}")
-    return FORMATTERS[fmt](analyze(load_spec(path), explain=True))
+    summary = analyze(load_spec(path, input_shape), explain=True)
+    if summary.spec.is_torch:
+        from generator.pytorch.summary import TORCH_FORMATTERS
+
+        if fmt not in TORCH_FORMATTERS:
+            raise UserError(f"explain --format {fmt}: the figures draw Keras models; for the PyTorch model "
+                            f"{summary.spec.name!r} use --format {', '.join(TORCH_FORMATTERS)}")
+        return TORCH_FORMATTERS[fmt](summary)
+    return FORMATTERS[fmt](summary)
 
 
-def verify_spec(path: str | Path) -> int:
-    """Builds the spec at ``path`` in Keras and compares every layer with the engine.
+def verify_spec(path: str | Path, input_shape: tuple[int, ...] | None = None) -> int:
+    """Builds the spec at ``path`` in Keras (in torch, for a PyTorch model) and compares every
+    layer with the engine.
 
-    Imports TensorFlow.
+    Imports TensorFlow (or torch).
 
     Args:
         path: An architecture spec, as for :func:`explain`.
@@ -73,10 +83,15 @@ def verify_spec(path: str | Path) -> int:
         UserError: An unreadable or invalid spec, or one too large to build here.
         VerificationError: Keras disagrees on some layer, or refuses the model.
     """
-    from generator.verify import compare
+    summary = analyze(load_spec(path, input_shape))
+    if summary.spec.is_torch:
+        from generator.pytorch.verify import compare as compare_torch
 
-    summary = analyze(load_spec(path))
-    mismatches = compare(summary)
+        mismatches = compare_torch(summary)
+    else:
+        from generator.verify import compare
+
+        mismatches = list(map(str, compare(summary)))
     if mismatches:
-        raise VerificationError("; ".join(map(str, mismatches)))
+        raise VerificationError("; ".join(mismatches))
     return len(summary.records)

@@ -13,10 +13,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         sub: What ``ArgumentParser.add_subparsers`` returned.
     """
     p = sub.add_parser("explain", help="summary table and worked derivation of a model spec")
-    p.add_argument("spec", help="architecture spec: .yaml/.yml/.json, or Keras Sequential .py")
+    p.add_argument("spec", help="architecture spec: .yaml/.yml/.json, or Keras or PyTorch .py")
     p.add_argument("--format", choices=["md", "json", "text", "latex", "svg", "window"], default="text",
                    help="svg: the architecture strip; window: the sliding-window figure of a one-layer spec")
-    p.add_argument("--verify", action="store_true", help="also build it in Keras and compare")
+    p.add_argument("--verify", action="store_true", help="also build it in Keras (PyTorch: in torch) and compare")
+    p.add_argument("--input-shape", metavar="C,H,W",
+                   help="a PyTorch model's input shape, channels first, without the batch (its source carries none)")
     p.set_defaults(func=run)
 
 
@@ -32,11 +34,21 @@ def run(args: argparse.Namespace) -> int:
     """
     from generator.explain import explain, verify_spec
 
-    sys.stdout.write(explain(args.spec, fmt=args.format))
+    shape = None
+    if args.input_shape is not None:
+        from generator.pytorch.spec import input_shape
+
+        shape = input_shape(args.input_shape, "--input-shape")
+    sys.stdout.write(explain(args.spec, fmt=args.format, input_shape=shape))
     if args.verify:
-        layers = verify_spec(args.spec)
-        print(
-            f"verified: Keras agrees on all {layers} layers (shapes, trainable and non-trainable counts)",
-            file=sys.stderr,
-        )
+        layers = verify_spec(args.spec, shape)
+        what = ("PyTorch agrees on all {} layers (shapes, parameters and buffers)" if _is_torch(args.spec, shape)
+                else "Keras agrees on all {} layers (shapes, trainable and non-trainable counts)")
+        print(f"verified: {what.format(layers)}", file=sys.stderr)
     return 0
+
+
+def _is_torch(path: str, shape: tuple[int, ...] | None) -> bool:
+    from generator.spec import load_spec
+
+    return load_spec(path, shape).is_torch

@@ -11,8 +11,9 @@ from typing import Any, NamedTuple
 
 from generator.engine.cost import flops, layer_macs
 from generator.engine.layers import Layer, Merge, shape_str
-from generator.engine.steps import Quantity, Shape, Step, Tracer
+from generator.engine.steps import Analysis, Quantity, Shape, Step, Tracer
 from generator.errors import GeometryError, SpecError, brief
+from generator.pytorch.layers import torch_shape
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,16 @@ class ModelSpec:
     inputs: tuple[tuple[int, ...], ...] = ()
     outputs: tuple[int, ...] = ()
     input_name: str = "input_layer"
+    framework: str = "keras"
+    """``keras`` (channels-last shapes, Keras' layers) or ``pytorch`` (channels first, the
+    modules of :mod:`generator.pytorch`, each named by its attribute path)."""
+    batch_size: int = 1
+    """The batch PyTorch's shapes show (``[1, 6, 28, 28]``); Keras shows None."""
+
+    @property
+    def is_torch(self) -> bool:
+        """A PyTorch model (channels-first shapes, torchinfo's summary)."""
+        return self.framework == "pytorch"
 
     @property
     def is_graph(self) -> bool:
@@ -45,6 +56,8 @@ class ModelSpec:
     def to_dict(self) -> dict[str, Any]:
         """The spec in the YAML/JSON input format (round-trips through :mod:`generator.spec`)."""
         out: dict[str, Any] = {"name": self.name, "input_shape": list(self.input_shape)}
+        if self.is_torch:
+            out = {"framework": "pytorch", **out} | ({"batch_size": self.batch_size} if self.batch_size != 1 else {})
         if not self.is_graph:
             out["layers"] = [{layer.type_name: _plain(layer.keras_kwargs())} for layer in self.layers]
             return out
@@ -96,6 +109,10 @@ class LayerRecord(NamedTuple):
     """The names of the layers it takes, in a functional model (Keras' "Connected to")."""
     input_shapes: tuple[Shape, ...] = ()
     """The shapes of all its inputs, in a functional model (``input_shape`` is the first)."""
+    buffers: int = 0
+    """A PyTorch module's buffers (BatchNorm's running statistics): not parameters."""
+    batch: int | None = None
+    """The batch size its shapes show in JSON: None for Keras, the spec's for PyTorch."""
 
     @property
     def type_name(self) -> str:
@@ -111,13 +128,15 @@ class LayerRecord(NamedTuple):
             "index": self.index,
             "name": self.name,
             "type": self.type_name,
-            "input_shape": [None, *self.input_shape],
-            "output_shape": [None, *self.output_shape],
+            "input_shape": [self.batch, *self.input_shape],
+            "output_shape": [self.batch, *self.output_shape],
             "params": self.params,
             "trainable": self.trainable,
             "non_trainable": self.non_trainable,
             "macs": self.macs,
         }
+        if self.batch is not None:
+            out["buffers"] = self.buffers
         if self.receptive_field is not None:
             out["receptive_field"] = list(self.receptive_field.size)
         if self.sources:
@@ -137,10 +156,13 @@ class Summary:
     total_params: int = field(init=False)
     trainable_params: int = field(init=False)
     non_trainable_params: int = field(init=False)
+    buffers: int = field(init=False)
+    """PyTorch's buffers in all (BatchNorm's running statistics), apart from the parameters."""
 
     def __post_init__(self) -> None:
         trainable = sum(r.trainable for r in self.records)
         non_trainable = sum(r.non_trainable for r in self.records)
+        object.__setattr__(self, "buffers", sum(r.buffers for r in self.records))
         object.__setattr__(self, "trainable_params", trainable)
         object.__setattr__(self, "non_trainable_params", non_trainable)
         object.__setattr__(self, "total_params", trainable + non_trainable)
@@ -168,7 +190,10 @@ class Summary:
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the ``explain --format json`` object."""
-        out: dict[str, Any] = {"name": self.spec.name, "input_shape": [None, *self.spec.input_shape]}
+        spec = self.spec
+        out: dict[str, Any] = {"name": spec.name, "input_shape": [spec.batch_size if spec.is_torch else None, *spec.input_shape]}
+        if spec.is_torch:
+            out = {"framework": "pytorch", **out}
         if self.spec.is_graph:
             out["input_name"] = self.spec.input_name
             out["outputs"] = [self.records[i].name for i in self.spec.output_indices]
@@ -178,6 +203,8 @@ class Summary:
             "trainable_params": self.trainable_params,
             "non_trainable_params": self.non_trainable_params,
         })
+        if spec.is_torch:
+            out["buffers"] = self.buffers
         return out
 
 
@@ -198,6 +225,14 @@ def keras_layer_names(layers: tuple[Layer, ...]) -> list[str]:
         if not layer.name:
             seen[base] = n + 1
     return names
+
+
+def layer_names(spec: ModelSpec) -> list[str]:
+    """Each layer's name: Keras' (:func:`keras_layer_names`), or a PyTorch module's attribute
+    path (an unnamed module of a spec is named by its index, as in nn.Sequential)."""
+    if spec.is_torch:
+        return [layer.name or str(i) for i, layer in enumerate(spec.layers)]
+    return keras_layer_names(spec.layers)
 
 
 @functools.cache
@@ -222,9 +257,11 @@ def analyze(spec: ModelSpec, explain: bool = False) -> Summary:
     """
     shape = spec.input_shape
     records: list[LayerRecord] = []
-    rf: ReceptiveField | None = ReceptiveField((1, 1), (1, 1)) if not spec.is_graph else None
-    names = keras_layer_names(spec.layers)
-    if len(set(names)) != len(names):
+    torch = spec.is_torch
+    rf: ReceptiveField | None = ReceptiveField((1, 1), (1, 1)) if not (spec.is_graph or torch) else None
+    names = layer_names(spec)
+    seen: dict[str, int] = {}
+    if len(set(names)) != len(names) and not torch:
         check_unique_names(spec.layers)
     tracer = Tracer(explain)
     wiring = spec.inputs
@@ -239,12 +276,19 @@ def analyze(spec: ModelSpec, explain: bool = False) -> Summary:
                 result = layer.merge(shapes, tracer)
             else:
                 result = layer.analyze(shape, tracer)
-            macs = layer_macs(layer, shape, result.output_shape)
+            macs = layer.macs(shape, result.output_shape) if torch else layer_macs(layer, shape, result.output_shape)  # type: ignore[attr-defined]
+            if torch and names[index] in seen:  # a module called again: its weights are counted once
+                result = _called_again(result, index, seen[names[index]], names[index], tracer)
             if not layer.trainable and result.trainable:
                 tracer.note(Quantity.NON_TRAINABLE, "every weight, because trainable=False", result.params)
                 result = result._replace(trainable=0, non_trainable=result.params)
         except GeometryError as exc:
+            if torch:
+                raise GeometryError(f"layer {index} ({names[index]}: {layer.type_name}) with input "
+                                    f"{torch_shape(shape, spec.batch_size)}: {exc}") from None
             raise GeometryError(f"layer {index} ({layer.type_name}) with {_inputs_of(spec, index, names, shapes, shape)}: {exc}") from None
+        if torch and not getattr(layer, "functional", True):
+            seen.setdefault(names[index], index)
         if rf is not None:
             rf = _next_receptive_field(rf, layer, len(result.output_shape))
         # Positional: this loop is the engine's hot path (see ``bench``).
@@ -252,10 +296,18 @@ def analyze(spec: ModelSpec, explain: bool = False) -> Summary:
             index, names[index], layer, shape, result.output_shape, result.trainable,
             result.non_trainable, macs, rf, tuple(tracer.steps) if explain else (),
             tuple(spec.input_name if j < 0 else names[j] for j in wiring[index]) if wiring else (),
-            shapes,
+            shapes, result.buffers, spec.batch_size if torch else None,
         ))
         shape = result.output_shape
     return Summary(spec, tuple(records))
+
+
+def _called_again(result: Analysis, index: int, first: int, name: str, t: Tracer) -> Analysis:
+    """A PyTorch module called a second time (``self.pool`` after each convolution) adds no
+    parameters: its weights are those of its first call."""
+    if result.params or result.buffers:
+        t.note(Quantity.PARAMS, f"0 new: the module {name} of layer {first} again, whose weights are counted there", 0)
+    return Analysis(result.output_shape, 0, 0, 0)
 
 
 def _inputs_of(spec: ModelSpec, index: int, names: list[str], shapes: tuple[Shape, ...], shape: Shape) -> str:

@@ -36,9 +36,11 @@ def _conv_rule(rank: int, grouped: bool, bias: bool) -> Rule:
     return Rule.of(f"P = {text}", f"P = {latex}", " ".join(("P", *ks, "C_in", *(("g",) if grouped else ()), "C_out")))
 
 
-def _conv_params_formula(rank: int) -> Formula:
+def _conv_params_formula(rank: int, framework: str = "keras") -> Formula:
     """The weights of a rank-``rank`` convolution: one kernel of ``k_1 x ... x C_in/g`` per filter,
-    plus a bias each. Its arguments: the kernel's sides, then ``cin, f, g, b``."""
+    plus a bias each. Its arguments: the kernel's sides, then ``cin, f, g, b``. PyTorch's
+    (``framework="pytorch"``) says ``bias=False`` where Keras says ``use_bias=False``."""
+    no_bias = "bias=False" if framework == "pytorch" else "use_bias=False"
     names = _ARGS[rank]
     rules = {(g, b): _conv_rule(rank, g, b) for g in (False, True) for b in (False, True)}
 
@@ -54,7 +56,7 @@ def _conv_params_formula(rank: int) -> Formula:
         per = math.prod(ks) * (cin // g)
         dots = "·".join(map(str, ks))
         weights = f"{dots}·{c_text}·{f} = {per * f:,} weights (each of the {f:,} filters has {dots}·{c_text} = {per:,})"
-        remark = f"{weights} + {f:,} biases (one per filter) = {per * f + f:,}" if b else f"{weights}; no biases (use_bias=False)"
+        remark = f"{weights} + {f:,} biases (one per filter) = {per * f + f:,}" if b else f"{weights}; no biases ({no_bias})"
         return Work(
             "*".join(map(str, ks)) + f"*{c_text}*{f}" + (f" + {f}" if b else ""),
             r" \cdot ".join(map(str, ks)) + rf" \cdot {c_latex} \cdot {f}" + (f" + {f}" if b else ""),
@@ -66,8 +68,9 @@ def _conv_params_formula(rank: int) -> Formula:
         return math.prod(ks) * (cin / g) * f + b * f
 
     kernel = "*".join(_KERNEL[rank])
+    name = "conv_params" if rank == 2 else f"conv{rank}d_params"
     return register(Formula(
-        name="conv_params" if rank == 2 else f"conv{rank}d_params",
+        name=name if framework == "keras" else f"{framework}_{name}",
         symbolic=f"{kernel}*(C_in/groups)*filters + filters",
         value=value, work=work, build_expr=expr,
     ))
@@ -101,6 +104,11 @@ CONV3D_PARAMS = _conv_params_formula(3)
 def conv_params(rank: int) -> Formula:
     """The parameter formula of a rank-``rank`` convolution (1, 2 or 3)."""
     return {1: CONV1D_PARAMS, 2: CONV_PARAMS, 3: CONV3D_PARAMS}[rank]
+
+
+TORCH_CONV_PARAMS = {rank: _conv_params_formula(rank, "pytorch") for rank in (1, 2, 3)}
+"""nn.Conv1d/2d/3d (and their transposes: ``C_in*(C_out/g)`` weights per kernel position is the
+same number): the Keras rule, worded with PyTorch's ``bias``."""
 
 
 def _kernel_text(ks: list[int]) -> str:

@@ -51,6 +51,8 @@ class Quantity(StrEnum):
     PARAMS = "params"
     TRAINABLE = "trainable"
     NON_TRAINABLE = "non_trainable"
+    BUFFERS = "buffers"
+    """A PyTorch module's buffers (BatchNorm's running statistics): saved state, not parameters."""
     TOTAL_PARAMS = "total_params"
     MACS = "macs"
     MACS_PER_OUTPUT = "macs_per_output"
@@ -269,6 +271,8 @@ class Analysis(NamedTuple):
     output_shape: Shape
     trainable: int
     non_trainable: int
+    buffers: int = 0
+    """PyTorch's buffers (BatchNorm's running statistics), counted apart from the parameters."""
 
     @property
     def params(self) -> int:

@@ -54,8 +54,10 @@ __all__ = [
 ]
 
 
-def load_spec(path: str | Path) -> ModelSpec:
-    """Reads a spec file: ``.yaml``/``.yml``, ``.json`` or Keras source ``.py``."""
+def load_spec(path: str | Path, input_shape: tuple[int, ...] | None = None) -> ModelSpec:
+    """Reads a spec file: ``.yaml``/``.yml``, ``.json``, Keras source ``.py`` or PyTorch source
+    ``.py`` (which needs ``input_shape``, channels first; for a PyTorch YAML/JSON spec it replaces
+    the file's)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".py", ".json", ".yaml", ".yml"):
@@ -63,10 +65,18 @@ def load_spec(path: str | Path) -> ModelSpec:
     try:
         text = read_text(path, "spec")
         if suffix == ".py":
+            from generator.pytorch.source import is_torch_source, parse_torch
+
+            if is_torch_source(text):
+                return parse_torch(text, str(path), input_shape)
             return parse_python(text, str(path))
         data = load_json(text, str(path)) if suffix == ".json" else load_yaml(text, str(path))
     except SpecError:
         raise
     except UserError as exc:
         raise SpecError(str(exc)) from None
+    if input_shape is not None and isinstance(data, dict) and data.get("framework") == "pytorch":
+        from generator.pytorch.spec import torch_spec_from_dict
+
+        return torch_spec_from_dict(data, str(path), input_shape)
     return spec_from_dict(data, str(path))

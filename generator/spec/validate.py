@@ -53,7 +53,8 @@ def supported_layers() -> str:
     return ", ".join(LAYER_TYPES)
 
 
-def build_layer(type_name: Any, args: Any, where: str) -> Layer:
+def build_layer(type_name: Any, args: Any, where: str, types: dict[str, Any] | None = None,
+                ignored: frozenset[str] = _NO_EFFECT, fixed: dict[str, tuple[Any, str]] | None = None) -> Layer:
     """Builds one validated layer spec from its Keras type name and keyword arguments.
 
     Args:
@@ -74,14 +75,16 @@ def build_layer(type_name: Any, args: Any, where: str) -> Layer:
     ...
     generator.errors.SpecError: spec.yaml: layer 0: unknown layer type 'LSTM'; supported: Conv2D, Conv2DTranspose, ...
     """
-    cls = LAYER_TYPES.get(type_name) if isinstance(type_name, str) else None
+    types = LAYER_TYPES if types is None else types
+    fixed = _FIXED if fixed is None else fixed
+    cls = types.get(type_name) if isinstance(type_name, str) else None
     if cls is None:
-        raise SpecError(f"{where}: unknown layer type {brief(type_name)}; supported: {supported_layers()}")
+        raise SpecError(f"{where}: unknown layer type {brief(type_name)}; supported: {', '.join(types)}")
     where = f"{where} ({type_name})"
     if args is None:
         args = {}
     if not isinstance(args, dict):
-        raise SpecError(f"{where}: arguments must be a mapping of Keras argument names to values. Received: {brief(args)}")
+        raise SpecError(f"{where}: arguments must be a mapping of argument names to values. Received: {brief(args)}")
     known = {f.name: f for f in cls.arguments()}
     values: dict[str, Any] = {}
     for key, raw in args.items():
@@ -90,11 +93,11 @@ def build_layer(type_name: Any, args: Any, where: str) -> Layer:
                 values[key] = known[key].metadata["coerce"](raw)
             except (ValueError, TypeError) as exc:
                 raise SpecError(f"{where}: argument '{key}': {exc}. Received: {key}={brief(raw)}") from None
-        elif key in _FIXED:
-            accepts, description = _FIXED[key]
+        elif key in fixed:
+            accepts, description = fixed[key]
             if not accepts(raw):
                 raise SpecError(f"{where}: argument '{key}' is supported only as {description}. Received: {key}={brief(raw)}")
-        elif key not in _NO_EFFECT:
+        elif key not in ignored:
             raise SpecError(
                 f"{where}: unknown argument {brief(key)}; {type_name} takes: {', '.join(known)}. "
                 f"Received: {cut(str(key), 40)}={brief(raw)}"
@@ -135,6 +138,14 @@ def spec_from_dict(data: Any, source: str = "spec", known: dict[str, Layer] | No
     """
     if not isinstance(data, dict):
         raise SpecError(f"{source}: expected a mapping with 'input_shape' and 'layers'. Received: {type(data).__name__}")
+    framework = data.get("framework", "keras")
+    if framework == "pytorch":
+        from generator.pytorch.spec import torch_spec_from_dict
+
+        return torch_spec_from_dict(data, source)
+    if framework != "keras":
+        raise SpecError(f"{source}: framework must be keras or pytorch. Received: framework={brief(framework)}")
+    data = {k: v for k, v in data.items() if k != "framework"}
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise SpecError(f"{source}: unknown key(s) {cut(', '.join(sorted(map(str, unknown))))}; expected: {', '.join(_TOP_KEYS_ORDER)}")

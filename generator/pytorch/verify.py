@@ -1,0 +1,121 @@
+"""Ground truth for PyTorch models: build the same modules in torch on the ``meta`` device (shapes
+and counts, no memory for weights), run one batch through them, and compare with the engine.
+
+The only module that imports torch, and only inside functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from generator.engine.model import ModelSpec, Summary, layer_names
+from generator.errors import GeometryError, UserError, VerificationError, cut
+from generator.pytorch.layers import Module
+
+BATCH = 2
+"""The batch run through torch: 2, so that a reshape that moves values between the batch and
+the example (``x.view(-1, 400)`` on 800 values) shows as a changed batch."""
+
+INSTALL = "pip install -e '.[torch]' (or make install), or leave the check out with --no-verify"
+
+
+def torch_module() -> Any:
+    """Imports torch, or says in one line how to install it."""
+    try:
+        import torch
+    except ImportError:
+        raise UserError(f"PyTorch is not installed, and checking a PyTorch model needs it: {INSTALL}") from None
+    return torch
+
+
+class TorchRefused(VerificationError):
+    """torch would not build or run a model that the engine accepted."""
+
+
+class Measured(NamedTuple):
+    """What torch reports for one layer: its output without the batch, and its counts (0 for a
+    module called again)."""
+
+    output_shape: tuple[int, ...]
+    trainable: int
+    non_trainable: int
+    buffers: int
+
+
+def run_torch(spec: ModelSpec) -> list[Measured]:
+    """Builds every module of ``spec`` in torch (meta device) and runs a batch of :data:`BATCH`.
+
+    Raises:
+        TorchRefused: torch raised (its own message), or a layer changed the batch axis.
+    """
+    torch = torch_module()
+    nn, functional = torch.nn, torch.nn.functional
+    built: dict[str, Any] = {}
+    out: list[Measured] = []
+    names = layer_names(spec)
+    with torch.device("meta"):
+        x = torch.empty((BATCH, *spec.input_shape))
+        for index, (layer, name) in enumerate(zip(spec.layers, names, strict=True)):
+            assert isinstance(layer, Module)
+            counts = (0, 0, 0)
+            try:
+                kwargs = layer.torch_kwargs()
+                if layer.type_name == "view":
+                    y = getattr(x, kwargs.get("method", "view"))(*[BATCH if v == "N" else v for v in kwargs["shape"]])
+                elif layer.functional and layer.function == "flatten":
+                    y = torch.flatten(x, kwargs.get("start_dim", 1), kwargs.get("end_dim", -1))
+                elif layer.functional:
+                    y = getattr(functional, layer.function)(x, **kwargs)
+                else:
+                    module = built.get(name)
+                    if module is None:
+                        module = built[name] = getattr(nn, layer.type_name)(**kwargs)
+                        if not layer.trainable:
+                            module.requires_grad_(False)
+                        counts = _counts(module)
+                    y = module(x)
+            except Exception as exc:  # torch's own refusal, whatever its type
+                raise TorchRefused(f"layer {index} ({name}: {layer.type_name}): {cut(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 200)}") from None
+            if y.shape[0] != BATCH:
+                raise TorchRefused(f"layer {index} ({name}: {layer.type_name}) changed the batch axis: [{BATCH}, ...] became {list(y.shape)}")
+            out.append(Measured(tuple(y.shape[1:]), *counts))
+            x = y
+    return out
+
+
+def _counts(module: Any) -> tuple[int, int, int]:
+    trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
+    frozen = sum(p.numel() for p in module.parameters() if not p.requires_grad)
+    return trainable, frozen, sum(b.numel() for b in module.buffers())
+
+
+def compare(summary: Summary) -> list[str]:
+    """Every disagreement between the engine's summary and torch, one line each (empty: they
+    agree on every layer's shape, trainable and frozen parameters, and buffers)."""
+    measured = run_torch(summary.spec)
+    problems = []
+    for record, got in zip(summary.records, measured, strict=True):
+        want = Measured(record.output_shape, record.trainable, record.non_trainable, record.buffers)
+        if want != got:
+            problems.append(f"layer {record.index} ({record.name}: {record.type_name}): engine {tuple(want)} vs torch {tuple(got)}")
+    return problems
+
+
+def agrees(spec: ModelSpec) -> tuple[bool, bool, str]:
+    """``(engine accepts, torch accepts, what differs)`` for one spec: the property tests' check
+    that both accept and refuse the same models."""
+    from generator.engine import analyze
+
+    try:
+        summary = analyze(spec)
+    except GeometryError as exc:
+        try:
+            run_torch(spec)
+        except TorchRefused:
+            return False, False, ""
+        return False, True, f"the engine refused it ({exc}) but torch ran it"
+    try:
+        problems = compare(summary)
+    except TorchRefused as exc:
+        return True, False, f"torch refused it: {exc}"
+    return True, True, "; ".join(problems)
