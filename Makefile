@@ -6,13 +6,16 @@ SEED   ?= 2026
 MNIST  := build/data/mnist.npz
 # PDFs too wherever the PDF engine (Debian's chromium) is installed; PDF= turns them off.
 PDF    ?= $(shell command -v chromium >/dev/null 2>&1 && echo --pdf)
+# What `make install` installs; torch (the CPU build pinned in pyproject.toml) checks PyTorch
+# models. EXTRAS=verify,lab,test,pdf,analysis leaves it out (the torch-marked tests then skip).
+EXTRAS ?= verify,lab,test,pdf,analysis,torch
 
 .PHONY: install worksheets exam test test-quick lab lab-fast mnist bench lint clean docs-images
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[verify,lab,test,pdf,analysis]'
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -48,7 +51,7 @@ test: mnist
 
 ## Quick loop: skip the tests that import TensorFlow or start a browser.
 test-quick: install
-	$(PY) -m pytest -m "not keras and not browser and not lab"
+	$(PY) -m pytest -m "not keras and not browser and not lab and not torch"
 
 ## The README's figures (docs/images/), generated from example specs: never drawn by hand.
 docs-images: install

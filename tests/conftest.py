@@ -15,6 +15,10 @@ from generator.pdf import CHROMIUM_ARGS
 if TYPE_CHECKING:
     from generator.key import Key
 
+collect_ignore_glob = ["data/*"]
+"""The model scripts under ``data/`` are inputs read with ``ast``, not test modules: importing
+them (``--doctest-modules``) would run Keras and torch code, and two share a basename."""
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SEED_DIR = SHARED / "seed"

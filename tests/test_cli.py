@@ -57,10 +57,11 @@ def test_no_traceback_in_a_real_process(tmp_path):
 def test_importing_the_package_and_cli_does_not_import_tensorflow_or_the_pdf_engine():
     code = (
         "import sys, generator, generator.cli, generator.engine, generator.spec, generator.sampler, generator.pdf,"
-        " generator.figures, generator.practice, generator.worksheet, generator.exam;"
+        " generator.figures, generator.practice, generator.worksheet, generator.exam, generator.pytorch,"
+        " generator.pytorch.source, generator.pytorch.summary, generator.pytorch.spec, generator.pytorch.zoo;"
         "generator.cli.build_parser();"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in"
-        " ('tensorflow', 'keras', 'matplotlib', 'playwright', 'pypdf', 'segno')))"
+        " ('tensorflow', 'keras', 'matplotlib', 'playwright', 'pypdf', 'segno', 'torch', 'torchinfo')))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert proc.stdout.strip() == "[]"

@@ -70,7 +70,7 @@ def _padding(value: Any) -> str | int | tuple[int, ...]:
             raise ValueError("expected an integer, a tuple of integers, 'same' or 'valid'")
         return value
     try:
-        return ints(nonneg_int)(value)  # type: ignore[no-any-return]
+        return ints(nonneg_int)(value)
     except ValueError:
         raise ValueError("expected a non-negative integer, a tuple of them, 'same' or 'valid'") from None
 
@@ -221,7 +221,7 @@ class ConvNd(Module):
         c, dims = dims_of(shape, self)
         if c != self.in_channels:
             raise GeometryError(
-                f"in_channels is {self.in_channels} but the input {torch_shape(shape)} has {c} channels "
+                f"in_channels is {self.in_channels} but the input {torch_shape(shape)} has {c} channel{'s' * (c != 1)} "
                 f"(PyTorch: expected input to have {self.in_channels} channels, but got {c} channels instead)")
         if self.padding == "same":
             out = self._same(t, dims)
@@ -298,7 +298,7 @@ class ConvTransposeNd(Module):
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
         c, dims = dims_of(shape, self)
         if c != self.in_channels:
-            raise GeometryError(f"in_channels is {self.in_channels} but the input {torch_shape(shape)} has {c} channels")
+            raise GeometryError(f"in_channels is {self.in_channels} but the input {torch_shape(shape)} has {c} channel{'s' * (c != 1)}")
         rows = list(zip(dims, self.kernel_size, self.stride, self.padding, self.dilation, self.output_padding, strict=True))
         same = len(rows) > 1 and len(set(rows)) == 1
         quantities = side_quantities(len(dims), same)

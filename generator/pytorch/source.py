@@ -272,8 +272,8 @@ def _kind(stmt: ast.stmt) -> str:
     return f" (not {kind})" if kind else ""
 
 
-def _is_module_class(node: ast.stmt) -> bool:
-    return isinstance(node, ast.ClassDef) and any(source_of(b) in ("nn.Module", "Module", "torch.nn.Module") for b in node.bases)
+def _is_module_class(node: ast.ClassDef) -> bool:
+    return any(source_of(b) in ("nn.Module", "Module", "torch.nn.Module") for b in node.bases)
 
 
 def parse_torch(text: str, source: str, input_shape: tuple[int, ...] | None, batch_size: int = 1) -> ModelSpec:
@@ -286,14 +286,13 @@ def parse_torch(text: str, source: str, input_shape: tuple[int, ...] | None, bat
     if input_shape is None:
         raise SpecError(f"{source}: PyTorch source carries no input shape; give it channels first, e.g. --input-shape 3,32,32")
     tree = parse_tree(text, source)
-    classes = [node for node in tree.body if _is_module_class(node)]
+    classes = [node for node in tree.body if isinstance(node, ast.ClassDef) and _is_module_class(node)]
     reader = _Reader(source)
     if len(classes) > 1:
         raise SpecError(f"{source}: {len(classes)} nn.Module classes ({', '.join(c.name for c in classes)}); the reader takes "
                         "one model class per file (a class built from another class's modules is not read yet)")
     if classes:
         cls = classes[0]
-        assert isinstance(cls, ast.ClassDef)
         methods = {n.name: n for n in cls.body if isinstance(n, ast.FunctionDef)}
         if "forward" not in methods:
             raise SpecError(f"{source}:{cls.lineno}: class {cls.name} has no forward method")

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from generator.engine.args import pos_int
+from generator.engine.building import build
 from generator.engine.model import ModelSpec
 from generator.errors import SpecError, brief, cut
 from generator.pytorch import TORCH_TYPES, Module
-from generator.spec.validate import build_layer
 
 IGNORED = frozenset({"device", "dtype", "init", "_stacklevel"})
 """Arguments that never change a shape or a count: accepted and ignored (``device="meta"``)."""
@@ -35,7 +35,7 @@ def build_module(type_name: Any, args: Any, where: str) -> Module:
     ...
     generator.errors.SpecError: net.py:4 (Conv2d): padding='same' is not supported for strided convolutions (PyTorch refuses it)
     """
-    layer = build_layer(type_name, args, where, types=TORCH_TYPES, ignored=IGNORED, fixed={})  # type: ignore[arg-type]
+    layer = build(type_name, args, where, TORCH_TYPES, IGNORED, {})
     assert isinstance(layer, Module)
     return layer
 

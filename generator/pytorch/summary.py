@@ -22,7 +22,8 @@ class Row(NamedTuple):
 
     type_name: str
     depth: int
-    index: int
+    number: int
+    """Its place among the rows of its depth (torchinfo's ``idx``)."""
     output: str
     params: str
     buffers: int = 0
@@ -32,7 +33,7 @@ class Row(NamedTuple):
         """``├─Conv2d: 1-1``; deeper: ``│    └─Conv2d: 2-1``."""
         if self.depth == 0:
             return self.type_name
-        return "│    " * (self.depth - 1) + ("└─" if self.depth > 1 else "├─") + f"{self.type_name}: {self.depth}-{self.index}"
+        return "│    " * (self.depth - 1) + ("└─" if self.depth > 1 else "├─") + f"{self.type_name}: {self.depth}-{self.number}"
 
 
 def _params(record: LayerRecord, seen: set[str]) -> str:

@@ -1,11 +1,13 @@
-"""Ground truth for PyTorch models: build the same modules in torch on the ``meta`` device (shapes
-and counts, no memory for weights), run one batch through them, and compare with the engine.
+"""Ground truth for PyTorch models: build the same modules in torch, run one batch through them,
+and compare with the engine. Large models run on the ``meta`` device (shapes and counts, no
+memory for weights), small ones on the CPU, whose kernels make every check (:data:`SMALL`).
 
 The only module that imports torch, and only inside functions.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 from generator.engine.model import ModelSpec, Summary, layer_names
@@ -42,8 +44,29 @@ class Measured(NamedTuple):
     buffers: int
 
 
-def run_torch(spec: ModelSpec) -> list[Measured]:
-    """Builds every module of ``spec`` in torch (meta device) and runs a batch of :data:`BATCH`.
+SMALL = 2_000_000
+"""Models with at most this many parameters run on the CPU, the rest on the meta device: meta
+kernels compute shapes and counts without memory, but skip some of the CPU kernels' checks
+(ConvTranspose's ``output_padding`` must be smaller than the stride or the dilation: seen with
+torch 2.13, where the meta device runs what the CPU refuses)."""
+
+
+def device_for(spec: ModelSpec) -> str:
+    """``cpu`` for a small model (every check torch makes), ``meta`` for a large one (no memory
+    for weights or activations)."""
+    from generator.engine import analyze
+
+    try:
+        summary = analyze(spec)
+    except GeometryError:
+        return "cpu"  # the engine refused it: small enough to try for real
+    biggest = max((math.prod(r.output_shape) for r in summary.records), default=0)
+    return "cpu" if summary.total_params <= SMALL and biggest * BATCH <= SMALL else "meta"
+
+
+def run_torch(spec: ModelSpec, device: str | None = None) -> list[Measured]:
+    """Builds every module of ``spec`` in torch (on ``device``; :func:`device_for` by default) and
+    runs a batch of :data:`BATCH` through them.
 
     Raises:
         TorchRefused: torch raised (its own message), or a layer changed the batch axis.
@@ -53,7 +76,7 @@ def run_torch(spec: ModelSpec) -> list[Measured]:
     built: dict[str, Any] = {}
     out: list[Measured] = []
     names = layer_names(spec)
-    with torch.device("meta"):
+    with torch.device(device or device_for(spec)):
         x = torch.empty((BATCH, *spec.input_shape))
         for index, (layer, name) in enumerate(zip(spec.layers, names, strict=True)):
             assert isinstance(layer, Module)

@@ -27,18 +27,21 @@ file's suffix (:func:`load_spec`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from generator.engine.layer import Layer
 from generator.engine.model import ModelSpec
 from generator.errors import SpecError, UserError, brief
+from generator.pytorch.spec import torch_spec_from_dict
 from generator.spec.python import parse_python, parse_python_models
 from generator.spec.source import MAX_AST_DEPTH
 from generator.spec.validate import (
     DTYPES,
     build_layer,
     input_shape,
-    spec_from_dict,
     supported_layers,
 )
+from generator.spec.validate import spec_from_dict as keras_spec_from_dict
 from generator.userfiles import load_json, load_yaml, read_text
 
 __all__ = [
@@ -52,6 +55,15 @@ __all__ = [
     "spec_from_dict",
     "supported_layers",
 ]
+
+
+def spec_from_dict(data: Any, source: str = "spec", known: dict[str, Layer] | None = None) -> ModelSpec:
+    """Validates the YAML/JSON form (already loaded) into a :class:`ModelSpec`: Keras' form, or
+    PyTorch's where ``framework: pytorch`` (:func:`generator.pytorch.spec.torch_spec_from_dict`).
+    ``known`` caches validated Keras layers (see :func:`generator.spec.validate.spec_from_dict`)."""
+    if isinstance(data, dict) and data.get("framework") == "pytorch":
+        return torch_spec_from_dict(data, source)
+    return keras_spec_from_dict(data, source, known)
 
 
 def load_spec(path: str | Path, input_shape: tuple[int, ...] | None = None) -> ModelSpec:
@@ -76,7 +88,5 @@ def load_spec(path: str | Path, input_shape: tuple[int, ...] | None = None) -> M
     except UserError as exc:
         raise SpecError(str(exc)) from None
     if input_shape is not None and isinstance(data, dict) and data.get("framework") == "pytorch":
-        from generator.pytorch.spec import torch_spec_from_dict
-
         return torch_spec_from_dict(data, str(path), input_shape)
     return spec_from_dict(data, str(path))

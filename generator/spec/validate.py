@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.engine.args import layer_name, pos_int
+from generator.engine.building import build
 from generator.engine.graph import connect
 from generator.engine.layers import LAYER_TYPES, Layer
 from generator.engine.model import ModelSpec, check_unique_names
@@ -53,9 +54,8 @@ def supported_layers() -> str:
     return ", ".join(LAYER_TYPES)
 
 
-def build_layer(type_name: Any, args: Any, where: str, types: dict[str, Any] | None = None,
-                ignored: frozenset[str] = _NO_EFFECT, fixed: dict[str, tuple[Any, str]] | None = None) -> Layer:
-    """Builds one validated layer spec from its Keras type name and keyword arguments.
+def build_layer(type_name: Any, args: Any, where: str) -> Layer:
+    """Builds one validated Keras layer spec from its type name and keyword arguments.
 
     Args:
         type_name: Keras class name, e.g. ``"Conv2D"``.
@@ -75,40 +75,7 @@ def build_layer(type_name: Any, args: Any, where: str, types: dict[str, Any] | N
     ...
     generator.errors.SpecError: spec.yaml: layer 0: unknown layer type 'LSTM'; supported: Conv2D, Conv2DTranspose, ...
     """
-    types = LAYER_TYPES if types is None else types
-    fixed = _FIXED if fixed is None else fixed
-    cls = types.get(type_name) if isinstance(type_name, str) else None
-    if cls is None:
-        raise SpecError(f"{where}: unknown layer type {brief(type_name)}; supported: {', '.join(types)}")
-    where = f"{where} ({type_name})"
-    if args is None:
-        args = {}
-    if not isinstance(args, dict):
-        raise SpecError(f"{where}: arguments must be a mapping of argument names to values. Received: {brief(args)}")
-    known = {f.name: f for f in cls.arguments()}
-    values: dict[str, Any] = {}
-    for key, raw in args.items():
-        if key in known:
-            try:
-                values[key] = known[key].metadata["coerce"](raw)
-            except (ValueError, TypeError) as exc:
-                raise SpecError(f"{where}: argument '{key}': {exc}. Received: {key}={brief(raw)}") from None
-        elif key in fixed:
-            accepts, description = fixed[key]
-            if not accepts(raw):
-                raise SpecError(f"{where}: argument '{key}' is supported only as {description}. Received: {key}={brief(raw)}")
-        elif key not in ignored:
-            raise SpecError(
-                f"{where}: unknown argument {brief(key)}; {type_name} takes: {', '.join(known)}. "
-                f"Received: {cut(str(key), 40)}={brief(raw)}"
-            )
-    missing = [name for name, f in known.items() if f.metadata["required"] and name not in values]
-    if missing:
-        raise SpecError(f"{where}: missing required argument(s): {', '.join(missing)}")
-    try:
-        return cls(**values)
-    except ValueError as exc:
-        raise SpecError(f"{where}: {exc}") from None
+    return build(type_name, args, where, LAYER_TYPES, _NO_EFFECT, _FIXED)
 
 
 def input_shape(value: Any, where: str) -> tuple[int, ...]:
@@ -139,11 +106,7 @@ def spec_from_dict(data: Any, source: str = "spec", known: dict[str, Layer] | No
     if not isinstance(data, dict):
         raise SpecError(f"{source}: expected a mapping with 'input_shape' and 'layers'. Received: {type(data).__name__}")
     framework = data.get("framework", "keras")
-    if framework == "pytorch":
-        from generator.pytorch.spec import torch_spec_from_dict
-
-        return torch_spec_from_dict(data, source)
-    if framework != "keras":
+    if framework != "keras":  # generator.spec.spec_from_dict sends framework: pytorch elsewhere
         raise SpecError(f"{source}: framework must be keras or pytorch. Received: framework={brief(framework)}")
     data = {k: v for k, v in data.items() if k != "framework"}
     unknown = set(data) - _TOP_KEYS
