@@ -284,7 +284,8 @@ def analyze(spec: ModelSpec, explain: bool = False) -> Summary:
                 result = result._replace(trainable=0, non_trainable=result.params)
         except GeometryError as exc:
             if torch:
-                label = layer.type_name if names[index] == str(index) else f"{names[index]}: {layer.type_name}"
+                label = (layer.type_name if names[index] == str(index)
+                         else names[index] if getattr(layer, "functional", False) else f"{names[index]}: {layer.type_name}")
                 raise GeometryError(f"layer {index} ({label}) with input "
                                     f"{torch_shape(shape, spec.batch_size)}: {exc}") from None
             raise GeometryError(f"layer {index} ({layer.type_name}) with {_inputs_of(spec, index, names, shapes, shape)}: {exc}") from None
