@@ -268,6 +268,8 @@ def test_explain_cli_reads_pytorch_source_with_its_input_shape():
     ([str(DATA / "torchvision_vgg16.py"), "--input-shape", "3,16,16"], "layer 30 (features.30: MaxPool2d) with input [1, 512, 1, 1]"),
     ([str(DATA / "cifar_tutorial_net.py"), "--input-shape", "3,32,32", "--format", "svg"],
      "the figures draw Keras models"),
+    (["examples/seed_mnist.yaml", "--input-shape", "1,28,28"], "an input shape is given for PyTorch models only"),
+    (["examples/seed_mnist.py", "--input-shape", "1,28,28"], "an input shape is given for PyTorch models only"),
 ])
 def test_explain_cli_errors_are_one_line_with_exit_code_2(argv, message):
     code, out, err = cli("explain", *argv)

@@ -18,7 +18,8 @@ from generator.pytorch.layers import torch_shape
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A Keras model: an input shape (channels last) and its layers in order.
+    """A model: an input shape (channels last for Keras, first for PyTorch; no batch axis) and
+    its layers in order.
 
     A Sequential model leaves ``inputs`` empty: each layer takes the one before. A functional
     model (a graph) gives, for each layer, the indices of the layers it takes (``-1``: the model

@@ -81,6 +81,9 @@ def load_spec(path: str | Path, input_shape: tuple[int, ...] | None = None) -> M
 
             if is_torch_source(text):
                 return parse_torch(text, str(path), input_shape)
+            if input_shape is not None:
+                raise SpecError(f"{path}: an input shape is given for PyTorch models only; Keras source gives its own "
+                                "(keras.Input(shape=...))")
             return parse_python(text, str(path))
         data = load_json(text, str(path)) if suffix == ".json" else load_yaml(text, str(path))
     except SpecError:
@@ -89,4 +92,8 @@ def load_spec(path: str | Path, input_shape: tuple[int, ...] | None = None) -> M
         raise SpecError(str(exc)) from None
     if input_shape is not None and isinstance(data, dict) and data.get("framework") == "pytorch":
         return torch_spec_from_dict(data, str(path), input_shape)
-    return spec_from_dict(data, str(path))
+    spec = spec_from_dict(data, str(path))
+    if input_shape is not None and not spec.is_torch:
+        raise SpecError(f"{path}: an input shape is given for PyTorch models only; this Keras spec has its own "
+                        f"(input_shape: {list(spec.input_shape)})")
+    return spec
