@@ -241,35 +241,48 @@ _DENSE = {
 }
 
 
-def _dense_params_value(cin: int, u: int, b: int) -> int:
-    return cin * u + (u if b else 0)
+_WORDS = {"keras": ("input-unit pair", "unit", "use_bias=False"),
+          "pytorch": ("input-output feature pair", "output feature", "bias=False")}
+"""How Dense's (Keras) and Linear's (PyTorch) remarks name a weight, a bias and no bias."""
 
 
-def _dense_params_work(cin: int, u: int, b: int) -> Work:
-    remark = (f"{cin}·{u} = {cin * u:,} weights (one per input-unit pair)"
-              + (f" + {u:,} biases (one per unit) = {cin * u + u:,}" if b else "; no biases (use_bias=False)"))
-    return Work(f"{cin}*{u}" + (f" + {u}" if b else ""), rf"{cin} \cdot {u}" + (f" + {u}" if b else ""),
-                remark, _DENSE[1 if b else 0])
+def _dense_formula(framework: str) -> Formula:
+    """Dense's (nn.Linear's) weights: one per (input, output) pair, a bias per output."""
+    pair, unit, no_bias = _WORDS[framework]
+
+    def value(cin: int, u: int, b: int) -> int:
+        return cin * u + (u if b else 0)
+
+    def work(cin: int, u: int, b: int) -> Work:
+        remark = (f"{cin}·{u} = {cin * u:,} weights (one per {pair})"
+                  + (f" + {u:,} biases (one per {unit}) = {cin * u + u:,}" if b else f"; no biases ({no_bias})"))
+        return Work(f"{cin}*{u}" + (f" + {u}" if b else ""), rf"{cin} \cdot {u}" + (f" + {u}" if b else ""),
+                    remark, _DENSE[1 if b else 0])
+
+    def expr() -> sympy.Expr:
+        cin, u, b = symbols("cin u b")
+        return cin * u + b * u
+
+    keras = framework == "keras"
+    return register(Formula(
+        name="dense_params" if keras else "torch_linear_params",
+        symbolic="N_in*units + units" if keras else "in_features*out_features + out_features",
+        value=value, work=work, build_expr=expr,
+    ))
 
 
-def _dense_params_expr() -> sympy.Expr:
-    cin, u, b = symbols("cin u b")
-    return cin * u + b * u
-
-
-DENSE_PARAMS = register(
-    Formula(
-        name="dense_params",
-        symbolic="N_in*units + units",
-        value=_dense_params_value,
-        work=_dense_params_work,
-        build_expr=_dense_params_expr,
-    )
-)
+DENSE_PARAMS = _dense_formula("keras")
 """Dense: a weight per (input, unit) pair and a bias per unit.
 
 >>> DENSE_PARAMS.value(cin=576, u=64, b=1)
 36928
+"""
+
+TORCH_LINEAR_PARAMS = _dense_formula("pytorch")
+"""nn.Linear: the same count, in PyTorch's words.
+
+>>> TORCH_LINEAR_PARAMS.work(cin=400, u=120, b=0).remark
+'400·120 = 48,000 weights (one per input-output feature pair); no biases (bias=False)'
 """
 
 

@@ -21,6 +21,9 @@ import math
 from typing import TYPE_CHECKING
 
 from generator.engine.formula import Formula, Rule, Work, decimal, floor_remark, register, symbols
+from generator.engine.params import TORCH_LINEAR_PARAMS as LINEAR_PARAMS
+
+__all__ = ["LINEAR_PARAMS", "POOL_CEIL", "SLIDE", "TRANSPOSE", "flatten_formula"]
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import sympy
@@ -147,39 +150,6 @@ TRANSPOSE = register(Formula(
 >>> TRANSPOSE.work(n=16, k=3, s=2, p=1, d=1, a=1).text
 '(16 - 1)*2 - 2*1 + 3 + 1'
 """
-
-_LINEAR = {
-    1: Rule.of("P = N_in*N_out + N_out", r"P = N_{\mathrm{in}} \cdot N_{\mathrm{out}} + N_{\mathrm{out}}", "P N_in N_out"),
-    0: Rule.of("P = N_in*N_out", r"P = N_{\mathrm{in}} \cdot N_{\mathrm{out}}", "P N_in N_out"),
-}
-
-
-def _linear_value(cin: int, u: int, b: int) -> int:
-    return cin * u + (u if b else 0)
-
-
-def _linear_work(cin: int, u: int, b: int) -> Work:
-    remark = (f"in_features·out_features = {cin}·{u} = {cin * u:,} weights"
-              + (f" + {u:,} biases (one per output feature) = {cin * u + u:,}" if b else "; no biases (bias=False)"))
-    return Work(f"{cin}*{u}" + (f" + {u}" if b else ""), rf"{cin} \cdot {u}" + (f" + {u}" if b else ""),
-                remark, _LINEAR[1 if b else 0])
-
-
-def _linear_expr() -> sympy.Expr:
-    cin, u, b = symbols("cin u b")
-    return cin * u + b * u
-
-
-LINEAR_PARAMS = register(Formula(
-    name="torch_linear_params", symbolic="in_features*out_features + out_features",
-    value=_linear_value, work=_linear_work, build_expr=_linear_expr,
-))
-"""nn.Linear: a weight per (input, output) feature pair and a bias per output feature.
-
->>> LINEAR_PARAMS.value(cin=400, u=120, b=1)
-48120
-"""
-
 
 @functools.cache
 def flatten_formula(names: tuple[str, ...]) -> Formula:

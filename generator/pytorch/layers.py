@@ -22,7 +22,7 @@ from dataclasses import KW_ONLY, dataclass
 from typing import Any, ClassVar
 
 from generator.engine.args import arg, boolean, is_int, nonneg_int, pos_int
-from generator.engine.formula import Rule
+from generator.engine.formula import Formula, Rule
 from generator.engine.layer import SIDES, Layer
 from generator.engine.params import TORCH_CONV_PARAMS
 from generator.engine.steps import Analysis, Quantity, Shape, Tracer
@@ -169,17 +169,31 @@ def side_quantities(rank: int, same: bool) -> tuple[Quantity, ...]:
     return SIDES[rank]
 
 
+def per_axis(t: Tracer, formula: Formula, rows: list[tuple[int, ...]]) -> tuple[int, ...]:
+    """Output sides by ``formula``, one row of its values per spatial axis: one line for every
+    axis when they all use the same numbers."""
+    same = len(rows) > 1 and len(set(rows)) == 1
+    quantities = side_quantities(len(rows), same)
+    if same:
+        return (t.dim(quantities[0], formula, *rows[0]),) * len(rows)
+    return tuple(t.dim(q, formula, *row) for q, row in zip(quantities, rows, strict=True))
+
+
 def slide(t: Tracer, dims: tuple[int, ...], k: tuple[int, ...], s: tuple[int, ...], p: tuple[int, ...],
           d: tuple[int, ...], ceil: bool = False) -> tuple[int, ...]:
-    """Output sides of a window sliding over ``dims`` with ``p`` zeros each side: one line for
-    every axis when they all use the same numbers."""
-    formula = POOL_CEIL if ceil else SLIDE
-    rows = list(zip(dims, k, s, p, d, strict=True))
-    same = len(rows) > 1 and len(set(rows)) == 1
-    quantities = side_quantities(len(dims), same)
-    if same:
-        return (t.dim(quantities[0], formula, *rows[0]),) * len(dims)
-    return tuple(t.dim(q, formula, *row) for q, row in zip(quantities, rows, strict=True))
+    """Output sides of a window sliding over ``dims`` with ``p`` zeros each side."""
+    return per_axis(t, POOL_CEIL if ceil else SLIDE, list(zip(dims, k, s, p, d, strict=True)))
+
+
+def input_channels(layer: ConvNd | ConvTransposeNd, shape: Shape) -> tuple[int, tuple[int, ...]]:
+    """A convolution's input channels and sides; a GeometryError, in PyTorch's words too, where
+    the channels are not its ``in_channels``."""
+    c, dims = dims_of(shape, layer)
+    if c != layer.in_channels:
+        raise GeometryError(
+            f"in_channels is {layer.in_channels} but the input {torch_shape(shape)} has {c} channel{'s' * (c != 1)} "
+            f"(PyTorch: expected input to have {layer.in_channels} channels, but got {c} channels instead)")
+    return c, dims
 
 
 _SAME_ZEROS = Rule("zeros = d(k - 1)", r"\text{zeros} = d\,(k - 1)", ("d", "k"))
@@ -218,11 +232,7 @@ class ConvNd(Module):
         return (0,) * self.spatial if isinstance(self.padding, str) else tuple(self.padding)
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
-        c, dims = dims_of(shape, self)
-        if c != self.in_channels:
-            raise GeometryError(
-                f"in_channels is {self.in_channels} but the input {torch_shape(shape)} has {c} channel{'s' * (c != 1)} "
-                f"(PyTorch: expected input to have {self.in_channels} channels, but got {c} channels instead)")
+        c, dims = input_channels(self, shape)
         if self.padding == "same":
             out = self._same(t, dims)
         else:
@@ -296,14 +306,9 @@ class ConvTransposeNd(Module):
                 raise ValueError(f"output_padding ({a}) must be smaller than either stride ({s}) or dilation ({d})")
 
     def analyze(self, shape: Shape, t: Tracer) -> Analysis:
-        c, dims = dims_of(shape, self)
-        if c != self.in_channels:
-            raise GeometryError(f"in_channels is {self.in_channels} but the input {torch_shape(shape)} has {c} channel{'s' * (c != 1)}")
-        rows = list(zip(dims, self.kernel_size, self.stride, self.padding, self.dilation, self.output_padding, strict=True))
-        same = len(rows) > 1 and len(set(rows)) == 1
-        quantities = side_quantities(len(dims), same)
-        out = ((t.dim(quantities[0], TRANSPOSE, *rows[0]),) * len(dims) if same
-               else tuple(t.dim(q, TRANSPOSE, *row) for q, row in zip(quantities, rows, strict=True)))
+        c, dims = input_channels(self, shape)
+        out = per_axis(t, TRANSPOSE, list(zip(dims, self.kernel_size, self.stride, self.padding, self.dilation,
+                                              self.output_padding, strict=True)))
         t.note(Quantity.OUTPUT_CHANNELS, "out_channels", self.out_channels)
         params = t.apply(Quantity.PARAMS, TORCH_CONV_PARAMS[self.spatial], *self.kernel_size, c,
                          self.out_channels, self.groups, int(self.bias))
