@@ -103,12 +103,17 @@ def canonical(value: object, kind: str) -> str:
     return result
 
 
-def display(value: str, kind: str) -> str:
-    """How a canonical answer is shown in a key: shapes as Keras prints them.
+def display(value: str, kind: str, batch_first: bool = False) -> str:
+    """How a canonical answer is shown in a key: shapes as Keras prints them, or (``batch_first``:
+    a PyTorch shape, whose first axis is the batch) as PyTorch does.
 
     >>> display("26x26x32", "shape"), display("18496", "int"), display("b", "choice")
     ('(None, 26, 26, 32)', '18,496', 'B')
+    >>> display("64x32x26x26", "shape", batch_first=True)
+    '[64, 32, 26, 26]'
     """
+    if kind == "shape" and batch_first:
+        return "[" + ", ".join(value.split("x")) + "]"
     if kind == "shape":
         return "(None, " + ", ".join(value.split("x")) + ")"
     if kind == "int":

@@ -16,7 +16,10 @@ from generator.errors import UserError, brief
 from generator.key import MAX_POINTS, FollowThrough, Partial, ProblemType
 from generator.problems import generate
 from generator.problems.features import COVERS
+from generator.problems.pytorch import TORCH_LAYER_CHOICES, TORCH_TOPICS
+from generator.problems.pytorch_flavour import TORCH_GENERATORS
 from generator.problems.slot import FINDS, LAYER_CHOICES, MODEL_TYPES, TOPICS, Slot
+from generator.pytorch.zoo import TORCH_ZOO
 from generator.sampler import Difficulty
 from generator.spec import load_spec
 from generator.userfiles import load_structured
@@ -54,6 +57,7 @@ class WorksheetConfig:
     covers: tuple[str, ...] = ()
     follow_through: FollowThrough | None = None
     partial: Partial | None = None
+    framework: str = "keras"
 
     @property
     def slots(self) -> tuple[Slot, ...]:
@@ -78,19 +82,33 @@ def _expect(cond: bool, where: str, message: str, value: Any) -> None:
 PROBLEM_KEYS = ("type", "count", "find", "topic", "layers", "model", "seed", "points")
 
 
-def _problem_list(raw: Any, where: str, base: Path | None) -> tuple[ProblemRequest, ...]:
+FRAMEWORKS = ("keras", "pytorch")
+"""The flavours a worksheet or exam is asked in (``framework:``)."""
+
+
+def _framework(data: dict[str, Any], where: str) -> str:
+    framework = data.get("framework", "keras")
+    _expect(framework in FRAMEWORKS, f"{where}.framework", "expected keras or pytorch", framework)
+    return str(framework)
+
+
+def _problem_list(raw: Any, where: str, base: Path | None, framework: str = "keras") -> tuple[ProblemRequest, ...]:
     _expect(isinstance(raw, list) and bool(raw), where, "expected a non-empty list of {type, count}", raw)
     _expect(len(raw) <= 200, where, "expected at most 200 problem entries", len(raw))
-    return tuple(_problem(item, f"{where}[{j}]", base) for j, item in enumerate(raw))
+    return tuple(_problem(item, f"{where}[{j}]", base, framework) for j, item in enumerate(raw))
 
 
-def _problem(item: Any, w: str, base: Path | None) -> ProblemRequest:
+def _problem(item: Any, w: str, base: Path | None, framework: str = "keras") -> ProblemRequest:
     _expect(isinstance(item, dict) and "type" in item, w, "expected {type: ..., count: N}", item)
     unknown = sorted(map(str, set(item) - set(PROBLEM_KEYS)))
     _expect(not unknown, w, f"unknown key(s); expected {', '.join(PROBLEM_KEYS)}", unknown)
     kinds = [t.value for t in ProblemType]
     _expect(item["type"] in kinds, f"{w}.type", f"expected one of {', '.join(kinds)}", item["type"])
     kind = ProblemType(item["type"])
+    torch = framework == "pytorch"
+    if torch:
+        _expect(kind in TORCH_GENERATORS, f"{w}.type", "PyTorch's flavour asks summary_table, layer_shape, layer_params "
+                "and concept problems", item["type"])
     count = item.get("count", 1)
     _expect(_whole(count) and 1 <= count <= 200, f"{w}.count", "expected a whole number from 1 to 200", count)
     find, topic, layers = item.get("find"), item.get("topic"), item.get("layers")
@@ -99,9 +117,10 @@ def _problem(item: Any, w: str, base: Path | None) -> ProblemRequest:
         _expect(find in FINDS, f"{w}.find", f"expected one of {', '.join(FINDS)}", find)
     if topic is not None:
         _expect(kind is ProblemType.CONCEPT, f"{w}.topic", "only a concept problem takes topic", topic)
-        _expect(topic in TOPICS, f"{w}.topic", f"expected one of {', '.join(TOPICS)}", topic)
+        topics = TORCH_TOPICS if torch else TOPICS
+        _expect(topic in topics, f"{w}.topic", f"expected one of {', '.join(topics)}" + (" (PyTorch's topics)" if torch else ""), topic)
     if layers is not None:
-        choices = LAYER_CHOICES.get(kind)
+        choices = (TORCH_LAYER_CHOICES if torch else LAYER_CHOICES).get(kind)
         _expect(choices is not None, f"{w}.layers", "only layer_shape and layer_params problems take layers", layers)
         assert choices is not None
         _expect(isinstance(layers, list) and bool(layers) and all(isinstance(t, str) for t in layers), f"{w}.layers",
@@ -117,12 +136,16 @@ def _problem(item: Any, w: str, base: Path | None) -> ProblemRequest:
     model, ref = None, ""
     if "model" in item:
         _expect(kind in MODEL_TYPES, f"{w}.model", "an inverse problem cannot be about a given model", item["model"])
+        _expect(not torch or kind is ProblemType.SUMMARY_TABLE, f"{w}.model",
+                "in PyTorch's flavour, only a summary_table problem is about a given model", item["model"])
         ref = item["model"]
         _expect(isinstance(ref, str) and 0 < len(ref) <= 1000, f"{w}.model",
                 "expected a spec file (YAML, JSON or Keras .py, relative to the config) or zoo:NAME", ref)
         model = _model(ref, f"{w}.model", base)
-    title = "" if model is None else ZOO[ref.removeprefix(PREFIX)].name if ref.startswith(PREFIX) else f"the model of `{Path(ref).name}`"
-    slot = Slot(kind, find, topic, tuple(layers or ()), model, ref, seed, title, None if points is None else float(points))
+    zoo = {**ZOO, **TORCH_ZOO}
+    title = "" if model is None else zoo[ref.removeprefix(PREFIX)].name if ref.startswith(PREFIX) else f"the model of `{Path(ref).name}`"
+    slot = Slot(kind, find, topic, tuple(layers or ()), model, ref, seed, title, None if points is None else float(points),
+                framework)
     if model is not None:
         _check_model_slot(slot, f"{w}.model")
     return ProblemRequest(slot, count)
@@ -133,6 +156,8 @@ def _whole(value: Any) -> bool:
 
 
 def _model(ref: str, where: str, base: Path | None) -> ModelSpec:
+    if ref.startswith(PREFIX) and ref.removeprefix(PREFIX) in TORCH_ZOO:
+        return TORCH_ZOO[ref.removeprefix(PREFIX)].spec
     if ref.startswith(PREFIX):
         try:
             return zoo_model(ref)
@@ -187,9 +212,9 @@ def config_from_dict(data: Any, source: str, base: Path | None = None) -> Config
     for i, ws in enumerate(raw):
         where = f"{source}: worksheets[{i}]"
         _expect(isinstance(ws, dict), where, "expected a mapping", ws)
-        unknown = set(ws) - {"name", "title", "subtitle", "difficulty", "problems", "covers", *POLICIES}
+        unknown = set(ws) - {"name", "title", "subtitle", "difficulty", "problems", "covers", "framework", *POLICIES}
         _expect(not unknown, where, "unknown key(s); expected name, title, subtitle, difficulty, problems, covers, "
-                "follow_through, partial", sorted(map(str, unknown)))
+                "framework, follow_through, partial", sorted(map(str, unknown)))
         policies = _policies(ws, where, defaults)
         covers = ws.get("covers", [])
         _expect(isinstance(covers, list) and all(isinstance(t, str) for t in covers), f"{where}.covers",
@@ -206,8 +231,8 @@ def config_from_dict(data: Any, source: str, base: Path | None = None) -> Config
             _expect(isinstance(ws.get(key, ""), str), f"{where}.{key}", "expected text", ws.get(key))
         sheets.append(WorksheetConfig(
             name, ws.get("title") or name, Difficulty(level),
-            _problem_list(ws.get("problems"), f"{where}.problems", base), ws.get("subtitle", ""),
-            tuple(dict.fromkeys(covers)), policies["follow_through"], policies["partial"],
+            _problem_list(ws.get("problems"), f"{where}.problems", base, _framework(ws, where)), ws.get("subtitle", ""),
+            tuple(dict.fromkeys(covers)), policies["follow_through"], policies["partial"], _framework(ws, where),
         ))
     names = [s.name for s in sheets]
     _expect(len(set(names)) == len(names), f"{source}: worksheets", "names must be unique", names)
@@ -223,6 +248,20 @@ def load_config(path: str | Path) -> Config:
 
 EXAM_INSTRUCTIONS = (
     "Write every answer on its line. Shapes as Keras prints them, e.g. `(None, 26, 26, 32)`; "
+    "parameter counts as whole numbers. Your variant code identifies your exam: copy it onto "
+    "any extra sheet."
+)
+
+
+TORCH_INSTRUCTIONS = (
+    "Answer every box. Shapes are written as PyTorch prints them, batch first and channels next, e.g. "
+    "`[64, 32, 26, 26]`; parameter counts as whole numbers. Show your working on paper: the answer key has a "
+    "worked solution for every question."
+)
+"""The instructions of a PyTorch worksheet (unless the config gives its own)."""
+
+TORCH_EXAM_INSTRUCTIONS = (
+    "Write every answer on its line. Shapes as PyTorch prints them, batch first, e.g. `[64, 32, 26, 26]`; "
     "parameter counts as whole numbers. Your variant code identifies your exam: copy it onto "
     "any extra sheet."
 )
@@ -249,18 +288,19 @@ def exam_config_from_dict(data: Any, source: str, base: Path | None = None) -> E
     grading policies ``follow_through`` (``full``, ``half``, ``off``) and ``partial`` (``axes``,
     ``off``), which the master key carries to ``check``."""
     _expect(isinstance(data, dict), source, "expected a mapping with title, difficulty, problems", type(data).__name__)
-    unknown = set(data) - {"title", "difficulty", "problems", "instructions", "follow_through", "partial"}
-    _expect(not unknown, source, "unknown key(s); expected title, difficulty, problems, instructions, "
+    unknown = set(data) - {"title", "difficulty", "problems", "instructions", "framework", "follow_through", "partial"}
+    _expect(not unknown, source, "unknown key(s); expected title, difficulty, problems, instructions, framework, "
             "follow_through, partial", sorted(map(str, unknown)))
+    framework = _framework(data, source)
     policies = _policies(data, source)
     levels = [d.value for d in Difficulty]
     level = data.get("difficulty", "standard")
     _expect(level in levels, f"{source}: difficulty", f"expected one of {', '.join(levels)}", level)
     title = data.get("title", "CNN shapes and parameters: exam")
     _expect(isinstance(title, str), f"{source}: title", "expected text", title)
-    instructions = data.get("instructions", EXAM_INSTRUCTIONS)
+    instructions = data.get("instructions", EXAM_INSTRUCTIONS if framework == "keras" else TORCH_EXAM_INSTRUCTIONS)
     _expect(isinstance(instructions, str), f"{source}: instructions", "expected text", instructions)
-    return ExamConfig(title, Difficulty(level), _problem_list(data.get("problems"), f"{source}: problems", base), instructions,
+    return ExamConfig(title, Difficulty(level), _problem_list(data.get("problems"), f"{source}: problems", base, framework), instructions,
                       policies["follow_through"], policies["partial"])
 
 

@@ -66,11 +66,12 @@ def document_context(
             qid = f"{p.id}.{b.id}"
             blanks.append({
                 "id": b.id, "qid": qid, "label": b.label, "kind": b.kind, "shown": b.shown,
-                "hint": HINTS[b.kind], "number": numbers.get(b.id),
+                "hint": "[N, C, H, W]" if b.batch is not None else HINTS[b.kind], "number": numbers.get(b.id),
                 "hashes": [answer_hash(salt, qid, a) for a in b.accepted],
             })
         items.append({
             "id": p.id, "type": p.type.value, "title": p.title, "prompt": p.prompt, "code": p.code,
+            "framework": p.model.framework,
             "table": list(p.table), "blanks": blanks, "blank": {b["id"]: b for b in blanks},
             "grid": [list(row) for row in p.grid],
             "rest": [b for b in blanks if not any(b["id"] in row for row in p.grid)],

@@ -291,7 +291,7 @@ def build_exam(roster: str | Path, seed: int, out: str | Path, config_path: str 
             "summary": (f"{len(students)} students, {len(rows and master.papers[0].problems)} questions each, "
                         f"one variant per student; difficulty {min(difficulty.values(), default=0):.1f} to "
                         f"{max(difficulty.values(), default=0):.1f} (max/min {spread:.2f}, kept under {BAND}); "
-                        + (f"every answer verified against Keras {verified}." if verified else "not verified against Keras (--no-verify).")),
+                        + (f"every answer verified against {'' if verified.startswith('torch') else 'Keras '}{verified}." if verified else "not verified against Keras (--no-verify).")),
             "extra": [
                 {"href": "all-exams.html", "text": "all exams, printable", "note": "a page break per student"},
                 {"href": "all-keys.html", "text": "all keys, printable", "note": ""},

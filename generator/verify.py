@@ -306,11 +306,23 @@ def verify_problems(problems: Sequence[Problem], progress: Any = None) -> list[s
 
 
 def verify_or_fail(problems: Sequence[Problem], progress: Any = None) -> str:
-    """Verifies every problem against Keras; raises VerificationError on any disagreement.
-    Returns the Keras version string for the keys."""
-    errors = verify_problems(problems, progress)
+    """Verifies every problem against Keras (a PyTorch problem against torch); raises
+    VerificationError on any disagreement. Returns the version string for the keys. TensorFlow
+    is imported only where there is a Keras problem, torch only where there is a PyTorch one."""
+    keras = [p for p in problems if not p.model.is_torch]
+    torch = [p for p in problems if p.model.is_torch]
+    errors = verify_problems(keras, progress) if keras else []
+    if torch:
+        from generator.pytorch.verify import torch_version, verify_torch_problems
+
+        errors += verify_torch_problems(torch, progress)
     if errors:
         shown = "; ".join(errors[:5]) + (f" (+{len(errors) - 5} more)" if len(errors) > 5 else "")
-        raise VerificationError(f"{len(errors)} answer(s) disagree with Keras: {shown}")
-    v = versions()
-    return f"{v['keras']} (TensorFlow {v['tensorflow']})"
+        raise VerificationError(f"{len(errors)} answer(s) disagree with {'Keras' if keras else 'torch'}: {shown}")
+    made = []
+    if keras:
+        v = versions()
+        made.append(f"{v['keras']} (TensorFlow {v['tensorflow']})")
+    if torch:
+        made.append(f"torch {torch_version()}")
+    return " and ".join(made)

@@ -11,7 +11,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from generator.configs import POLICIES, Config, WorksheetConfig, load_config
+from generator.configs import (
+    INSTRUCTIONS,
+    POLICIES,
+    TORCH_INSTRUCTIONS,
+    Config,
+    WorksheetConfig,
+    load_config,
+)
 from generator.documents import FIGURES, document_context, render_documents
 from generator.errors import UserError
 from generator.key import Key, KeyKind, Paper, Problem
@@ -82,7 +89,8 @@ def build_worksheets(
             salt = f"{derive_seed('salt', seed, sheet.name):016x}"
             context = document_context(
                 sheet.title, sheet.subtitle, sheet.difficulty.value, seed, salt, key.problems,
-                config.instructions, verified=verified,
+                TORCH_INSTRUCTIONS if sheet.framework == "pytorch" and config.instructions == INSTRUCTIONS
+                else config.instructions, verified=verified,
             )
             docs = render_documents(env, context, salt, sheet.title)
             for suffix in ("worksheet.md", "worksheet.html", "key.md", "key.html", "teacher.html"):
@@ -115,7 +123,7 @@ def build_worksheets(
             "headers": ["Student", "Markdown", "Key", "Key (Markdown)", "Teacher", "Key (JSON)",
                         *(f"{text} PDF" for _, text, _ in PDFS if pdf)],
             "summary": (f"{len(combined.problems)} problems in {len(sheets)} worksheets; "
-                        + (f"every answer verified against Keras {verified}." if verified else "not verified against Keras (--no-verify).")),
+                        + (f"every answer verified against {'' if verified.startswith('torch') else 'Keras '}{verified}." if verified else "not verified against Keras (--no-verify).")),
             "extra": [{"href": "key.json", "text": "key.json", "note": "every problem of every worksheet, machine readable"},
                       # build/practice/ beside build/worksheets/ (make practice builds it)
                       {"href": "../practice/index.html", "text": "practice page",

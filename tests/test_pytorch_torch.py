@@ -187,3 +187,41 @@ def test_random_models_agree_with_torch_on_acceptance_and_every_count(torch, chu
         assert engine_ok == torch_ok and not problem, f"seed {seed}: {problem or 'acceptance differs'}; {layers}"
         verdicts.append(engine_ok)
     assert any(verdicts) and not all(verdicts), "each chunk should hold models both accepted and refused"
+
+
+# ---------------------------------------------------------------- PyTorch-flavoured problems
+
+
+@pytest.mark.parametrize("kind", ["summary_table", "layer_shape", "layer_params", "concept"])
+def test_every_pytorch_problem_agrees_with_torch(torch, kind):
+    """Each PyTorch problem's model runs in torch, and every shape (batch first) and count in its
+    key is what torch reports: 40 problems a type, over the three levels."""
+    import random as rnd
+
+    from generator.key import ProblemType
+    from generator.problems import generate
+    from generator.problems.slot import Slot
+    from generator.pytorch.verify import verify_torch_problems
+    from generator.sampler import Difficulty
+
+    levels = list(Difficulty)
+    problems = [generate(Slot(ProblemType(kind), framework="pytorch"), rnd.Random(seed), levels[seed % 3], f"p{seed}")
+                for seed in range(40)]
+    assert verify_torch_problems(problems) == []
+
+
+def test_converted_sampler_models_agree_with_torch(torch):
+    import random as rnd
+
+    from generator.pytorch.convert import to_torch
+    from generator.sampler import Difficulty, sample_family_model
+
+    rng, checked = rnd.Random(11), 0
+    for i in range(120):
+        _, keras = sample_family_model(rng, list(Difficulty)[i % 3], name="m")
+        converted = to_torch(keras)
+        if converted is not None:
+            engine_ok, torch_ok, problem = agrees(converted)
+            assert engine_ok and torch_ok and not problem, problem
+            checked += 1
+    assert checked > 80

@@ -96,10 +96,13 @@ def blank_numbers(problem: Problem) -> dict[str, int]:
 
 
 def _has_strip(problem: Problem) -> bool:
-    return bool(problem.model.layers) and not problem.model.is_graph and _topic(problem) not in NO_STRIP
+    return (bool(problem.model.layers) and not problem.model.is_graph and not problem.model.is_torch
+            and _topic(problem) not in NO_STRIP)
 
 
 def _has_window(problem: Problem) -> bool:
+    if problem.model.is_torch:  # the figures draw Keras' channels-last layers
+        return False
     if problem.type is ProblemType.LAYER_SHAPE or problem.type is ProblemType.INVERSE:
         return problem.variant != "filters"
     return _topic(problem) in WINDOW_TOPICS

@@ -15,6 +15,7 @@ from generator.answers import MAX_DIGITS, canonical, display, normalize
 from generator.engine import ModelSpec, analyze
 from generator.engine.layers import Layer
 from generator.engine.model import LayerRecord
+from generator.engine.steps import Quantity
 from generator.errors import SpecError, UserError, brief
 from generator.grading.answers import AnswerRow, AnswerSheet
 from generator.grading.lms import read_sheet
@@ -241,9 +242,9 @@ def _grade_paper(paper: Paper, rows: dict[str, AnswerRow], policy: Policy) -> St
 @functools.lru_cache(maxsize=8192)
 def _given(layer: Layer, shape: tuple[int, ...]) -> LayerRecord | None:
     """The engine's record of ``layer`` on an input of ``shape`` (a student's own upstream
-    answer), or None when the layer cannot take it."""
+    answer, without the batch), or None when the layer cannot take it."""
     try:
-        return analyze(ModelSpec(shape, (layer,))).records[0]
+        return analyze(ModelSpec(shape, (layer,), framework=getattr(layer, "framework", "keras"))).records[0]
     except (SpecError, ValueError, ArithmeticError):
         return None
 
@@ -340,12 +341,16 @@ def _follow(problem: Problem, b: Blank, by_id: dict[str, QuestionResult], own: d
         if deps[0] not in own:  # the student's upstream shape is the key's (or not a shape blank)
             return None, ()
         shape = own[deps[0]]
+        upstream = next((x for x in problem.blanks if x.id == deps[0]), None)
+        if shape is not None and upstream is not None and upstream.batch is not None:
+            # a PyTorch shape: the batch first (the key's answer has it), unless the student left it out
+            shape = shape[1:] if len(shape) == upstream.answer.count("x") + 1 else shape
         given = None if shape is None else _given(problem.model.layers[b.layer], shape)
         record[b.id] = given
         if given is None:
             return None, ()
         if b.field == "output_shape":
-            return canonical(given.output_shape, "shape"), deps
+            return canonical(given.output_shape if b.batch is None else (b.batch, *given.output_shape), "shape"), deps
         return str(given.params), deps
     parts = [x for x in problem.blanks if x.id in deps] if b.field == "params" and len(deps) > 1 else []
     if parts and tuple(x.field for x in parts) == _SPLIT:
@@ -431,7 +436,7 @@ def _feedback(b: Blank, normalized: str) -> tuple[tuple[WorkedStep, ...], str | 
                     f"the answer has {len(want)}")
             return last, note
         for step in b.steps:
-            if any(got[i] != want[i] for i in step.quantity.axes(len(want))):
+            if any(got[i] != want[i] for i in _decided(step.quantity, len(want), b.batch is not None)):
                 return (step,), None
         return last, None
     if b.kind == "int":
@@ -447,6 +452,15 @@ def _feedback(b: Blank, normalized: str) -> tuple[tuple[WorkedStep, ...], str | 
     if not chosen:
         return b.steps, None
     return tuple(dict.fromkeys(chosen + list(last))), None
+
+
+def _decided(quantity: Quantity, rank: int, torch: bool) -> tuple[int, ...]:
+    """The axes of a shape answer of ``rank`` a step decides: Keras' channels last, or a PyTorch
+    shape's batch first, channels next, then the sides (Keras' sides one axis later each)."""
+    if not torch:
+        return quantity.axes(rank)
+    per = rank - 1  # the axes after the batch, in Keras' order (*sides, C)
+    return tuple(1 if per == 1 or i == per - 1 else i + 2 for i in quantity.axes(per))
 
 
 def _question_stats(qid: str, results: Sequence[QuestionResult], shared_numbers: bool) -> QuestionStats:

@@ -396,10 +396,13 @@ class _Reader:
             if kind != "int" or not depends_on or arity not in (None, len(depends_on)):
                 raise self.fail(at, f"has 'derive': {derive!r} without {arity or 'one or more'} 'depends_on' "
                                     f"blank{'' if arity == 1 else 's'} of a whole-number answer", depends_on)
+        batch = data.get("batch")
+        if batch is not None and (type(batch) is not int or not 0 < batch <= 100_000 or kind != "shape"):
+            raise self.fail(at, "has a 'batch' that is not the batch size of a shape answer", batch)
         return Blank(
             bid, self.text(data, "label", at, bid), kind, first, canonical,
             tuple(self.step(s, at) for s in steps), tuple(wrong), layer, self.text(data, "field", at, ""),
-            None if spec is None else self.model(spec, at), tuple(depends_on), derive and Derive(derive),
+            None if spec is None else self.model(spec, at), tuple(depends_on), derive and Derive(derive), batch,
         )
 
     def answer(self, value: Any, kind: str, where: _Where) -> str:

@@ -237,6 +237,8 @@ class Blank:
         derive: How the answer follows from ``depends_on`` by arithmetic alone (FLOPs twice the
             multiply-adds, a pooled value the max of its window), None where the engine
             recomputes it (a summary table) or it is a sum of counts.
+        batch: For a PyTorch shape, the batch size the question gives: the answer's first axis
+            (``64x32x26x26``, shown ``[64, 32, 26, 26]``); None for Keras' (None, ...) shapes.
     """
 
     id: str
@@ -251,10 +253,14 @@ class Blank:
     model: ModelSpec | None = None
     depends_on: tuple[str, ...] = ()
     derive: Derive | None = None
+    batch: int | None = None
 
     @property
     def shown(self) -> str:
-        """The right answers as the key shows them: ``(None, 26, 26, 32)``, ``3 or 5``."""
+        """The right answers as the key shows them: ``(None, 26, 26, 32)``, ``3 or 5``; a
+        PyTorch shape as ``[64, 32, 26, 26]`` (not again without its batch)."""
+        if self.batch is not None and self.kind == "shape":
+            return display(self.answer, "shape", batch_first=True)
         return " or ".join(display(a, self.kind) for a in self.accepted)
 
     def to_dict(self) -> dict[str, Any]:
@@ -270,6 +276,8 @@ class Blank:
             out["depends_on"] = list(self.depends_on)
         if self.derive is not None:
             out["derive"] = self.derive.value
+        if self.batch is not None:
+            out["batch"] = self.batch
         return out
 
 

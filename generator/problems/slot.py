@@ -60,6 +60,7 @@ class Slot:
         points: What each problem of the slot is worth (None: one point per blank of the exam's
             reference variant); not part of the random stream.
         seed: A re-roll number: another value draws another problem for this slot only.
+        framework: ``keras``, or ``pytorch`` for the question in PyTorch's flavour.
     """
 
     type: ProblemType
@@ -71,6 +72,7 @@ class Slot:
     seed: int | None = None
     model_title: str = ""
     points: float | None = None
+    framework: str = "keras"
 
     @property
     def pinned(self) -> bool:
@@ -84,8 +86,10 @@ class Slot:
         >>> Slot(ProblemType.INVERSE, find="stride", seed=2).identity()
         'inverse|stride||||2'
         """
-        return "|".join((self.type.value, self.find or "", self.topic or "", ",".join(self.layers),
-                         self.model_ref, "" if self.seed is None else str(self.seed)))
+        parts = (self.type.value, self.find or "", self.topic or "", ",".join(self.layers),
+                 self.model_ref, "" if self.seed is None else str(self.seed))
+        # PyTorch's slots draw from streams of their own; Keras' keep the streams they always had
+        return "|".join(parts + (("pytorch",) if self.framework == "pytorch" else ()))
 
 
 def stream_keys(slots: Sequence[Slot]) -> list[tuple[str, int]]:

@@ -269,4 +269,10 @@ def generate(kind: Slot | ProblemType | str, rng: random.Random, level: Difficul
     numbers; without, a variant not in ``avoid`` when the slot allows one. A ValueError when
     the slot's model has nothing to ask."""
     slot = kind if isinstance(kind, Slot) else Slot(ProblemType(kind))
+    if slot.framework == "pytorch":
+        from generator.problems.pytorch_flavour import TORCH_GENERATORS
+
+        if slot.type not in TORCH_GENERATORS:
+            raise ValueError(f"{slot.type.value} problems have no PyTorch flavour yet")
+        return TORCH_GENERATORS[slot.type](rng, Difficulty(level), pid, variant, slot, avoid)
     return GENERATORS[slot.type](rng, Difficulty(level), pid, variant, slot, avoid)

@@ -8,10 +8,12 @@ The only module that imports torch, and only inside functions.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from generator.engine.model import ModelSpec, Summary, layer_names
 from generator.errors import GeometryError, UserError, VerificationError, cut
+from generator.key import Problem
 from generator.pytorch.layers import Module
 
 BATCH = 2
@@ -112,10 +114,11 @@ def _counts(module: Any) -> tuple[int, int, int]:
     return trainable, frozen, sum(b.numel() for b in module.buffers())
 
 
-def compare(summary: Summary) -> list[str]:
+def compare(summary: Summary, measured: list[Measured] | None = None) -> list[str]:
     """Every disagreement between the engine's summary and torch, one line each (empty: they
-    agree on every layer's shape, trainable and frozen parameters, and buffers)."""
-    measured = run_torch(summary.spec)
+    agree on every layer's shape, trainable and frozen parameters, and buffers); ``measured``:
+    torch's layers of ``summary.spec`` when already run."""
+    measured = run_torch(summary.spec) if measured is None else measured
     problems = []
     for record, got in zip(summary.records, measured, strict=True):
         want = Measured(record.output_shape, record.trainable, record.non_trainable, record.buffers)
@@ -142,3 +145,44 @@ def agrees(spec: ModelSpec) -> tuple[bool, bool, str]:
     except TorchRefused as exc:
         return True, False, f"torch refused it: {exc}"
     return True, True, "; ".join(problems)
+
+
+def torch_version() -> str:
+    """torch's version, for the keys' ``verified_with``."""
+    return str(torch_module().__version__)
+
+
+def verify_torch_problems(problems: Sequence[Problem], progress: Any = None) -> list[str]:
+    """Checks PyTorch problems against torch: every module of each problem's model (shapes,
+    parameters, buffers) and every blank asking for a shape (batch first) or a count torch
+    reports. Returns the disagreements (empty when all agree)."""
+    from generator.answers import canonical
+
+    errors: list[str] = []
+    for problem in problems:
+        try:
+            measured = run_torch(problem.model)
+        except TorchRefused as exc:
+            errors.append(f"{problem.id}: torch refused the model: {exc}")
+            continue
+        errors += [f"{problem.id}: {e}" for e in compare(problem.summary, measured)]
+        batch = problem.model.batch_size
+        for blank in problem.blanks:
+            truth: str | None = None
+            layers = measured if blank.model is None else run_torch(blank.model)
+            if blank.layer is not None and blank.field == "output_shape":
+                truth = canonical((batch, *layers[blank.layer].output_shape), "shape")
+            elif blank.layer is not None and blank.field == "params":
+                got = layers[blank.layer]
+                truth = str(got.trainable + got.non_trainable)
+            elif blank.field == "total_params":
+                truth = str(sum(m.trainable + m.non_trainable for m in measured))
+            elif blank.field == "in_features" and blank.layer is not None:
+                truth = str(measured[blank.layer - 1].output_shape[-1])
+            elif blank.field == "padding" and measured[0].output_shape[1:] != problem.model.input_shape[1:]:
+                truth = f"a padding that keeps {list(problem.model.input_shape[1:])}"
+            if truth is not None and truth != blank.answer:
+                errors.append(f"{problem.id}.{blank.id}: key {blank.answer!r} != torch {truth!r}")
+        if progress is not None:
+            progress.advance(1, f"verifying {problem.id}")
+    return errors
