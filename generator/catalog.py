@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from generator.key import ProblemType
 from generator.problems.features import COVERS
+from generator.problems.pytorch import TORCH_LAYER_CHOICES
 from generator.problems.slot import FINDS, LAYER_CHOICES, TOPICS
+from generator.pytorch.zoo import TORCH_ZOO
 from generator.sampler import Difficulty
 from generator.zoo import PREFIX, ZOO
 
@@ -48,6 +50,11 @@ _TOPICS = {
     "inception_module": "an Inception module's four concatenated branches: output channels and parameters",
     "shortcut_choice": "which shortcut (identity or 1x1 projection) makes a residual block's Add valid",
 }
+_TORCH_TOPICS = {
+    "in_features": "what in_features the first nn.Linear needs ('mat1 and mat2 shapes cannot be multiplied')",
+    "keep_size_padding": "which integer padding keeps a stride-1 convolution's size, p = d(k - 1)/2",
+    "ceil_mode": "one max pooling with ceil_mode off and on: the last, partial window",
+}
 
 
 def description(section: str, value: str) -> str:
@@ -75,6 +82,12 @@ def catalog() -> list[tuple[str, str, str]]:
     names = dict.fromkeys(name for choices in LAYER_CHOICES.values() for name in choices)
     rows += [("layers", name, ", ".join(k.value for k, c in LAYER_CHOICES.items() if name in c)) for name in names]
     rows += [("model", PREFIX + name, f"{z.title}; {z.source}") for name, z in ZOO.items()]
+    rows += [("framework", "keras", "a worksheet or exam in Keras' conventions (the default)"),
+             ("framework", "pytorch", "PyTorch's: torchinfo tables, channels-first shapes with the batch, nn modules")]
+    rows += [("pytorch topic", t, f"concept: {d}") for t, d in _TORCH_TOPICS.items()]
+    names = dict.fromkeys(name for choices in TORCH_LAYER_CHOICES.values() for name in choices)
+    rows += [("pytorch layers", name, ", ".join(k.value for k, c in TORCH_LAYER_CHOICES.items() if name in c)) for name in names]
+    rows += [("model", PREFIX + name, f"{z.title}; {z.source} (framework: pytorch)") for name, z in TORCH_ZOO.items()]
     rows += [("covers", topic, "a topic a worksheet promises") for topic in COVERS]
     return rows
 

@@ -85,6 +85,7 @@ def document_context(
             "total_points": number(sum(p.worth for p in problems)),
             "instructions": md_subset(instructions), "student": student, "verified": verified,
             "notation": notation_data(part for p in problems for part in p.solution),
+            "framework": "pytorch" if problems and all(p.model.is_torch for p in problems) else "keras",
         },
         "problems": items,
         "figures": figures,
