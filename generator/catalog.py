@@ -54,6 +54,7 @@ _TORCH_TOPICS = {
     "in_features": "what in_features the first nn.Linear needs ('mat1 and mat2 shapes cannot be multiplied')",
     "keep_size_padding": "which integer padding keeps a stride-1 convolution's size, p = d(k - 1)/2",
     "ceil_mode": "one max pooling with ceil_mode off and on: the last, partial window",
+    "framework_counts": "one model in Keras and in PyTorch: both parameter counts (BatchNorm: 4C vs 2C) and the buffers",
 }
 
 

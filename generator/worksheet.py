@@ -81,7 +81,10 @@ def build_worksheets(
         sheets = [(sheet, reword_key(key, env)) for sheet, key in sheets]
         combined = reword_key(combined, env)
     progress = Progress(len(combined.problems) + len(sheets) * (1 + (len(PDFS) if pdf else 0)), "building")
-    verified = verify_or_fail(combined.problems, progress) if verify else ""
+    # Each framework's problems against its own framework; each sheet's key names the one it used.
+    by_framework = {name: [p for p in combined.problems if p.model.framework == name] for name in ("keras", "pytorch")}
+    checked = {name: verify_or_fail(problems, progress) if verify and problems else "" for name, problems in by_framework.items()}
+    verified = " and ".join(v for v in checked.values() if v)
     out = Path(out)
     with atomic_dir(out, "worksheet") as tmp:
         rows, jobs = [], []
@@ -90,7 +93,7 @@ def build_worksheets(
             context = document_context(
                 sheet.title, sheet.subtitle, sheet.difficulty.value, seed, salt, key.problems,
                 TORCH_INSTRUCTIONS if sheet.framework == "pytorch" and config.instructions == INSTRUCTIONS
-                else config.instructions, verified=verified,
+                else config.instructions, verified=checked[sheet.framework],
             )
             docs = render_documents(env, context, salt, sheet.title)
             for suffix in ("worksheet.md", "worksheet.html", "key.md", "key.html", "teacher.html"):
@@ -98,7 +101,7 @@ def build_worksheets(
             for name, text in docs.items():  # problem ids are unique in the set: one figures/ folder
                 if name.startswith(f"{FIGURES}/"):
                     write_text(tmp / name, text)
-            write_text(tmp / f"{sheet.name}-key.json", replace(key, verified_with=verified).to_json())
+            write_text(tmp / f"{sheet.name}-key.json", replace(key, verified_with=checked[sheet.framework]).to_json())
             rows.append({
                 "title": sheet.title,
                 "note": f"{sheet.difficulty.value}, {len(key.problems)} problems, {sum(len(p.blanks) for p in key.problems)} answers",

@@ -84,6 +84,11 @@ def test_pytorch_concept_questions(topic):
             record = analyze(problem.model).records[0]
             assert record.output_shape[1:] == problem.model.input_shape[1:]
             assert int(problem.blanks[0].answer) == record.layer.padding[0]
+        elif topic == "framework_counts":
+            keras, torch, buffers = problem.blanks
+            norms = [layer.num_features for layer in problem.model.layers if type(layer).__name__ == "BatchNorm2d"]
+            assert int(keras.answer) - int(torch.answer) == 2 * sum(norms) and int(buffers.answer) == 2 * sum(norms) + len(norms)
+            assert keras.model is not None and not keras.model.is_torch and "# Keras" in problem.code
         else:
             off, on = problem.blanks
             assert off.answer != on.answer and off.model is not None and not off.model.layers[0].ceil_mode
@@ -176,3 +181,14 @@ def test_a_pytorch_exam_config_reads_with_its_own_instructions():
     config = exam_config_from_dict({"framework": "pytorch", "problems": [{"type": "summary_table"}]}, "e.yaml")
     assert "[64, 32, 26, 26]" in config.instructions and config.problems[0].slot.framework == "pytorch"
     assert normalize("[64, 32, 26, 26]", "shape") == "64x32x26x26"
+
+
+@pytest.mark.keras
+def test_the_keras_side_of_a_comparison_is_what_keras_counts():
+    from generator.verify import keras_layers
+
+    for seed in range(6):
+        problem = generate(_torch(ProblemType.CONCEPT, topic="framework_counts"), random.Random(seed), "standard", "q")
+        keras = problem.blanks[0]
+        assert keras.model is not None
+        assert sum(k.trainable + k.non_trainable for k in keras_layers(keras.model)) == int(keras.answer)

@@ -73,9 +73,10 @@ LAYER_TOPICS: dict[str, Callable[[Layer], bool]] = {
 CONCEPT_TOPICS = (
     "receptive_field", "macs", "conv_one", "conv_map", "fits", "layer_cost", "pool_cost", "model_cost", "memory", "effective_kernel",
     "stacked_kernels", "separable_savings", "bottleneck", "gap_head", "parameter_sharing", "residual_block",
-    "inception_module", "shortcut_choice",
+    "inception_module", "shortcut_choice", "in_features", "keep_size_padding", "ceil_mode", "framework_counts",
 )
-"""Topics only a question can show (no layer type or argument stands for them)."""
+"""Topics only a question can show (no layer type or argument stands for them); the last four are
+PyTorch's."""
 
 COVERS = (*LAYER_TOPICS, *CONCEPT_TOPICS)
 """Every topic ``covers:`` accepts."""

@@ -59,7 +59,7 @@ TORCH_PARAM_LAYERS = ("Conv2d", "ConvTranspose2d", "Linear", "BatchNorm2d", "Con
 
 TORCH_LAYER_CHOICES = {ProblemType.LAYER_SHAPE: TORCH_SHAPE_LAYERS, ProblemType.LAYER_PARAMS: TORCH_PARAM_LAYERS}
 
-TORCH_TOPICS = ("in_features", "keep_size_padding", "ceil_mode")
+TORCH_TOPICS = ("in_features", "keep_size_padding", "ceil_mode", "framework_counts")
 """The concept questions of PyTorch's flavour (``topic:``)."""
 
 _KERAS_OF = {"Conv2d": "Conv2D", "MaxPool2d": "MaxPooling2D", "AvgPool2d": "AveragePooling2D",

@@ -122,3 +122,51 @@ def torch_concept(rng: random.Random, level: Difficulty, pid: str, variant: str 
         raise ValueError(f"topic {topic!r} has no PyTorch question; PyTorch's topics: {', '.join(TORCH_CONCEPTS)}")
     problem, _ = draw_until(lambda: TORCH_CONCEPTS[topic](rng, level, pid), lambda p: p.variant, None)
     return problem
+
+
+def _framework_counts(rng: random.Random, level: Difficulty, pid: str) -> Problem:
+    """The same model's parameters as Keras and PyTorch count them, and PyTorch's buffers:
+    BatchNormalization is 4C parameters in Keras (2C of them non-trainable), BatchNorm2d 2C
+    parameters and 2C + 1 buffers."""
+    from generator.engine.formatting import keras_source
+    from generator.engine.layers import BatchNormalization, Conv2D
+
+    while True:
+        _, keras = sample_family_model(rng, level, name="model")
+        convs = [i for i, layer in enumerate(keras.layers) if isinstance(layer, Conv2D)]
+        if not convs:
+            continue
+        if not any(isinstance(layer, BatchNormalization) for layer in keras.layers):
+            at = convs[rng.randrange(len(convs))] + 1
+            keras = replace(keras, layers=(*keras.layers[:at], BatchNormalization(), *keras.layers[at:]))
+        torch = to_torch(keras, "Net", rng.choice(BATCHES))
+        if torch is not None:
+            break
+    k, t = analyze(keras, explain=True), analyze(torch, explain=True)
+    norms = [r for r in k.records if isinstance(r.layer, BatchNormalization)]
+    channels = [r.output_shape[-1] for r in norms]
+    terms = " + ".join(f"4*{c}" for c in channels)
+    steps_keras = [step(Quantity.NOTE, f"Keras: each BatchNormalization has 4C parameters (gamma, beta trainable; moving mean "
+                        f"and variance non-trainable): {terms} = {4 * sum(channels):,}"),
+                   step(Quantity.TOTAL_PARAMS, f"Keras' total params = {k.total_params:,} ({k.non_trainable_params:,} "
+                        "non-trainable)", k.total_params)]
+    steps_torch = [step(Quantity.NOTE, f"PyTorch: each BatchNorm2d has 2C parameters (weight, bias); its running statistics "
+                        f"are buffers: {' + '.join(f'2*{c}' for c in channels)} = {2 * sum(channels):,} parameters"),
+                   step(Quantity.TOTAL_PARAMS, f"PyTorch's total params = {k.total_params:,} - {2 * sum(channels):,} = "
+                        f"{t.total_params:,}", t.total_params)]
+    steps_buffers = [step(Quantity.BUFFERS, f"buffers = {' + '.join(f'(2*{c} + 1)' for c in channels)} = {t.buffers:,} "
+                          "(running_mean, running_var, num_batches_tracked)", t.buffers)]
+    blanks = [
+        replace(blank("keras_total", "Keras: Total params", "int", k.total_params, steps_keras, field="keras_total_params",
+                      distractors=[(t.total_params, "counted BatchNormalization as PyTorch does (2C)")]), model=keras),
+        blank("torch_total", "PyTorch: Total params", "int", t.total_params, steps_torch, field="total_params",
+              distractors=[(k.total_params, "counted the running statistics as parameters (Keras' 4C)")]),
+        blank("buffers", "PyTorch: buffers", "int", t.buffers, steps_buffers, field="buffers",
+              distractors=[(t.buffers - len(channels), "left out num_batches_tracked"), (0, "thought BatchNorm2d has no buffers")]),
+    ]
+    code = f"# Keras\n{keras_source(keras)}\n\n# PyTorch\n{torch_source(torch)}"
+    words = wording("pytorch", "framework_counts", input=torch_shape(torch.input_shape, torch.batch_size))
+    return make_problem(pid, ProblemType.CONCEPT, level, words, blanks, torch, code=code, variant="framework_counts")
+
+
+TORCH_CONCEPTS["framework_counts"] = _framework_counts

@@ -169,6 +169,8 @@ def verify_torch_problems(problems: Sequence[Problem], progress: Any = None) -> 
         batch = problem.model.batch_size
         for blank in problem.blanks:
             truth: str | None = None
+            if blank.model is not None and not blank.model.is_torch:
+                continue  # Keras' side of a comparison: checked against Keras (tests/test_pytorch_flavour.py)
             layers = measured if blank.model is None else run_torch(blank.model)
             if blank.layer is not None and blank.field == "output_shape":
                 truth = canonical((batch, *layers[blank.layer].output_shape), "shape")
@@ -177,6 +179,8 @@ def verify_torch_problems(problems: Sequence[Problem], progress: Any = None) -> 
                 truth = str(got.trainable + got.non_trainable)
             elif blank.field == "total_params":
                 truth = str(sum(m.trainable + m.non_trainable for m in measured))
+            elif blank.field == "buffers":
+                truth = str(sum(m.buffers for m in measured))
             elif blank.field == "in_features" and blank.layer is not None:
                 truth = str(measured[blank.layer - 1].output_shape[-1])
             elif blank.field == "padding" and measured[0].output_shape[1:] != problem.model.input_shape[1:]:
