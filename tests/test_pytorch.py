@@ -264,7 +264,7 @@ def test_explain_cli_reads_pytorch_source_with_its_input_shape():
 
 @pytest.mark.parametrize("argv, message", [
     ([str(DATA / "torchvision_vgg16.py")], "PyTorch source carries no input shape; give it channels first"),
-    ([str(DATA / "torchvision_vgg16.py"), "--input-shape", "3,x,2"], "--input-shape: the input shape must be C,H,W"),
+    ([str(DATA / "torchvision_vgg16.py"), "--input-shape", "3,x,2"], "--input-shape: the input shape must be C,H,W (channels first, no batch), C,L, C,D,H,W or N. Received: '3,x,2'"),
     ([str(DATA / "torchvision_vgg16.py"), "--input-shape", "3,16,16"], "layer 30 (features.30: MaxPool2d) with input [1, 512, 1, 1]"),
     ([str(DATA / "cifar_tutorial_net.py"), "--input-shape", "3,32,32", "--format", "svg"],
      "the figures draw Keras models"),

@@ -65,6 +65,7 @@ def input_shape(value: Any, where: str) -> tuple[int, ...]:
     >>> input_shape("3,32,32", "--input-shape")
     (3, 32, 32)
     """
+    given = value
     if isinstance(value, str):
         try:
             value = [int(v) for v in value.replace("x", ",").split(",")]
@@ -72,7 +73,7 @@ def input_shape(value: Any, where: str) -> tuple[int, ...]:
             value = None
     if not isinstance(value, list | tuple) or len(value) not in (1, 2, 3, 4):
         raise SpecError(f"{where}: the input shape must be C,H,W (channels first, no batch), C,L, C,D,H,W or N. "
-                        f"Received: {brief(value)}")
+                        f"Received: {brief(given)}")
     try:
         return tuple(pos_int(v) for v in value)
     except ValueError as exc:
