@@ -117,6 +117,22 @@ def rule_step(quantity: Quantity, label: str, rule: Rule, substituted: str, subs
                       rule.latex, substituted_latex, remark, rule.symbols)
 
 
+TOTALS = {  # the general rule of each total
+    Quantity.TOTAL_PARAMS: Rule("P_total = sum of P over the layers", r"P_{\mathrm{total}} = \sum_{\text{layers}} P", ("P",)),
+    Quantity.TRAINABLE: Rule("P_trainable = sum of the trainable P over the layers",
+                             r"P_{\mathrm{trainable}} = \sum_{\text{layers}} P_{\mathrm{trainable}}", ("P",)),
+    Quantity.NON_TRAINABLE: Rule("P_non-trainable = sum of the non-trainable P over the layers",
+                                 r"P_{\mathrm{non\text{-}trainable}} = \sum_{\text{layers}} P_{\mathrm{non\text{-}trainable}}", ("P",)),
+}
+
+
+def sum_step(quantity: Quantity, label: str, terms: list[int], value: int, note: str = "") -> WorkedStep:
+    """``320 + 18496 = 18816``: a total over the layers (a summary table's totals, Keras' or
+    PyTorch's), its general rule first."""
+    work = " + ".join(map(str, terms)) or "0"
+    return rule_step(quantity, label, TOTALS[quantity], work, work, value, note)
+
+
 def rule_note(label: str, rule: Rule, remark: str = "") -> WorkedStep:
     """A general rule stated before any number is put in (``the rule: o = floor((n - k)/s) +
     1``), with optional words."""

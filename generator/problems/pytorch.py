@@ -16,7 +16,6 @@ from collections.abc import Callable, Collection
 from dataclasses import replace
 
 from generator.engine import ModelSpec, analyze
-from generator.engine.formula import Rule
 from generator.engine.model import LayerRecord
 from generator.engine.steps import Quantity
 from generator.errors import GeometryError
@@ -28,8 +27,8 @@ from generator.problems.base import (
     make_problem,
     param_steps,
     part,
-    rule_step,
     step,
+    sum_step,
 )
 from generator.problems.slot import Slot
 from generator.pytorch import (
@@ -160,20 +159,19 @@ def torch_summary_problem(spec: ModelSpec, level: Difficulty, pid: str, variant:
         table.append(row)
         upstream = (shape_id,)
     counts = [b for b in blanks if b.field == "params"]
-    total_rule = Rule("P_total = sum of P over the modules", r"P_{\mathrm{total}} = \sum P", ("P",))
-    terms = [int(b.answer) for b in counts if b.answer != "0"]
-    work = " + ".join(map(str, terms)) or "0"
+    counted = [r for r in summary.records if r.params]
     note = "BatchNorm's running statistics are buffers, not parameters" if summary.buffers else ""
     totals = [
         blank("total", "Total params", "int", summary.total_params,
-              [rule_step(Quantity.TOTAL_PARAMS, "total params", total_rule, work, work, summary.total_params, note)],
+              [sum_step(Quantity.TOTAL_PARAMS, "total params", [r.params for r in counted], summary.total_params, note)],
               field="total_params", distractors=[(summary.total_params + summary.buffers, "counted BatchNorm's buffers")]),
         blank("trainable", "Trainable params", "int", summary.trainable_params,
-              [step(Quantity.TRAINABLE, f"trainable params = {summary.trainable_params:,} (every parameter requires grad)",
-                    summary.trainable_params)], field="trainable_params"),
+              [sum_step(Quantity.TRAINABLE, "trainable params", [r.trainable for r in counted if r.trainable],
+                        summary.trainable_params)], field="trainable_params"),
         blank("non_trainable", "Non-trainable params", "int", summary.non_trainable_params,
-              [step(Quantity.NON_TRAINABLE, f"non-trainable params = {summary.non_trainable_params:,} (no module is frozen; "
-                    "buffers are not parameters)", summary.non_trainable_params)], field="non_trainable_params",
+              [sum_step(Quantity.NON_TRAINABLE, "non-trainable params", [r.non_trainable for r in counted if r.non_trainable],
+                        summary.non_trainable_params, "no module is frozen; buffers are not parameters"
+                        if not summary.non_trainable_params else "")], field="non_trainable_params",
               distractors=[(summary.buffers, "counted the buffers as non-trainable parameters")]),
     ]
     blanks += [replace(b, depends_on=tuple(c.id for c in counts)) for b in totals]

@@ -11,7 +11,6 @@ from dataclasses import replace
 
 from generator.engine import LayerRecord, ModelSpec, analyze
 from generator.engine.formatting import keras_source, layer_call
-from generator.engine.formula import Rule
 from generator.engine.layers import BatchNormalization, Dense, Layer, shape_str
 from generator.engine.steps import Quantity, Shape
 from generator.key import Blank, Problem, ProblemType, WorkedStep
@@ -23,9 +22,9 @@ from generator.problems.base import (
     param_steps,
     params_blank,
     part,
-    rule_step,
     shape_blank,
     single,
+    sum_step,
 )
 from generator.problems.concepts import concept
 from generator.problems.inverse import inverse
@@ -60,21 +59,6 @@ def summary_table(rng: random.Random, level: Difficulty, pid: str, variant: str 
     return summary_problem(spec, level, pid, variant)
 
 
-_TOTALS = {
-    Quantity.TOTAL_PARAMS: Rule("P_total = sum of P over the layers", r"P_{\mathrm{total}} = \sum_{\text{layers}} P", ("P",)),
-    Quantity.TRAINABLE: Rule("P_trainable = sum of the trainable P over the layers",
-                             r"P_{\mathrm{trainable}} = \sum_{\text{layers}} P_{\mathrm{trainable}}", ("P",)),
-    Quantity.NON_TRAINABLE: Rule("P_non-trainable = sum of the non-trainable P over the layers",
-                                 r"P_{\mathrm{non\text{-}trainable}} = \sum_{\text{layers}} P_{\mathrm{non\text{-}trainable}}", ("P",)),
-}
-
-
-def _sum_step(quantity: Quantity, label: str, terms: list[int], value: int, note: str = "") -> WorkedStep:
-    """``320 + 18496 = 18816``: a total over the layers."""
-    work = " + ".join(map(str, terms)) or "0"
-    return rule_step(quantity, label, _TOTALS[quantity], work, work, value, note)
-
-
 def _arrow(r: LayerRecord) -> str:
     """``(None, 28, 28, 1) → (None, 26, 26, 32)``; for a merge, each input with where it comes
     from (``conv2d_1 (None, 8, 8, 16) + input_layer (None, 8, 8, 16) → ...``)."""
@@ -106,18 +90,18 @@ def summary_problem(spec: ModelSpec, level: Difficulty, pid: str, variant: str =
     note = "" if summary.non_trainable_params else "no layer here has non-trainable weights"
     totals = [
         blank("total", "Total params", "int", summary.total_params,
-              [_sum_step(Quantity.TOTAL_PARAMS, "total params", [r.params for r in summary.records if r.params],
+              [sum_step(Quantity.TOTAL_PARAMS, "total params", [r.params for r in summary.records if r.params],
                          summary.total_params)],
               field="total_params",
               distractors=[(summary.trainable_params, "left out the non-trainable parameters")]
               + [(summary.total_params - r.params, f"left out {r.name}") for r in summary.records if r.params][:3]),
         blank("trainable", "Trainable params", "int", summary.trainable_params,
-              [_sum_step(Quantity.TRAINABLE, "trainable params", [r.trainable for r in summary.records if r.trainable],
+              [sum_step(Quantity.TRAINABLE, "trainable params", [r.trainable for r in summary.records if r.trainable],
                          summary.trainable_params)],
               field="trainable_params",
               distractors=[(summary.total_params, "counted the non-trainable parameters too")]),
         blank("non_trainable", "Non-trainable params", "int", summary.non_trainable_params,
-              [_sum_step(Quantity.NON_TRAINABLE, "non-trainable params",
+              [sum_step(Quantity.NON_TRAINABLE, "non-trainable params",
                          [r.non_trainable for r in summary.records if r.non_trainable], summary.non_trainable_params, note)],
               field="non_trainable_params"),
     ]

@@ -29,7 +29,7 @@ from generator.engine.model import ModelSpec
 from generator.errors import SpecError, brief
 from generator.pytorch import TORCH_FUNCTIONS, TORCH_TYPES, Module
 from generator.pytorch.spec import build_module, check_shared
-from generator.spec.source import CONTEXT, call_name, parse_tree, source_of
+from generator.spec.source import CONTEXT, arguments, call_name, parse_tree, source_of
 
 _TORCH_IMPORT = re.compile(r"^\s*(import\s+torch|from\s+torch(\.nn)?\s+import)\b", re.MULTILINE)
 
@@ -109,22 +109,9 @@ class _Reader:
         return build_module(type_name, {**kwargs, "name": path}, f"{where}: {path}")
 
     def arguments(self, call: ast.Call, positional: tuple[str, ...], where: str, skip: int) -> dict[str, Any]:
-        """A call's arguments after the first ``skip`` (the tensor), by PyTorch's names."""
-        args = call.args[skip:]
-        if len(args) > len(positional):
-            raise SpecError(f"{where}: too many positional arguments ({len(args)}; it takes at most {len(positional)})")
-        out: dict[str, Any] = {}
-        for name, node in zip(positional, args, strict=False):
-            if isinstance(node, ast.Starred):
-                raise SpecError(f"{where}: *arguments cannot be read without running the code")
-            out[name] = constant(node, self.names, where)
-        for kw in call.keywords:
-            if kw.arg is None:
-                raise SpecError(f"{where}: **kwargs cannot be read without running the code")
-            if kw.arg in out:
-                raise SpecError(f"{where}: argument '{kw.arg}' is given twice, which Python refuses (TypeError)")
-            out[kw.arg] = constant(kw.value, self.names, where)
-        return out
+        """A call's arguments after the first ``skip`` (the tensor), by PyTorch's names, each
+        literal arithmetic or a name ``__init__`` binds."""
+        return arguments(call, positional, where, lambda node, at: constant(node, self.names, at), skip)
 
     def read_init(self, init: ast.FunctionDef) -> None:
         args = init.args

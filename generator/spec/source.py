@@ -6,6 +6,7 @@ reading literal arguments, and saying where in the source a statement stands.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import Any
 
 from generator.errors import SpecError, brief, cut
@@ -41,23 +42,26 @@ def source_of(node: ast.AST) -> str:
 
 
 
-def arguments(call: ast.Call, positional: tuple[str, ...], where: str) -> dict[str, Any]:
-    """A call's arguments by Keras' parameter names, each a literal; an argument given twice
-    (``Conv2D(32, 3, filters=64)``, a TypeError in Python) is an error."""
-    if len(call.args) > len(positional):
-        raise SpecError(f"{where}: too many positional arguments ({len(call.args)}; it takes at most {len(positional)})")
+def arguments(call: ast.Call, positional: tuple[str, ...], where: str,
+              read: Callable[[ast.AST, str], Any] = literal, skip: int = 0) -> dict[str, Any]:
+    """A call's arguments by the framework's parameter names, each read by ``read`` (a literal,
+    unless given), after the first ``skip`` positional ones (a functional call's tensor); an
+    argument given twice (``Conv2D(32, 3, filters=64)``, a TypeError in Python) is an error."""
+    given = call.args[skip:]
+    if len(given) > len(positional):
+        raise SpecError(f"{where}: too many positional arguments ({len(given)}; it takes at most {len(positional)})")
     kwargs: dict[str, Any] = {}
-    for name, node in zip(positional, call.args, strict=False):
+    for name, node in zip(positional, given, strict=False):
         if isinstance(node, ast.Starred):
             raise SpecError(f"{where}: *arguments cannot be read without running the code")
-        kwargs[name] = literal(node, where)
+        kwargs[name] = read(node, where)
     for kw in call.keywords:
         if kw.arg is None:
             raise SpecError(f"{where}: **kwargs cannot be read without running the code")
         if kw.arg in kwargs:
-            how = "positionally and as a keyword" if kw.arg in positional[: len(call.args)] else "twice as a keyword"
+            how = "positionally and as a keyword" if kw.arg in positional[: len(given)] else "twice as a keyword"
             raise SpecError(f"{where}: argument '{kw.arg}' is given {how}, which Python refuses (TypeError)")
-        kwargs[kw.arg] = literal(kw.value, where)
+        kwargs[kw.arg] = read(kw.value, where)
     return kwargs
 
 
