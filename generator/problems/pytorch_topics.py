@@ -35,7 +35,8 @@ def _in_features(rng: random.Random, level: Difficulty, pid: str) -> Problem:
         if spec is None:
             continue
         at = next((i for i, m in enumerate(spec.layers) if isinstance(m, Linear)), None)
-        if at is not None and at >= 2 and len(analyze(spec).records[at - 1].input_shape) > 1:
+        # the flatten before it must join a real map: after a global pooling, in_features is just C
+        if at is not None and at >= 2 and math.prod(analyze(spec).records[at - 1].input_shape[1:]) > 1:
             break
     summary = analyze(spec, explain=True)
     linear = spec.layers[at]
